@@ -1,0 +1,275 @@
+//! Serialising a filesystem tree: [`dump_path`] and [`hash_path`].
+
+use std::ffi::OsString;
+use std::fs::{self, File, Metadata};
+use std::io::{self, BufWriter, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use cairn_hash::{Hash, HashAlgo, Hasher};
+
+use crate::MAX_DEPTH;
+use crate::encode::{EncodeError, Encoder};
+
+/// An error while archiving a filesystem tree. Each variant names the path
+/// on disk it is about.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DumpError {
+    /// `lstat` failed.
+    #[error("cannot read metadata of `{}`", path.display())]
+    Metadata {
+        /// The path on disk.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Listing a directory failed.
+    #[error("cannot read directory `{}`", path.display())]
+    ReadDir {
+        /// The path on disk.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Opening or reading a regular file failed.
+    #[error("cannot read file `{}`", path.display())]
+    ReadFile {
+        /// The path on disk.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Reading a symlink's target failed.
+    #[error("cannot read symlink `{}`", path.display())]
+    ReadLink {
+        /// The path on disk.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// A regular file became shorter while it was being archived.
+    #[error("file `{}` changed while being archived: expected {expected} bytes, read {actual}", path.display())]
+    FileChanged {
+        /// The path on disk.
+        path: PathBuf,
+        /// The size `lstat` reported.
+        expected: u64,
+        /// How many bytes could be read.
+        actual: u64,
+    },
+    /// The path is a socket, FIFO or device, which a NAR cannot hold.
+    #[error("file `{}` has an unsupported type ({kind}); a NAR holds only regular files, directories and symlinks", path.display())]
+    UnsupportedType {
+        /// The path on disk.
+        path: PathBuf,
+        /// "socket", "fifo", "block device", "character device" or "unknown".
+        kind: &'static str,
+    },
+    /// Directories nest deeper than [`MAX_DEPTH`].
+    #[error("directory `{}` is nested deeper than {MAX_DEPTH} levels", path.display())]
+    TooDeep {
+        /// The first directory that is too deep.
+        path: PathBuf,
+    },
+    /// A symlink's target cannot be stored (empty, or longer than
+    /// [`MAX_TARGET_LEN`](crate::MAX_TARGET_LEN)).
+    #[error("symlink `{}` has a target that cannot be archived", path.display())]
+    InvalidTarget {
+        /// The path on disk.
+        path: PathBuf,
+    },
+    /// A directory entry's name cannot be stored (longer than
+    /// [`MAX_NAME_LEN`](crate::MAX_NAME_LEN) bytes).
+    #[error("entry `{}` has a name that cannot be archived", path.display())]
+    InvalidName {
+        /// The path on disk.
+        path: PathBuf,
+        /// What is wrong with the name.
+        #[source]
+        source: EncodeError,
+    },
+    /// Writing the archive to the output failed.
+    #[error("writing the NAR failed")]
+    Write(#[source] io::Error),
+}
+
+/// Serialises the file, directory or symlink at `path` as a NAR into
+/// `out`, and returns the number of bytes written.
+///
+/// Like `nix-store --dump`: symlinks are not followed (not even at the
+/// root), entries are sorted by the raw bytes of their names, a regular
+/// file is executable when its owner-execute bit (`S_IXUSR`) is set, and
+/// modes, owners and times are not recorded. Sockets, FIFOs and devices
+/// are an error. `out` is wrapped in a [`BufWriter`] internally.
+pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<u64, DumpError> {
+    let mut writer = BufWriter::with_capacity(64 * 1024, out);
+    let written = {
+        let dumper = Dumper::new(&mut writer);
+        dumper.dump_root(path)?
+    };
+    writer.flush().map_err(DumpError::Write)?;
+    Ok(written)
+}
+
+/// Hashes the NAR serialisation of `path` with `algo` without buffering
+/// the archive, and returns the hash and the NAR's size in bytes.
+///
+/// This is what `nix hash path` and `nix-store --add`/`nix-hash` compute
+/// (a SHA-256 of it is a store object's `narHash`).
+pub fn hash_path(path: &Path, algo: HashAlgo) -> Result<(Hash, u64), DumpError> {
+    let mut hasher = Hasher::new(algo);
+    let size = Dumper::new(&mut hasher).dump_root(path)?;
+    debug_assert_eq!(size, hasher.len());
+    Ok((hasher.finish(), size))
+}
+
+/// Walks a tree and drives an [`Encoder`]. One path buffer is reused for
+/// the whole walk.
+struct Dumper<W: Write> {
+    encoder: Encoder<W>,
+    path: PathBuf,
+    depth: usize,
+}
+
+impl<W: Write> Dumper<W> {
+    fn new(out: W) -> Dumper<W> {
+        Dumper {
+            encoder: Encoder::new(out),
+            path: PathBuf::new(),
+            depth: 0,
+        }
+    }
+
+    fn dump_root(mut self, root: &Path) -> Result<u64, DumpError> {
+        self.path.push(root);
+        let metadata = fs::symlink_metadata(&self.path).map_err(|source| DumpError::Metadata {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.dump_node(&metadata)?;
+        let path = std::mem::take(&mut self.path);
+        match self.encoder.finish() {
+            Ok((_, size)) => Ok(size),
+            Err(EncodeError::Write(e)) => Err(DumpError::Write(e)),
+            Err(other) => Err(DumpError::InvalidName {
+                path,
+                source: other,
+            }),
+        }
+    }
+
+    fn encode_error(&self, error: EncodeError) -> DumpError {
+        match error {
+            EncodeError::Write(e) => DumpError::Write(e),
+            EncodeError::ReadContents(source) => DumpError::ReadFile {
+                path: self.path.clone(),
+                source,
+            },
+            EncodeError::ContentsTooShort { expected, actual } => DumpError::FileChanged {
+                path: self.path.clone(),
+                expected,
+                actual,
+            },
+            EncodeError::InvalidTarget { .. } => DumpError::InvalidTarget {
+                path: self.path.clone(),
+            },
+            EncodeError::TooDeep => DumpError::TooDeep {
+                path: self.path.clone(),
+            },
+            other => DumpError::InvalidName {
+                path: self.path.clone(),
+                source: other,
+            },
+        }
+    }
+
+    /// Dumps the node at `self.path`, whose `lstat` is `metadata`.
+    fn dump_node(&mut self, metadata: &Metadata) -> Result<(), DumpError> {
+        let file_type = metadata.file_type();
+        if file_type.is_file() {
+            let executable = metadata.permissions().mode() & 0o100 != 0;
+            let file = File::open(&self.path).map_err(|source| DumpError::ReadFile {
+                path: self.path.clone(),
+                source,
+            })?;
+            self.encoder
+                .regular(executable, metadata.len(), file)
+                .map_err(|e| self.encode_error(e))
+        } else if file_type.is_dir() {
+            self.dump_directory()
+        } else if file_type.is_symlink() {
+            let target = fs::read_link(&self.path).map_err(|source| DumpError::ReadLink {
+                path: self.path.clone(),
+                source,
+            })?;
+            self.encoder
+                .symlink(target.as_os_str().as_bytes())
+                .map_err(|e| self.encode_error(e))
+        } else {
+            let kind = if file_type.is_socket() {
+                "socket"
+            } else if file_type.is_fifo() {
+                "fifo"
+            } else if file_type.is_block_device() {
+                "block device"
+            } else if file_type.is_char_device() {
+                "character device"
+            } else {
+                "unknown"
+            };
+            Err(DumpError::UnsupportedType {
+                path: self.path.clone(),
+                kind,
+            })
+        }
+    }
+
+    fn dump_directory(&mut self) -> Result<(), DumpError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(DumpError::TooDeep {
+                path: self.path.clone(),
+            });
+        }
+        let read_dir_error = |path: &Path, source| DumpError::ReadDir {
+            path: path.to_owned(),
+            source,
+        };
+        let mut entries: Vec<(OsString, Metadata)> = Vec::new();
+        for entry in fs::read_dir(&self.path).map_err(|e| read_dir_error(&self.path, e))? {
+            let entry = entry.map_err(|e| read_dir_error(&self.path, e))?;
+            // `DirEntry::metadata` is an `fstatat` relative to the open
+            // directory: one `lstat` per entry, no path resolution.
+            let metadata = entry.metadata().map_err(|source| DumpError::Metadata {
+                path: entry.path(),
+                source,
+            })?;
+            entries.push((entry.file_name(), metadata));
+        }
+        entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+
+        self.encoder
+            .start_directory()
+            .map_err(|e| self.encode_error(e))?;
+        self.depth += 1;
+        for (name, metadata) in &entries {
+            self.path.push(name);
+            let result = self
+                .encoder
+                .entry(name.as_bytes())
+                .map_err(|e| self.encode_error(e))
+                .and_then(|()| self.dump_node(metadata));
+            self.path.pop();
+            result?;
+        }
+        self.depth -= 1;
+        self.encoder
+            .end_directory()
+            .map_err(|e| self.encode_error(e))
+    }
+}
