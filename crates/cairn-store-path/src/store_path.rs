@@ -207,6 +207,25 @@ impl<'de> serde::Deserialize<'de> for StorePath {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_print_round_trip(
+            digest in any::<[u8; DIGEST_LEN]>(),
+            name in "[A-Za-z0-9+._?=-]{1,211}",
+        ) {
+            let path = StorePath::from_digest(&digest, &name).unwrap();
+            prop_assert_eq!(path.digest(), digest);
+            let reparsed = StorePath::from_base_name(&path.to_string()).unwrap();
+            prop_assert_eq!(reparsed, path);
+        }
+
+        #[test]
+        fn never_panics_on_junk(text in "\\PC{0,80}") {
+            let _ = StorePath::from_base_name(&text);
+        }
+    }
 
     #[test]
     fn parses_and_prints() {
