@@ -49,7 +49,7 @@
 //! let listing = cairn_nar::list(&nar[..])?;
 //! assert_eq!(
 //!     serde_json::to_string(&listing)?,
-//!     r#"{"type":"directory","entries":{"hello":{"type":"regular","size":5,"narOffset":208}}}"#
+//!     r#"{"type":"directory","entries":{"hello":{"type":"regular","size":5,"narOffset":232}}}"#
 //! );
 //!
 //! cairn_nar::restore(&nar[..], &dir.path().join("copy"))?;
