@@ -48,13 +48,26 @@ impl fmt::Display for Origin {
     }
 }
 
-/// A configuration error, with where it happened.
-#[derive(Debug, thiserror::Error)]
-#[error("{origin}: {kind}")]
+/// A configuration error, with where it happened: `ORIGIN: WHAT`. Its
+/// [`source`](std::error::Error::source) is that of the [`ErrorKind`] (the
+/// I/O error of a failed read), so the kind's message is not repeated down
+/// the chain.
+#[derive(Debug)]
 pub struct Error {
     origin: Origin,
-    #[source]
     kind: ErrorKind,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.origin, self.kind)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
 }
 
 impl Error {

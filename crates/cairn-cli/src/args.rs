@@ -1,0 +1,328 @@
+//! The command line's shape, as clap derive types. Doc comments here are the
+//! `--help` text.
+
+use std::path::PathBuf;
+
+use cairn_hash::{Encoding, HashAlgo};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// cairn: a Nix-compatible package manager.
+#[derive(Debug, Parser)]
+#[command(
+    name = "cairn",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Override a setting from cairn.conf, e.g. `--option store-dir /tmp/store`.
+    #[arg(
+        long = "option",
+        global = true,
+        num_args = 2,
+        value_names = ["NAME", "VALUE"],
+        action = clap::ArgAction::Append
+    )]
+    pub options: Vec<String>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The command groups.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute and convert cryptographic hashes.
+    #[command(subcommand)]
+    Hash(HashCommand),
+    /// Serialise files to NAR archives and back.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Inspect NAR archives.
+    #[command(subcommand)]
+    Nar(NarCommand),
+    /// Inspect store derivations (.drv files).
+    #[command(subcommand)]
+    Derivation(DerivationCommand),
+    /// Create and convert signing keys for binary caches.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Show the settings from cairn.conf, the environment and `--option`.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `cairn config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every setting after merging all sources, like
+    /// `nix show-config`.
+    Show {
+        /// Print a JSON object instead of `NAME = VALUE` lines.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `cairn hash …`
+#[derive(Debug, Subcommand)]
+pub enum HashCommand {
+    /// Print the hash of the NAR serialisation of each path.
+    Path(HashPathArgs),
+    /// Print the hash of the contents of each regular file.
+    File(HashPathArgs),
+    /// Convert hashes between encodings.
+    Convert(HashConvertArgs),
+    /// Print hashes in base-16 (Nix 2.8's `nix hash to-base16`).
+    #[command(name = "to-base16", hide = true)]
+    ToBase16(HashToArgs),
+    /// Print hashes in nix32 (Nix 2.8's `nix hash to-base32`).
+    #[command(name = "to-base32", hide = true)]
+    ToBase32(HashToArgs),
+    /// Print hashes in base-64 (Nix 2.8's `nix hash to-base64`).
+    #[command(name = "to-base64", hide = true)]
+    ToBase64(HashToArgs),
+    /// Print hashes in SRI form (Nix 2.8's `nix hash to-sri`).
+    #[command(name = "to-sri", hide = true)]
+    ToSri(HashToArgs),
+}
+
+/// Arguments of `cairn hash path` and `cairn hash file`.
+#[derive(Debug, Args)]
+pub struct HashPathArgs {
+    /// The hash algorithm.
+    #[arg(long = "type", value_name = "ALGO", value_enum, default_value_t = AlgoArg::Sha256)]
+    pub algo: AlgoArg,
+
+    /// How to print the hash.
+    #[command(flatten)]
+    pub format: OutputFormatArgs,
+
+    /// The files or directories to hash.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// `--sri`, `--base16`, `--base32`/`--nix32`, `--base64`; the last one given
+/// wins, as in Nix.
+#[derive(Debug, Args)]
+pub struct OutputFormatArgs {
+    /// Print the hash in SRI form, `ALGO-BASE64` (the default).
+    #[arg(long, overrides_with_all = ["base16", "base32", "base64"])]
+    pub sri: bool,
+    /// Print the hash in base-16.
+    #[arg(long, overrides_with_all = ["sri", "base32", "base64"])]
+    pub base16: bool,
+    /// Print the hash in Nix's base-32.
+    #[arg(long, visible_alias = "nix32", overrides_with_all = ["sri", "base16", "base64"])]
+    pub base32: bool,
+    /// Print the hash in base-64.
+    #[arg(long, overrides_with_all = ["sri", "base16", "base32"])]
+    pub base64: bool,
+}
+
+impl OutputFormatArgs {
+    /// The chosen encoding.
+    #[must_use]
+    pub fn encoding(&self) -> Encoding {
+        if self.base16 {
+            Encoding::Base16
+        } else if self.base32 {
+            Encoding::Nix32
+        } else if self.base64 {
+            Encoding::Base64
+        } else {
+            Encoding::Sri
+        }
+    }
+}
+
+/// Arguments of `cairn hash convert`.
+#[derive(Debug, Args)]
+pub struct HashConvertArgs {
+    /// The encoding the hashes must be in; any encoding when omitted.
+    #[arg(long, value_name = "ENCODING", value_enum)]
+    pub from: Option<EncodingArg>,
+
+    /// The encoding to print.
+    #[arg(long, value_name = "ENCODING", value_enum, default_value_t = EncodingArg::Sri)]
+    pub to: EncodingArg,
+
+    /// The algorithm of hashes that do not name one.
+    #[arg(
+        long = "type",
+        visible_alias = "hash-algo",
+        value_name = "ALGO",
+        value_enum
+    )]
+    pub algo: Option<AlgoArg>,
+
+    /// The hashes to convert.
+    #[arg(required = true, value_name = "HASH")]
+    pub hashes: Vec<String>,
+}
+
+/// Arguments of the Nix 2.8 `to-*` conversions.
+#[derive(Debug, Args)]
+pub struct HashToArgs {
+    /// The algorithm of hashes that do not name one.
+    #[arg(long = "type", value_name = "ALGO", value_enum)]
+    pub algo: Option<AlgoArg>,
+
+    /// The hashes to convert.
+    #[arg(required = true, value_name = "HASH")]
+    pub hashes: Vec<String>,
+}
+
+/// `cairn store …`
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Write the NAR serialisation of a path to standard output.
+    Dump {
+        /// The file, directory or symlink to serialise.
+        path: PathBuf,
+    },
+    /// Unpack a NAR from standard input into a new path.
+    Restore {
+        /// Where to create the unpacked file, directory or symlink; must not
+        /// exist.
+        path: PathBuf,
+    },
+}
+
+/// `cairn nar …`
+#[derive(Debug, Subcommand)]
+pub enum NarCommand {
+    /// List a path inside a NAR file, like `ls`.
+    Ls(NarLsArgs),
+}
+
+/// Arguments of `cairn nar ls`.
+#[derive(Debug, Args)]
+pub struct NarLsArgs {
+    /// The NAR file.
+    pub nar: PathBuf,
+
+    /// The path inside the NAR, starting with `/`.
+    #[arg(default_value = "/", value_name = "PATH-IN-NAR")]
+    pub path: String,
+
+    /// Show the type, permissions and size of each entry.
+    #[arg(short, long)]
+    pub long: bool,
+
+    /// List subdirectories recursively.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+
+    /// Show directories themselves rather than their contents.
+    #[arg(short, long, conflicts_with = "json")]
+    pub directory: bool,
+
+    /// Print JSON, like `nix nar ls --json`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cairn derivation …`
+#[derive(Debug, Subcommand)]
+pub enum DerivationCommand {
+    /// Print store derivations as JSON, like `nix show-derivation`.
+    Show {
+        /// The .drv files.
+        #[arg(required = true, value_name = "DRV")]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// `cairn key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate an ed25519 signing key pair.
+    Generate {
+        /// The key's name, conventionally the cache's host name and a
+        /// number, e.g. `cache.example.org-1`.
+        #[arg(long)]
+        name: String,
+        /// Write the secret key to this file (created with mode 0600)
+        /// instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out_secret: Option<PathBuf>,
+        /// Also write the public key to this file.
+        #[arg(long, value_name = "FILE")]
+        out_public: Option<PathBuf>,
+    },
+    /// Read a secret key from standard input and print its public key.
+    Public,
+}
+
+/// A hash algorithm on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgoArg {
+    /// MD5.
+    Md5,
+    /// SHA-1.
+    Sha1,
+    /// SHA-256.
+    Sha256,
+    /// SHA-512.
+    Sha512,
+}
+
+impl From<AlgoArg> for HashAlgo {
+    fn from(algo: AlgoArg) -> HashAlgo {
+        match algo {
+            AlgoArg::Md5 => HashAlgo::Md5,
+            AlgoArg::Sha1 => HashAlgo::Sha1,
+            AlgoArg::Sha256 => HashAlgo::Sha256,
+            AlgoArg::Sha512 => HashAlgo::Sha512,
+        }
+    }
+}
+
+/// A hash encoding on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    /// Lowercase hexadecimal.
+    Base16,
+    /// Nix's base-32.
+    #[value(alias = "base32")]
+    Nix32,
+    /// Base-64.
+    Base64,
+    /// `ALGO-BASE64`.
+    Sri,
+}
+
+impl From<EncodingArg> for Encoding {
+    fn from(encoding: EncodingArg) -> Encoding {
+        match encoding {
+            EncodingArg::Base16 => Encoding::Base16,
+            EncodingArg::Nix32 => Encoding::Nix32,
+            EncodingArg::Base64 => Encoding::Base64,
+            EncodingArg::Sri => Encoding::Sri,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn last_format_flag_wins() {
+        let cli = Cli::parse_from(["cairn", "hash", "file", "--base16", "--sri", "x"]);
+        let Command::Hash(HashCommand::File(args)) = cli.command else {
+            panic!("parsed as {cli:?}");
+        };
+        assert_eq!(args.format.encoding(), Encoding::Sri);
+    }
+}

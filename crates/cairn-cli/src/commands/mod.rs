@@ -1,0 +1,24 @@
+//! One module per command group; each is a thin layer over a library.
+
+pub(crate) mod config;
+pub(crate) mod derivation;
+pub(crate) mod hash;
+pub(crate) mod key;
+pub(crate) mod nar;
+pub(crate) mod store;
+
+use std::io::Write;
+
+use crate::error::{CliError, CliResult};
+
+/// Writes `bytes` to standard output.
+pub(crate) fn emit(stdout: &mut dyn Write, bytes: &[u8]) -> CliResult {
+    stdout
+        .write_all(bytes)
+        .map_err(|err| CliError::stdout(&err))
+}
+
+/// Writes `line` and a newline to standard output.
+pub(crate) fn emit_line(stdout: &mut dyn Write, line: &str) -> CliResult {
+    writeln!(stdout, "{line}").map_err(|err| CliError::stdout(&err))
+}

@@ -1,0 +1,192 @@
+//! The one place cairn reads environment variables, and the loading of
+//! settings from configuration files, the environment and `--option`.
+//!
+//! | Variable | Meaning |
+//! |---|---|
+//! | `CAIRN_CONF_DIR` | directory of the system `cairn.conf` (default `/etc/cairn`) |
+//! | `XDG_CONFIG_HOME`, `HOME` | the user file is `$XDG_CONFIG_HOME/cairn/cairn.conf`, else `$HOME/.config/cairn/cairn.conf` |
+//! | `CAIRN_<SETTING>` | a setting, e.g. `CAIRN_MAX_JOBS` for `max-jobs` (see [`Settings::environment_variable`]) |
+//! | `NO_COLOR` | when set and not empty, errors are not coloured |
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use cairn_settings::Settings;
+
+use crate::error::{CliError, CliResult, ErrorKind};
+
+/// The environment variables cairn looks at, captured once at start-up.
+#[derive(Debug, Default)]
+pub(crate) struct Environment {
+    conf_dir: Option<PathBuf>,
+    xdg_config_home: Option<PathBuf>,
+    home: Option<PathBuf>,
+    no_color: bool,
+    /// Every `CAIRN_*` variable with a UTF-8 value.
+    cairn_variables: Vec<(String, String)>,
+}
+
+impl Environment {
+    /// Reads the process environment.
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the CLI is the one crate that reads the environment; everything else gets values"
+    )]
+    pub(crate) fn capture() -> Environment {
+        Environment::from_variables(std::env::vars_os())
+    }
+
+    /// Builds an `Environment` from `variables` (used by [`capture`] and
+    /// tests).
+    ///
+    /// [`capture`]: Environment::capture
+    pub(crate) fn from_variables(
+        variables: impl IntoIterator<Item = (OsString, OsString)>,
+    ) -> Environment {
+        let mut env = Environment::default();
+        for (name, value) in variables {
+            let Some(name) = name.to_str() else { continue };
+            let non_empty = |value: &OsString| (!value.is_empty()).then(|| PathBuf::from(value));
+            match name {
+                "CAIRN_CONF_DIR" => env.conf_dir = non_empty(&value),
+                "XDG_CONFIG_HOME" => env.xdg_config_home = non_empty(&value),
+                "HOME" => env.home = non_empty(&value),
+                "NO_COLOR" => env.no_color = !value.is_empty(),
+                _ => {}
+            }
+            if name.starts_with("CAIRN_")
+                && let Ok(value) = value.into_string()
+            {
+                env.cairn_variables.push((name.to_owned(), value));
+            }
+        }
+        env
+    }
+
+    /// Whether output may be coloured (`NO_COLOR` is unset or empty).
+    pub(crate) fn color(&self) -> bool {
+        !self.no_color
+    }
+
+    /// The configuration files in the order they apply.
+    fn config_files(&self) -> Vec<PathBuf> {
+        let system = self
+            .conf_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/cairn"))
+            .join("cairn.conf");
+        let user_dir = self
+            .xdg_config_home
+            .clone()
+            .or_else(|| self.home.as_ref().map(|home| home.join(".config")));
+        let mut files = vec![system];
+        files.extend(user_dir.map(|dir| dir.join("cairn/cairn.conf")));
+        files
+    }
+
+    /// Loads the settings: system file, user file, `CAIRN_*` variables, then
+    /// `--option` pairs. Warnings (unknown names) go to standard error.
+    pub(crate) fn settings(&self, options: &[(String, String)]) -> CliResult<Settings> {
+        let mut builder = Settings::builder();
+        let config_error = |err: cairn_settings::Error| {
+            let help = match err.origin() {
+                cairn_settings::Origin::File { .. } => "fix or remove that line of the file",
+                cairn_settings::Origin::Environment { .. } => "fix or unset the variable",
+                cairn_settings::Origin::CommandLine { .. } => "fix the --option argument",
+            };
+            CliError::from_error(ErrorKind::User, &err).with_help(help)
+        };
+        for file in self.config_files() {
+            builder.file(&file, false).map_err(config_error)?;
+        }
+        builder
+            .environment(self.cairn_variables.iter().map(|(k, v)| (k, v)))
+            .map_err(config_error)?;
+        for (name, value) in options {
+            builder.option(name, value).map_err(config_error)?;
+        }
+        let (settings, warnings) = builder.finish();
+        for warning in warnings {
+            report_warning(&warning.to_string());
+        }
+        Ok(settings)
+    }
+}
+
+/// Prints a warning line to standard error.
+#[expect(clippy::print_stderr, reason = "warnings are for the user")]
+fn report_warning(message: &str) {
+    eprintln!("warning: {message}");
+}
+
+/// Pairs up the flat `--option NAME VALUE` values clap collects.
+pub(crate) fn option_pairs(values: &[String]) -> Vec<(String, String)> {
+    values
+        .chunks(2)
+        .filter_map(|pair| match pair {
+            [name, value] => Some((name.clone(), value.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Environment {
+        Environment::from_variables(
+            pairs
+                .iter()
+                .map(|(k, v)| (OsString::from(k), OsString::from(v))),
+        )
+    }
+
+    #[test]
+    fn config_file_locations() {
+        let e = env(&[("HOME", "/home/u")]);
+        assert_eq!(
+            e.config_files(),
+            [
+                PathBuf::from("/etc/cairn/cairn.conf"),
+                PathBuf::from("/home/u/.config/cairn/cairn.conf")
+            ]
+        );
+        let e = env(&[
+            ("HOME", "/home/u"),
+            ("XDG_CONFIG_HOME", "/x"),
+            ("CAIRN_CONF_DIR", "/c"),
+        ]);
+        assert_eq!(
+            e.config_files(),
+            [
+                PathBuf::from("/c/cairn.conf"),
+                PathBuf::from("/x/cairn/cairn.conf")
+            ]
+        );
+    }
+
+    #[test]
+    fn sources_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("cairn.conf"), "cores = 1\nmax-jobs = 3\n").unwrap();
+        let conf_dir = dir.path().to_str().unwrap();
+        let e = env(&[
+            ("CAIRN_CONF_DIR", conf_dir),
+            ("HOME", "/nonexistent"),
+            ("CAIRN_CORES", "2"),
+        ]);
+        let settings = e
+            .settings(&option_pairs(&["max-jobs".into(), "5".into()]))
+            .unwrap();
+        assert_eq!(settings.cores, 2);
+        assert_eq!(settings.max_jobs, cairn_settings::MaxJobs::Count(5));
+    }
+
+    #[test]
+    fn no_color() {
+        assert!(env(&[]).color());
+        assert!(env(&[("NO_COLOR", "")]).color());
+        assert!(!env(&[("NO_COLOR", "1")]).color());
+    }
+}
