@@ -10,6 +10,7 @@
 mod common;
 mod errors;
 mod hash;
+mod key;
 mod layering;
 mod nar;
 mod reference;
@@ -24,6 +25,7 @@ fn test_files_are_all_listed() {
         "common",
         "errors",
         "hash",
+        "key",
         "layering",
         "main",
         "nar",
