@@ -40,7 +40,7 @@ pub(crate) const fn padding(len: u64) -> usize {
 /// Builds, at compile time, the concatenation of NAR strings.
 macro_rules! nar_strings {
     ($($s:literal),* $(,)?) => {{
-        const LEN: usize = 0 $(+ 8 + ($s.len() + 7) / 8 * 8)*;
+        const LEN: usize = 0 $(+ 8 + $s.len().div_ceil(8) * 8)*;
         const BYTES: [u8; LEN] = {
             let mut out = [0u8; LEN];
             let mut at = 0;
@@ -52,7 +52,7 @@ macro_rules! nar_strings {
                 at += 8;
                 let mut j = 0;
                 while j < s.len() { out[at + j] = s[j]; j += 1; }
-                at += (s.len() + 7) / 8 * 8;
+                at += s.len().div_ceil(8) * 8;
             )*
             let _ = at;
             out

@@ -14,6 +14,8 @@ enum Node {
     Directory(BTreeMap<Vec<u8>, Node>),
 }
 
+type Entries = BTreeMap<Vec<u8>, Node>;
+
 fn name() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         "[a-zA-Z0-9._-]{1,8}".prop_map(String::into_bytes),
@@ -73,7 +75,7 @@ fn encode(node: &Node) -> Vec<u8> {
 
 fn parse(nar: &[u8]) -> Node {
     let mut parser = Parser::new(nar);
-    let mut stack: Vec<(Vec<u8>, BTreeMap<Vec<u8>, Node>)> = Vec::new();
+    let mut stack: Vec<(Vec<u8>, Entries)> = Vec::new();
     let mut root = None;
     while let Some(event) = parser.next_event().unwrap() {
         let (name, node) = match event {
