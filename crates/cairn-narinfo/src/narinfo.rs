@@ -166,7 +166,8 @@ pub struct NarInfo {
     /// The size of the (compressed) NAR file.
     pub file_size: Option<u64>,
     /// The system type of the derivation that produced the object. Nix
-    /// writes the line only when this is non-empty.
+    /// writes the line only when this is non-empty, and parsing an empty
+    /// `System:` gives `None`.
     pub system: Option<String>,
 }
 
@@ -416,7 +417,8 @@ fn field(
                 fields.deriver = Some(StorePath::from_base_name(value).map_err(bad_path)?);
             }
         }
-        "System" => fields.system = Some(value.to_owned()),
+        // Nix keeps an empty system as "no system" and never prints it.
+        "System" => fields.system = (!value.is_empty()).then(|| value.to_owned()),
         "Sig" => {
             fields.signatures.insert(value.to_owned());
         }
@@ -559,6 +561,7 @@ Sig: test1:SnmrY0ZYK7mv4L+ufo6khFupWZ4oP59wume/TIgRXT6SJKk/cUxEDbVIhX9JCOOr9EwVh
         // Nix: accepted.
         let info = parse(&format!("{GOOD}Foo: bar\nSystem: x86_64-linux\n")).unwrap();
         assert_eq!(info.system.as_deref(), Some("x86_64-linux"));
+        assert_eq!(parse(&format!("{GOOD}System: \n")).unwrap().system, None);
         // Nix: accepted, with compression bzip2.
         assert_eq!(
             parse(&replace("Compression", "")).unwrap().compression,
