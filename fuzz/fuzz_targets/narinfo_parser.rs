@@ -42,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again, key);
     }
     if let Ok(signature) = text.parse::<Signature>() {
-        let again: Signature = signature.to_string().parse().expect("printed signature parses");
+        let again: Signature = signature
+            .to_string()
+            .parse()
+            .expect("printed signature parses");
         assert_eq!(again, signature);
     }
     // Checking arbitrary text as a signature never panics.
