@@ -8,6 +8,7 @@
 //! (errors, help lines) is pinned with insta snapshots under `snapshots/`.
 
 mod common;
+mod derivation;
 mod errors;
 mod hash;
 mod key;
@@ -23,6 +24,7 @@ mod store;
 fn test_files_are_all_listed() {
     let listed = [
         "common",
+        "derivation",
         "errors",
         "hash",
         "key",
