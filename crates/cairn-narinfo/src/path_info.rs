@@ -176,7 +176,10 @@ impl PathInfo {
 /// with absolute paths, the NAR hash as `ALGO:NIX32`, and the references
 /// sorted. Like Nix 2.8, this refuses a NAR size of 0 (unknown) and
 /// accepts any hash algorithm, which then appears in the fingerprint
-/// (`sha512:…`); Nix itself only ever writes SHA-256 NAR hashes.
+/// (`sha512:…`). Nix itself only ever writes SHA-256 NAR hashes, but the
+/// 2.8 peer verifies a SHA-512 one signed this way (see
+/// `tests/fixtures/peer-verify.txt`), so refusing it would only break
+/// compatibility.
 ///
 /// # Errors
 /// [`FingerprintError::UnknownNarSize`] when `nar_size` is 0.

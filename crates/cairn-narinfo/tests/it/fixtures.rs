@@ -90,7 +90,7 @@ fn compression_and_file_hashes() {
 
 #[test]
 fn cache_info_round_trips() {
-    for cache in ["cache-none", "cache-xz", "cache-cairn"] {
+    for cache in ["cache-none", "cache-xz", "cache-cairn", "cache-sha512"] {
         let text = read(&format!("{cache}/nix-cache-info"));
         let info: CacheInfo = text.parse().unwrap();
         assert_eq!(info, CacheInfo::for_store_dir("/nix/store"));
@@ -249,4 +249,43 @@ fn peer_accepted_cairn_signatures() {
     assert!(report.contains("verifies with cairn's key"));
     assert!(report.contains("lacks a valid signature"));
     assert!(report.contains("is untrusted"));
+}
+
+#[test]
+fn sha512_nar_hash_is_signed_like_any_other() {
+    // Nix 2.8 verified this cache with cairn.pub (peer-verify.txt).
+    let store = StoreDir::default();
+    let cairn = keys("cairn.pub");
+    let mut seen_sha512 = 0;
+    for (name, text) in narinfos("cache-sha512") {
+        let narinfo = NarInfo::parse(&store, &text).unwrap();
+        if narinfo.info.nar_hash.algo() == cairn_hash::HashAlgo::Sha512 {
+            seen_sha512 += 1;
+            assert!(
+                narinfo.fingerprint(&store).unwrap().contains(";sha512:"),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            narinfo.valid_signatures(&store, &cairn).unwrap().len(),
+            1,
+            "{name}"
+        );
+    }
+    assert_eq!(seen_sha512, 1);
+}
+
+#[test]
+fn missing_compression_means_bzip2() {
+    // Nix 2.8 imported this narinfo with a bzip2-compressed NAR, and not
+    // with a plain one (peer-verify.txt).
+    let store = StoreDir::default();
+    let text = read("no-compression.narinfo");
+    assert!(!text.contains("Compression"));
+    let narinfo = NarInfo::parse(&store, &text).unwrap();
+    assert_eq!(narinfo.compression, "bzip2");
+    assert_eq!((narinfo.file_hash, narinfo.file_size), (None, None));
+    let printed = narinfo.to_text(&store);
+    assert!(printed.contains("\nCompression: bzip2\n"));
+    assert_eq!(NarInfo::parse(&store, &printed).unwrap(), narinfo);
 }
