@@ -1,11 +1,4 @@
 //! [`CacheInfo`]: a binary cache's `nix-cache-info` file.
-//!
-//! Nix 2.8 reads it line by line: lines without a `:` are skipped, the
-//! value is trimmed of spaces, tabs and carriage returns, unknown keys
-//! are ignored, `WantMassQuery` is true only when it is exactly `1`, and
-//! `Priority` is read like C's `stoi` (leading sign and digits, the rest
-//! of the value ignored). `nix copy --to file://…` writes only
-//! `StoreDir: /nix/store`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -38,6 +31,13 @@ pub enum ParseCacheInfoError {
 }
 
 /// The contents of `nix-cache-info`.
+///
+/// Nix 2.8 reads it line by line: lines without a `:` are skipped, the
+/// value is trimmed of spaces, tabs and carriage returns, unknown keys
+/// are ignored, `WantMassQuery` is true only when it is exactly `1`, and
+/// `Priority` is read like C's `stoi` (leading sign and digits, the rest
+/// of the value ignored). `nix copy --to file://…` writes only
+/// `StoreDir: /nix/store`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CacheInfo {
     /// The store directory the cache's paths belong to, as written (a

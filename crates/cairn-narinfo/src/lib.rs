@@ -13,8 +13,9 @@
 //!   `1;PATH;NAR_HASH;NAR_SIZE;REFS`; [`PathInfo::sign`] and
 //!   [`PathInfo::check_signatures`] sign and verify it.
 //! * [`SecretKey`], [`PublicKey`] and [`Signature`] are ed25519 keys and
-//!   signatures in Nix's `NAME:BASE64` format; [`TrustedKeys`] is the set
-//!   of `trusted-public-keys`, looked up by name.
+//!   signatures in Nix's `NAME:BASE64` format (base64 read with Nix's
+//!   lenient rules, so a key file's trailing newline is fine);
+//!   [`TrustedKeys`] is the set of `trusted-public-keys`, looked up by name.
 //! * [`CacheInfo`] is a cache's `nix-cache-info`.
 //!
 //! Nothing here does I/O.

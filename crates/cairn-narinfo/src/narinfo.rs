@@ -1,41 +1,5 @@
 //! [`NarInfo`]: the `.narinfo` file a binary cache keeps for each store
 //! object.
-//!
-//! # The format, as Nix 2.8 reads and writes it
-//!
-//! Lines of `Key: value`, written in this order:
-//!
-//! ```text
-//! StorePath: /nix/store/HASH-NAME       absolute; required
-//! URL: nar/….nar                         required, non-empty
-//! Compression: none                      absent or empty means bzip2
-//! FileHash: sha256:NIX32                 optional
-//! FileSize: 160                          optional
-//! NarHash: sha256:NIX32                  required
-//! NarSize: 160                           required, not 0
-//! References: HASH-NAME HASH-NAME        base names, space-separated, may be empty
-//! Deriver: HASH-NAME.drv                 optional; `unknown-deriver` means none
-//! System: x86_64-linux                   optional
-//! Sig: NAME:BASE64                       any number, printed sorted
-//! CA: fixed:r:sha256:NIX32               optional; empty means none
-//! ```
-//!
-//! Reading follows Nix's scanner exactly, quirks included (each checked
-//! against the Nix 2.8 peer):
-//!
-//! * the key runs up to the next `:`, even across a newline; the value
-//!   starts two bytes after the colon (the byte after the colon, normally
-//!   a space, is skipped whatever it is) and runs to the next newline.
-//!   So every line needs its newline, including the last; a blank line
-//!   swallows the line after it into an unknown key; and `References:`
-//!   with nothing after the colon takes the whole next line as its value;
-//! * unknown keys are ignored; a repeated key overrides the earlier
-//!   value, except that `Sig` accumulates, a second non-empty
-//!   `References` or a second non-empty `CA` is an error;
-//! * hashes must carry their algorithm (`ALGO:DIGEST` in any encoding,
-//!   or SRI); sizes are decimal with an optional `+`;
-//! * `StorePath` is canonicalised (`//`, `.`, `..`, a trailing `/`)
-//!   before it is checked to be directly inside the store directory.
 
 use std::collections::BTreeSet;
 
@@ -151,6 +115,42 @@ pub enum ParseNarInfoError {
 
 /// A parsed `.narinfo`: a store object's [`PathInfo`] and where its
 /// (possibly compressed) NAR is in the cache.
+///
+/// # The format, as Nix 2.8 reads and writes it
+///
+/// Lines of `Key: value`, written in this order:
+///
+/// ```text
+/// StorePath: /nix/store/HASH-NAME       absolute; required
+/// URL: nar/….nar                         required, non-empty
+/// Compression: none                      absent or empty means bzip2
+/// FileHash: sha256:NIX32                 optional
+/// FileSize: 160                          optional
+/// NarHash: sha256:NIX32                  required
+/// NarSize: 160                           required, not 0
+/// References: HASH-NAME HASH-NAME        base names, space-separated, may be empty
+/// Deriver: HASH-NAME.drv                 optional; `unknown-deriver` means none
+/// System: x86_64-linux                   optional
+/// Sig: NAME:BASE64                       any number, printed sorted
+/// CA: fixed:r:sha256:NIX32               optional; empty means none
+/// ```
+///
+/// Reading follows Nix's scanner exactly, quirks included (each checked
+/// against the Nix 2.8 peer):
+///
+/// * the key runs up to the next `:`, even across a newline; the value
+///   starts two bytes after the colon (the byte after the colon, normally
+///   a space, is skipped whatever it is) and runs to the next newline.
+///   So every line needs its newline, including the last; a blank line
+///   swallows the line after it into an unknown key; and `References:`
+///   with nothing after the colon takes the whole next line as its value;
+/// * unknown keys are ignored; a repeated key overrides the earlier
+///   value, except that `Sig` accumulates, a second non-empty
+///   `References` or a second non-empty `CA` is an error;
+/// * hashes must carry their algorithm (`ALGO:DIGEST` in any encoding,
+///   or SRI); sizes are decimal with an optional `+`;
+/// * `StorePath` is canonicalised (`//`, `.`, `..`, a trailing `/`)
+///   before it is checked to be directly inside the store directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NarInfo {
     /// The object's metadata: path, NAR hash and size, references,
@@ -186,9 +186,8 @@ impl NarInfo {
         }
     }
 
-    /// Parses a `.narinfo` with Nix 2.8's rules (see the [module
-    /// documentation](self)). `store_dir` is the directory `StorePath`
-    /// must be in.
+    /// Parses a `.narinfo` with Nix 2.8's rules (see [`NarInfo`]).
+    /// `store_dir` is the directory `StorePath` must be in.
     ///
     /// # Errors
     /// A [`ParseNarInfoError`] naming the line and field.
