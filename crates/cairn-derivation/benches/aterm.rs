@@ -37,7 +37,10 @@ fn large_derivation(store: &StoreDir) -> Derivation {
     let mut env = BTreeMap::new();
     env.insert("buildCommand".into(), script.into());
     for i in 0..300 {
-        env.insert(format!("VAR_{i}").into(), format!("value {i} with \"quotes\"").into());
+        env.insert(
+            format!("VAR_{i}").into(),
+            format!("value {i} with \"quotes\"").into(),
+        );
     }
     drv.env = env;
     drv

@@ -230,7 +230,8 @@ impl Derivation {
     /// derivation's name, if it is there and valid UTF-8.
     #[must_use]
     pub fn env_name(&self) -> Option<&str> {
-        self.env_var("name").and_then(|v| std::str::from_utf8(v).ok())
+        self.env_var("name")
+            .and_then(|v| std::str::from_utf8(v).ok())
     }
 
     /// An environment variable.

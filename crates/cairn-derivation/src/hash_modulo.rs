@@ -216,9 +216,8 @@ impl<R: DerivationResolver> ModuloHasher<R> {
         mask_outputs: bool,
         own_path: Option<&StorePath>,
     ) -> Result<DrvHash, HashModuloError> {
-        let name_for_errors = || {
-            own_path.map_or_else(|| BEING_HASHED.to_owned(), |p| self.store_dir.display(p))
-        };
+        let name_for_errors =
+            || own_path.map_or_else(|| BEING_HASHED.to_owned(), |p| self.store_dir.display(p));
         let drv_type = drv
             .derivation_type()
             .map_err(|source| HashModuloError::InvalidType {
@@ -328,12 +327,12 @@ impl Derivation {
             output: output.to_owned(),
             source,
         };
-        let drv_type =
-            self.derivation_type()
-                .map_err(|source| HashModuloError::InvalidType {
-                    drv_path: BEING_HASHED.to_owned(),
-                    source,
-                })?;
+        let drv_type = self
+            .derivation_type()
+            .map_err(|source| HashModuloError::InvalidType {
+                drv_path: BEING_HASHED.to_owned(),
+                source,
+            })?;
         match drv_type {
             DerivationType::ContentAddressed { fixed: true } => {
                 for (output_name, output) in &mut self.outputs {

@@ -133,7 +133,11 @@ impl Derivation {
             .collect();
         DerivationJson {
             outputs,
-            input_srcs: self.input_srcs.iter().map(|p| store_dir.display(p)).collect(),
+            input_srcs: self
+                .input_srcs
+                .iter()
+                .map(|p| store_dir.display(p))
+                .collect(),
             input_drvs: self
                 .input_drvs
                 .iter()
@@ -188,11 +192,9 @@ impl DerivationJson {
                 (None, Some(p), None, false) => DerivationOutput::InputAddressed(path(p)?),
                 (Some((method, algo)), Some(p), Some(h), false) => DerivationOutput::Fixed {
                     method,
-                    hash: Hash::parse_unprefixed(h, algo).map_err(|source| {
-                        JsonError::BadHash {
-                            output: name.clone(),
-                            source,
-                        }
+                    hash: Hash::parse_unprefixed(h, algo).map_err(|source| JsonError::BadHash {
+                        output: name.clone(),
+                        source,
                     })?,
                     path: path(p)?,
                 },
@@ -215,7 +217,11 @@ impl DerivationJson {
         }
         drv.system = self.system.as_str().into();
         drv.builder = self.builder.as_str().into();
-        drv.args = self.args.iter().map(|a| BString::from(a.as_str())).collect();
+        drv.args = self
+            .args
+            .iter()
+            .map(|a| BString::from(a.as_str()))
+            .collect();
         drv.env = self
             .env
             .iter()
@@ -261,8 +267,13 @@ impl NixJson {
 
     /// Writes `open`, the items (each preceded by a comma when not first
     /// and an indent), and `close`.
-    fn container<I>(&mut self, open: u8, close: u8, items: I, mut item: impl FnMut(&mut Self, I::Item))
-    where
+    fn container<I>(
+        &mut self,
+        open: u8,
+        close: u8,
+        items: I,
+        mut item: impl FnMut(&mut Self, I::Item),
+    ) where
         I: IntoIterator,
     {
         self.out.push(open);

@@ -178,7 +178,10 @@ impl<'a> Parser<'a> {
     fn error(&self, offset: usize, kind: ParseErrorKind) -> ParseError {
         let before = &self.input[..offset.min(self.input.len())];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
         ParseError {
             offset,
             line,
@@ -255,10 +258,7 @@ impl<'a> Parser<'a> {
     fn verbatim_string(&mut self, field: &'static str) -> Result<(usize, BString)> {
         let (start, value) = self.string()?;
         if value.contains(&b'"') || value.contains(&b'\\') {
-            return Err(self.error(
-                start,
-                ParseErrorKind::VerbatimFieldEscapes { field, value },
-            ));
+            return Err(self.error(start, ParseErrorKind::VerbatimFieldEscapes { field, value }));
         }
         Ok((start, value))
     }
@@ -381,8 +381,8 @@ impl<'a> Parser<'a> {
             } else {
                 let path = self.store_path_at(path_start, &path)?;
                 // Non-UTF-8 bytes become U+FFFD, which no encoding accepts.
-                let hash = Hash::parse_unprefixed(&hash.to_str_lossy(), algo)
-                    .map_err(|source| {
+                let hash =
+                    Hash::parse_unprefixed(&hash.to_str_lossy(), algo).map_err(|source| {
                         self.error(
                             hash_start,
                             ParseErrorKind::BadHash {

@@ -120,7 +120,11 @@ pub(crate) fn print(drv: &Derivation, store_dir: &StoreDir, options: PrintOption
         }
     }
     out.extend_from_slice(b"],");
-    let srcs: Vec<String> = drv.input_srcs.iter().map(|p| store_dir.display(p)).collect();
+    let srcs: Vec<String> = drv
+        .input_srcs
+        .iter()
+        .map(|p| store_dir.display(p))
+        .collect();
     push_verbatim_list(&mut out, srcs.iter().map(|s| s.as_bytes()));
     out.push(b',');
     push_verbatim(&mut out, &drv.system);
