@@ -253,6 +253,14 @@ impl Derivation {
         self.input_srcs.iter().chain(self.input_drvs.keys())
     }
 
+    /// The name of the derivation stored at `drv_path`: its name without
+    /// `.drv` (Nix's `Derivation::nameFromPath`), or `None` if the path is
+    /// not a `.drv`.
+    #[must_use]
+    pub fn name_from_path(drv_path: &StorePath) -> Option<&str> {
+        drv_path.name().strip_suffix(".drv")
+    }
+
     /// The store path of this derivation's `.drv` file, `NAME.drv`: a text
     /// path of its ATerm that refers to its input sources and input
     /// derivations (Nix's `writeDerivation`).

@@ -34,7 +34,7 @@ fn resolve_from_fixtures(path: &StorePath) -> Option<Derivation> {
 }
 
 fn drv_name(path: &StorePath) -> &str {
-    path.name().strip_suffix(".drv").unwrap()
+    Derivation::name_from_path(path).unwrap()
 }
 
 #[test]

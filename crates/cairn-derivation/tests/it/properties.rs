@@ -104,4 +104,26 @@ proptest! {
         let back: cairn_derivation::DerivationJson = serde_json::from_str(&json).unwrap();
         prop_assert_eq!(back.to_derivation(&store).unwrap(), drv);
     }
+
+    #[test]
+    fn damaged_fixtures_never_panic(
+        index in 0usize..64,
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let store = StoreDir::default();
+        let dir = crate::fixtures_dir().join("drv");
+        let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        let mut bytes = std::fs::read(&files[index % files.len()]).unwrap();
+        for (at, byte) in edits {
+            let at = at.index(bytes.len());
+            bytes[at] = byte;
+        }
+        bytes.truncate(cut.index(bytes.len() + 1));
+        if let Ok(drv) = Derivation::from_aterm(&store, &bytes) {
+            let printed = drv.to_aterm(&store);
+            prop_assert_eq!(Derivation::from_aterm(&store, &printed).unwrap(), drv);
+        }
+    }
 }
