@@ -29,7 +29,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::derivation::{Derivation, DerivationOutput};
 
-/// One derivation in `nix show-derivation`'s JSON.
+/// One derivation in `nix show-derivation`'s JSON: the value under its
+/// `.drv` path.
+///
+/// Fields, in Nix's order: `outputs` (each `{"path"}` when input-addressed,
+/// `{"path", "hashAlgo": "[r:]ALGO", "hash": BASE16}` when fixed,
+/// `{"hashAlgo"}` when floating, `{"hashAlgo", "impure": true}` when
+/// impure, `{}` when deferred), `inputSrcs`, `inputDrvs` (path → output
+/// names), `system`, `builder`, `args` and `env`.
+///
+/// JSON strings are UTF-8, so [`Derivation::to_json`] replaces bytes that
+/// are not with U+FFFD; Nix writes them raw, which
+/// [`show_derivation_json`] reproduces.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DerivationJson {
@@ -306,7 +317,9 @@ impl NixJson {
 
 /// Exactly the bytes `nix show-derivation` prints for these derivations
 /// (each with its `.drv` path), trailing newline included: indented JSON
-/// with raw bytes in strings (see the [module docs](self)).
+/// with the bytes of strings written as they are: only `"`, `\` and
+/// control characters are escaped, so a string that is not UTF-8 gives
+/// output that is not valid JSON, exactly as Nix prints it.
 #[must_use]
 pub fn show_derivation_json<'a>(
     store_dir: &StoreDir,
