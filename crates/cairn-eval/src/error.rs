@@ -1,0 +1,250 @@
+//! Evaluation errors, their positions and the catchable/fatal split that
+//! `builtins.tryEval` depends on.
+
+use std::fmt;
+use std::rc::Rc;
+
+/// A position in a source file as the evaluator stores it: a file id (an
+/// index into the evaluator's [`SourceMap`]) and a byte offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) file: u32,
+    pub(crate) offset: u32,
+}
+
+/// A resolved position: file name, 1-based line and column.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pos {
+    /// The file name as given to the evaluator (`«string»` for `-E` input).
+    pub file: Rc<str>,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column (in characters).
+    pub column: u32,
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// One source text known to the evaluator.
+#[derive(Debug)]
+pub(crate) struct SourceFile {
+    pub(crate) name: Rc<str>,
+    pub(crate) text: Rc<str>,
+    line_starts: Vec<u32>,
+}
+
+/// All source texts parsed so far; [`Span`]s index into it.
+#[derive(Debug, Default)]
+pub(crate) struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// Registers a source text and returns its file id.
+    pub(crate) fn add(&mut self, name: Rc<str>, text: Rc<str>) -> u32 {
+        let mut line_starts = vec![0];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            }
+        }
+        self.files.push(SourceFile {
+            name,
+            text,
+            line_starts,
+        });
+        u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    /// The file with this id.
+    pub(crate) fn file(&self, id: u32) -> &SourceFile {
+        &self.files[id as usize]
+    }
+
+    /// Resolves a span to file, line and column.
+    pub(crate) fn resolve(&self, span: Span) -> Pos {
+        let file = self.file(span.file);
+        let line_idx = match file.line_starts.binary_search(&span.offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = file.line_starts[line_idx] as usize;
+        let end = (span.offset as usize).min(file.text.len());
+        let column = file
+            .text
+            .get(start..end)
+            .map_or(end - start, |s| s.chars().count())
+            + 1;
+        Pos {
+            file: file.name.clone(),
+            line: u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
+            column: u32::try_from(column).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+/// Errors that `builtins.tryEval` catches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Catchable {
+    /// `throw "msg"`.
+    Throw(String),
+    /// A failed `assert`; carries the asserted expression's source text.
+    AssertionFailed(String),
+}
+
+/// What went wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ErrorKind {
+    /// A catchable error (`throw`, `assert`).
+    #[error("{}", match .0 {
+        Catchable::Throw(m) => m.clone(),
+        Catchable::AssertionFailed(e) => format!("assertion '{e}' failed"),
+    })]
+    Catchable(Catchable),
+    /// `abort "msg"`.
+    #[error("evaluation aborted with the following error message: '{0}'")]
+    Abort(String),
+    /// A value of the wrong type.
+    #[error("value is {got} while {expected} was expected")]
+    Type {
+        /// Article and type name, e.g. `an integer`.
+        got: String,
+        /// Article and type name, e.g. `a set`.
+        expected: &'static str,
+    },
+    /// A missing attribute in a selection.
+    #[error("attribute '{0}' missing")]
+    MissingAttr(String),
+    /// A variable that is bound nowhere.
+    #[error("undefined variable '{0}'")]
+    UndefinedVar(String),
+    /// A thunk was forced while it was being forced.
+    #[error("infinite recursion encountered")]
+    InfiniteRecursion,
+    /// The evaluation nested deeper than the configured limit.
+    #[error("stack overflow (possible infinite recursion)")]
+    StackOverflow,
+    /// The source could not be parsed.
+    #[error("syntax error, {0}")]
+    Parse(String),
+    /// Something the evaluator does not implement yet.
+    #[error("cairn does not implement {0} yet")]
+    NotImplemented(String),
+    /// A file could not be read.
+    #[error("{0}")]
+    Io(String),
+    /// Any other error, with Nix's wording.
+    #[error("{0}")]
+    Other(String),
+}
+
+/// An evaluation error: its kind, where it happened and the context trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EvalError {
+    /// What went wrong.
+    pub kind: ErrorKind,
+    /// Where, when known.
+    pub pos: Option<Pos>,
+    /// `while evaluating …` lines, innermost first.
+    pub trace: Vec<String>,
+    pub(crate) span: Option<Span>,
+}
+
+impl EvalError {
+    /// A new error without a position.
+    pub fn new(kind: ErrorKind) -> Self {
+        EvalError {
+            kind,
+            pos: None,
+            trace: Vec::new(),
+            span: None,
+        }
+    }
+
+    /// Whether `builtins.tryEval` catches this error.
+    pub fn is_catchable(&self) -> bool {
+        matches!(self.kind, ErrorKind::Catchable(_))
+    }
+
+    /// Attaches a span unless one is already known.
+    pub(crate) fn at(mut self, span: Span) -> Self {
+        if self.span.is_none() && self.pos.is_none() {
+            self.span = Some(span);
+        }
+        self
+    }
+
+    /// Fills [`EvalError::pos`] from the span.
+    pub(crate) fn resolve(mut self, map: &SourceMap) -> Self {
+        if self.pos.is_none() {
+            if let Some(span) = self.span {
+                self.pos = Some(map.resolve(span));
+            }
+        }
+        self
+    }
+}
+
+impl From<ErrorKind> for EvalError {
+    fn from(kind: ErrorKind) -> Self {
+        EvalError::new(kind)
+    }
+}
+
+impl fmt::Display for EvalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.kind)?;
+        if let Some(pos) = &self.pos {
+            write!(f, "\n\n       at {pos}:")?;
+        }
+        for t in &self.trace {
+            write!(f, "\n\n       … {t}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+/// Shorthand result type of the evaluator.
+pub type EvalResult<T> = Result<T, EvalError>;
+
+/// Builds an [`ErrorKind::Other`] error.
+pub(crate) fn other(msg: impl Into<String>) -> EvalError {
+    EvalError::new(ErrorKind::Other(msg.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolves_line_and_column() {
+        let mut map = SourceMap::default();
+        let id = map.add("f.nix".into(), "a\nbc\n  x".into());
+        let pos = map.resolve(Span {
+            file: id,
+            offset: 7,
+        });
+        assert_eq!(pos.to_string(), "f.nix:3:3");
+        let pos = map.resolve(Span {
+            file: id,
+            offset: 0,
+        });
+        assert_eq!(pos.to_string(), "f.nix:1:1");
+    }
+
+    #[test]
+    fn catchable_split() {
+        assert!(EvalError::new(ErrorKind::Catchable(Catchable::Throw("x".into()))).is_catchable());
+        assert!(!EvalError::new(ErrorKind::Abort("x".into())).is_catchable());
+        assert_eq!(
+            EvalError::new(ErrorKind::MissingAttr("x".into())).to_string(),
+            "error: attribute 'x' missing"
+        );
+    }
+}

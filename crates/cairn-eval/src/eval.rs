@@ -1,0 +1,897 @@
+//! The evaluator core: forcing thunks, evaluating IR expressions to weak
+//! head normal form, function application, operators, equality and
+//! comparison.
+//!
+//! Stack strategy: the evaluator is a recursive tree walker. Every entry to
+//! [`Evaluator::eval`] and every thunk force counts one level of depth and
+//! runs under [`stacker::maybe_grow`], so the native stack grows on the heap
+//! instead of overflowing; past [`EvalOptions::max_depth`] levels evaluation
+//! fails with Nix's `stack overflow` error. Tail positions (`if`, `let`,
+//! `with`, `assert`, the last argument of a call) loop instead of recursing.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use crate::Evaluator;
+use crate::error::{Catchable, ErrorKind, EvalError, EvalResult, Span, other};
+use crate::ir::{AttrKey, BinOp, Expr, LambdaDef, Param, Part};
+use crate::lower::canon_path;
+use crate::value::{Attrs, Closure, Env, NixString, PrimOpApp, Symbol, Thunk, ThunkState, Value};
+
+/// Stack left before growing, and the size of each new stack segment.
+const RED_ZONE: usize = 256 * 1024;
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// Runs `f` with enough native stack.
+pub(crate) fn with_stack<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, f)
+}
+
+impl Evaluator {
+    fn enter(&mut self) -> EvalResult<()> {
+        self.depth += 1;
+        if self.depth > self.options.max_depth {
+            self.depth -= 1;
+            return Err(ErrorKind::StackOverflow.into());
+        }
+        Ok(())
+    }
+
+    /// Evaluates `expr` in `env` to weak head normal form.
+    pub(crate) fn eval(&mut self, expr: &Rc<Expr>, env: &Rc<Env>) -> EvalResult<Value> {
+        self.enter()?;
+        let r = with_stack(|| self.eval_loop(expr.clone(), env.clone()));
+        self.depth -= 1;
+        r
+    }
+
+    /// Forces a value to weak head normal form.
+    pub(crate) fn force(&mut self, v: &Value) -> EvalResult<Value> {
+        match v {
+            Value::Thunk(t) => self.force_thunk(t),
+            v => Ok(v.clone()),
+        }
+    }
+
+    fn force_thunk(&mut self, t: &Thunk) -> EvalResult<Value> {
+        if let ThunkState::Done(v) = &*t.0.borrow() {
+            return Ok(v.clone());
+        }
+        let state = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Blackhole);
+        let r = match &state {
+            ThunkState::Done(_) => unreachable!("checked above"),
+            ThunkState::Blackhole => return Err(ErrorKind::InfiniteRecursion.into()),
+            ThunkState::Suspended(e, env) => self.eval(e, env),
+            ThunkState::Apply(f, a) => {
+                self.enter()?;
+                let (f, a) = (f.clone(), a.clone());
+                let r = with_stack(|| self.apply(f, a, None));
+                self.depth -= 1;
+                r
+            }
+        };
+        match r {
+            Ok(v) => {
+                *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                Ok(v)
+            }
+            Err(e) => {
+                *t.0.borrow_mut() = state;
+                Err(e)
+            }
+        }
+    }
+
+    /// A lazy value for `expr` in `env` (no thunk for constants, lambdas and
+    /// variables of outer frames).
+    pub(crate) fn delay(&self, expr: &Rc<Expr>, env: &Rc<Env>) -> Value {
+        match &**expr {
+            Expr::Lit(v) => v.clone(),
+            Expr::Var { depth, slot, .. } => env.up(*depth).slots.borrow()[*slot as usize].clone(),
+            Expr::Lambda(def) => Value::Lambda(Rc::new(Closure {
+                def: def.clone(),
+                env: env.clone(),
+            })),
+            _ => Value::Thunk(Thunk::new(ThunkState::Suspended(expr.clone(), env.clone()))),
+        }
+    }
+
+    /// Like [`Evaluator::delay`] inside a frame being filled: variables of
+    /// that frame get a thunk since their slot may still be empty.
+    fn delay_in_new_frame(&self, expr: &Rc<Expr>, env: &Rc<Env>) -> Value {
+        match &**expr {
+            Expr::Var { depth: 0, .. } => {
+                Value::Thunk(Thunk::new(ThunkState::Suspended(expr.clone(), env.clone())))
+            }
+            _ => self.delay(expr, env),
+        }
+    }
+
+    /// A deferred application `f a`.
+    pub(crate) fn delay_apply(f: Value, a: Value) -> Value {
+        Value::Thunk(Thunk::new(ThunkState::Apply(f, a)))
+    }
+
+    fn eval_loop(&mut self, mut expr: Rc<Expr>, mut env: Rc<Env>) -> EvalResult<Value> {
+        loop {
+            match &*expr {
+                Expr::Lit(v) => return self.force(v),
+                Expr::Var { depth, slot, span } => {
+                    let v = env.up(*depth).slots.borrow()[*slot as usize].clone();
+                    return self.force(&v).map_err(|e| e.at(*span));
+                }
+                Expr::WithVar { name, withs, span } => {
+                    return self.with_lookup(name, withs, &env).map_err(|e| e.at(*span));
+                }
+                Expr::Let { bindings, body } => {
+                    let new = Env::new(Some(env.clone()), vec![Value::Null; bindings.len()]);
+                    let vals: Vec<Value> = bindings
+                        .iter()
+                        .map(|b| self.delay_in_new_frame(b, &new))
+                        .collect();
+                    *new.slots.borrow_mut() = vals;
+                    expr = body.clone();
+                    env = new;
+                }
+                Expr::Attrs(def) => {
+                    let def = def.clone();
+                    return self.eval_attrs(&def, &env);
+                }
+                Expr::List(items) => {
+                    return Ok(Value::list(
+                        items.iter().map(|i| self.delay(i, &env)).collect(),
+                    ));
+                }
+                Expr::Select {
+                    expr: e,
+                    path,
+                    default,
+                    span,
+                } => {
+                    let v = self.eval(e, &env)?;
+                    match self
+                        .select(v, path, default.is_some(), &env)
+                        .map_err(|e| e.at(*span))?
+                    {
+                        Some(v) => return self.force(&v).map_err(|e| e.at(*span)),
+                        None => {
+                            expr = default
+                                .clone()
+                                .expect("select without default returns a value")
+                        }
+                    }
+                }
+                Expr::HasAttr { expr: e, path } => {
+                    let v = self.eval(e, &env)?;
+                    return Ok(Value::Bool(self.select(v, path, true, &env)?.is_some()));
+                }
+                Expr::Lambda(def) => {
+                    return Ok(Value::Lambda(Rc::new(Closure {
+                        def: def.clone(),
+                        env,
+                    })));
+                }
+                Expr::Apply { func, args, span } => {
+                    let mut f = self.eval(func, &env)?;
+                    let (last, init) = args.split_last().expect("a call has arguments");
+                    for a in init {
+                        let a = self.delay(a, &env);
+                        f = self.apply(f, a, Some(*span))?;
+                    }
+                    let a = self.delay(last, &env);
+                    match f {
+                        Value::Lambda(c) => {
+                            let new = self.bind_args(&c.def, &c.env, a).map_err(|e| e.at(*span))?;
+                            expr = c.def.body.clone();
+                            env = new;
+                        }
+                        f => return self.apply(f, a, Some(*span)),
+                    }
+                }
+                Expr::With { ns, body } => {
+                    let v = self.delay(ns, &env);
+                    env = Env::new(Some(env.clone()), vec![v]);
+                    expr = body.clone();
+                }
+                Expr::Assert {
+                    cond,
+                    body,
+                    text,
+                    span,
+                } => {
+                    let c = self.eval(cond, &env)?;
+                    if !self.expect_bool(&c).map_err(|e| e.at(*span))? {
+                        return Err(EvalError::new(ErrorKind::Catchable(
+                            Catchable::AssertionFailed(text.to_string()),
+                        ))
+                        .at(*span));
+                    }
+                    expr = body.clone();
+                }
+                Expr::If {
+                    cond,
+                    then,
+                    otherwise,
+                    span,
+                } => {
+                    let c = self.eval(cond, &env)?;
+                    expr = if self.expect_bool(&c).map_err(|e| e.at(*span))? {
+                        then.clone()
+                    } else {
+                        otherwise.clone()
+                    };
+                }
+                Expr::BinOp { op, lhs, rhs, span } => {
+                    return self.binop(*op, lhs, rhs, &env).map_err(|e| e.at(*span));
+                }
+                Expr::Not(e, span) => {
+                    let v = self.eval(e, &env)?;
+                    return Ok(Value::Bool(!self.expect_bool(&v).map_err(|e| e.at(*span))?));
+                }
+                Expr::Neg(e, span) => {
+                    let v = self.eval(e, &env)?;
+                    return self
+                        .arith(BinOp::Sub, Value::Int(0), v)
+                        .map_err(|e| e.at(*span));
+                }
+                Expr::Interp { parts, span } => {
+                    return self.interpolate(parts, &env).map_err(|e| e.at(*span));
+                }
+                Expr::PathInterp { parts, base, span } => {
+                    return self
+                        .path_interpolate(parts, base.as_deref(), &env)
+                        .map_err(|e| e.at(*span));
+                }
+            }
+        }
+    }
+
+    fn with_lookup(&mut self, name: &Symbol, withs: &[u32], env: &Rc<Env>) -> EvalResult<Value> {
+        for &depth in withs {
+            let ns = env.up(depth).slots.borrow()[0].clone();
+            let ns = self.force(&ns)?;
+            let attrs = self.expect_attrs(&ns)?;
+            if let Some(v) = attrs.get(name) {
+                return self.force(v);
+            }
+        }
+        Err(ErrorKind::UndefinedVar(name.to_string()).into())
+    }
+
+    fn eval_attrs(&mut self, def: &crate::ir::AttrsDef, env: &Rc<Env>) -> EvalResult<Value> {
+        let (mut entries, scope) = if def.rec {
+            let n = def.statics.len() + def.hidden.len();
+            let new = Env::new(Some(env.clone()), vec![Value::Null; n]);
+            let vals: Vec<Value> = def
+                .statics
+                .iter()
+                .map(|(_, e)| e)
+                .chain(def.hidden.iter())
+                .map(|e| self.delay_in_new_frame(e, &new))
+                .collect();
+            let entries = def
+                .statics
+                .iter()
+                .zip(&vals)
+                .map(|((k, _), v)| (k.clone(), v.clone()))
+                .collect::<Vec<_>>();
+            *new.slots.borrow_mut() = vals;
+            let mut entries = entries;
+            if let Some(i) = def
+                .statics
+                .iter()
+                .position(|(k, _)| k.as_ref() == "__overrides")
+            {
+                // `__overrides` replaces attributes, also as seen by the
+                // set's own bindings.
+                let o = entries[i].1.clone();
+                let overrides = self.expect_attrs(&o)?;
+                for (k, v) in overrides.iter() {
+                    match def.statics.iter().position(|(n, _)| n == k) {
+                        Some(j) => {
+                            new.slots.borrow_mut()[j] = v.clone();
+                            entries[j].1 = v.clone();
+                        }
+                        None => entries.push((k.clone(), v.clone())),
+                    }
+                }
+            }
+            (entries, new)
+        } else {
+            (
+                def.statics
+                    .iter()
+                    .map(|(k, e)| (k.clone(), self.delay(e, env)))
+                    .collect(),
+                env.clone(),
+            )
+        };
+        if def.dynamics.is_empty() {
+            return Ok(Value::attrs(Attrs::from_unsorted(entries)));
+        }
+        for (k, v, span) in &def.dynamics {
+            let key = self.eval(k, &scope)?;
+            let key = match key {
+                Value::Null => continue,
+                Value::String(s) => Symbol::from(s.as_str()),
+                other => return Err(type_error(&other, "a string").at(*span)),
+            };
+            if entries.iter().any(|(n, _)| *n == key) {
+                return Err(other(format!("dynamic attribute '{key}' already defined")).at(*span));
+            }
+            entries.push((key, self.delay(v, &scope)));
+        }
+        Ok(Value::attrs(Attrs::from_unsorted(entries)))
+    }
+
+    /// Walks an attribute path. With `lenient`, a missing attribute or a
+    /// non-set gives `None` (for `or` and `?`); otherwise an error.
+    fn select(
+        &mut self,
+        mut v: Value,
+        path: &[AttrKey],
+        lenient: bool,
+        env: &Rc<Env>,
+    ) -> EvalResult<Option<Value>> {
+        for key in path {
+            let name: Symbol = match key {
+                AttrKey::Static(s) => s.clone(),
+                AttrKey::Dynamic(e) => {
+                    let k = self.eval(e, env)?;
+                    Symbol::from(self.expect_string(&k)?.as_str())
+                }
+            };
+            let v2 = self.force(&v)?;
+            let attrs = match &v2 {
+                Value::Attrs(a) => a,
+                _ if lenient => return Ok(None),
+                other => return Err(type_error(other, "a set")),
+            };
+            match attrs.get(&name) {
+                Some(x) => v = x.clone(),
+                None if lenient => return Ok(None),
+                None => return Err(ErrorKind::MissingAttr(name.to_string()).into()),
+            }
+        }
+        Ok(Some(v))
+    }
+
+    /// Calls a function value with one argument.
+    pub(crate) fn apply(&mut self, f: Value, arg: Value, span: Option<Span>) -> EvalResult<Value> {
+        let at = |e: EvalError| match span {
+            Some(s) => e.at(s),
+            None => e,
+        };
+        match self.force(&f)? {
+            Value::Lambda(c) => {
+                let env = self.bind_args(&c.def, &c.env, arg).map_err(at)?;
+                self.eval(&c.def.body, &env)
+            }
+            Value::PrimOp(p) => {
+                let mut args = Vec::with_capacity(p.args.len() + 1);
+                args.extend(p.args.iter().cloned());
+                args.push(arg);
+                if args.len() == p.op.arity {
+                    self.enter()?;
+                    let r = with_stack(|| (p.op.func)(self, &args)).map_err(at);
+                    self.depth -= 1;
+                    r
+                } else {
+                    Ok(Value::PrimOp(Rc::new(PrimOpApp { op: p.op, args })))
+                }
+            }
+            Value::Attrs(a) if a.get("__functor").is_some() => {
+                let functor = a.get("__functor").cloned().unwrap_or(Value::Null);
+                let g = self.apply(functor, Value::Attrs(a), span)?;
+                self.apply(g, arg, span)
+            }
+            other => Err(at(EvalError::new(ErrorKind::Other(format!(
+                "attempt to call something which is not a function but {}",
+                other.show_type()
+            ))))),
+        }
+    }
+
+    fn bind_args(&mut self, def: &LambdaDef, env: &Rc<Env>, arg: Value) -> EvalResult<Rc<Env>> {
+        match &def.param {
+            Param::Ident => Ok(Env::new(Some(env.clone()), vec![arg])),
+            Param::Formals {
+                formals,
+                ellipsis,
+                at,
+            } => {
+                let v = self.force(&arg)?;
+                let attrs = self.expect_attrs(&v)?;
+                let new = Env::new(Some(env.clone()), vec![Value::Null; def.nslots as usize]);
+                let mut vals = Vec::with_capacity(def.nslots as usize);
+                let mut used = 0;
+                for f in formals {
+                    match attrs.get(&f.name) {
+                        Some(v) => {
+                            used += 1;
+                            vals.push(v.clone());
+                        }
+                        None => match &f.default {
+                            Some(d) => vals.push(self.delay_in_new_frame(d, &new)),
+                            None => {
+                                return Err(other(format!(
+                                    "{} called without required argument '{}'",
+                                    self.describe_lambda(def),
+                                    f.name
+                                )));
+                            }
+                        },
+                    }
+                }
+                if !ellipsis && used < attrs.len() {
+                    for (k, _) in attrs.iter() {
+                        if !formals.iter().any(|f| f.name == *k) {
+                            return Err(other(format!(
+                                "{} called with unexpected argument '{k}'",
+                                self.describe_lambda(def)
+                            )));
+                        }
+                    }
+                }
+                if at.is_some() {
+                    vals.push(v.clone());
+                }
+                *new.slots.borrow_mut() = vals;
+                Ok(new)
+            }
+        }
+    }
+
+    fn describe_lambda(&self, def: &LambdaDef) -> String {
+        match &def.name {
+            Some(n) => format!("function '{n}'"),
+            None => format!("anonymous function at {}", self.sources.resolve(def.span)),
+        }
+    }
+
+    fn binop(
+        &mut self,
+        op: BinOp,
+        lhs: &Rc<Expr>,
+        rhs: &Rc<Expr>,
+        env: &Rc<Env>,
+    ) -> EvalResult<Value> {
+        match op {
+            BinOp::And | BinOp::Or | BinOp::Impl => {
+                let l = self.eval(lhs, env)?;
+                let l = self.expect_bool(&l)?;
+                let short = match op {
+                    BinOp::And => (!l).then_some(false),
+                    BinOp::Or => l.then_some(true),
+                    _ => (!l).then_some(true),
+                };
+                if let Some(b) = short {
+                    return Ok(Value::Bool(b));
+                }
+                let r = self.eval(rhs, env)?;
+                Ok(Value::Bool(self.expect_bool(&r)?))
+            }
+            _ => {
+                let l = self.eval(lhs, env)?;
+                let r = self.eval(rhs, env)?;
+                self.binop_values(op, l, r)
+            }
+        }
+    }
+
+    /// Applies a strict binary operator to two values.
+    pub(crate) fn binop_values(&mut self, op: BinOp, l: Value, r: Value) -> EvalResult<Value> {
+        Ok(match op {
+            BinOp::Eq => Value::Bool(self.equal(&l, &r, true)?),
+            BinOp::NotEq => Value::Bool(!self.equal(&l, &r, true)?),
+            BinOp::Less => Value::Bool(self.compare(&l, &r)? == Ordering::Less),
+            BinOp::Greater => Value::Bool(self.compare(&r, &l)? == Ordering::Less),
+            BinOp::LessEq => Value::Bool(self.compare(&r, &l)? != Ordering::Less),
+            BinOp::GreaterEq => Value::Bool(self.compare(&l, &r)? != Ordering::Less),
+            BinOp::Concat => {
+                let a = self.expect_list(&l)?;
+                let b = self.expect_list(&r)?;
+                let mut out = Vec::with_capacity(a.len() + b.len());
+                out.extend(a.iter().cloned());
+                out.extend(b.iter().cloned());
+                Value::list(out)
+            }
+            BinOp::Update => {
+                let a = self.expect_attrs(&l)?;
+                let b = self.expect_attrs(&r)?;
+                if b.is_empty() {
+                    l
+                } else if a.is_empty() {
+                    r
+                } else {
+                    Value::attrs(a.update(&b))
+                }
+            }
+            BinOp::Add => match (&l, &r) {
+                (Value::Path(p), _) => {
+                    let s = self.coerce_to_string(&r, false, false)?;
+                    if s.has_context() {
+                        return Err(other(
+                            "a string that refers to a store path cannot be appended to a path",
+                        ));
+                    }
+                    Value::Path(canon_path(&format!("{p}{}", s.as_str())).into())
+                }
+                (Value::String(a), _) => {
+                    let b = self.coerce_to_string(&r, false, true)?;
+                    let mut s = NixString::clone(a);
+                    s.push_nix(&b);
+                    Value::nix_string(s)
+                }
+                (Value::Int(_) | Value::Float(_), _) => self.arith(op, l, r)?,
+                (Value::Attrs(_), _) => {
+                    // `{ outPath = …; } + "x"` coerces like a string.
+                    let mut s = self.coerce_to_string(&l, false, true)?;
+                    let b = self.coerce_to_string(&r, false, true)?;
+                    s.push_nix(&b);
+                    Value::nix_string(s)
+                }
+                _ => {
+                    return Err(other(format!(
+                        "cannot add {} to {}",
+                        r.show_type(),
+                        l.show_type()
+                    )));
+                }
+            },
+            BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, l, r)?,
+            BinOp::And | BinOp::Or | BinOp::Impl => {
+                unreachable!("lazy operators are handled in binop")
+            }
+        })
+    }
+
+    /// Integer and float arithmetic. Integer overflow is an error (Nix 2.8
+    /// wraps silently; newer Nix reports it, as cairn does).
+    pub(crate) fn arith(&mut self, op: BinOp, l: Value, r: Value) -> EvalResult<Value> {
+        let (l, r) = (self.force(&l)?, self.force(&r)?);
+        match (&l, &r) {
+            (Value::Int(a), Value::Int(b)) => {
+                let (a, b) = (*a, *b);
+                let (res, verb) = match op {
+                    BinOp::Add => (a.checked_add(b), "adding"),
+                    BinOp::Sub => (a.checked_sub(b), "subtracting"),
+                    BinOp::Mul => (a.checked_mul(b), "multiplying"),
+                    _ => {
+                        if b == 0 {
+                            return Err(other("division by zero"));
+                        }
+                        match a.checked_div(b) {
+                            Some(v) => return Ok(Value::Int(v)),
+                            None => return Err(other("overflow in integer division")),
+                        }
+                    }
+                };
+                let sym = match op {
+                    BinOp::Add => "+",
+                    BinOp::Sub => "-",
+                    _ => "*",
+                };
+                res.map(Value::Int)
+                    .ok_or_else(|| other(format!("integer overflow in {verb} {a} {sym} {b}")))
+            }
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                let a = as_float(&l);
+                let b = as_float(&r);
+                Ok(Value::Float(match op {
+                    BinOp::Add => a + b,
+                    BinOp::Sub => a - b,
+                    BinOp::Mul => a * b,
+                    _ => {
+                        if b == 0.0 {
+                            return Err(other("division by zero"));
+                        }
+                        a / b
+                    }
+                }))
+            }
+            (Value::Int(_) | Value::Float(_), other) | (other, _) => {
+                Err(type_error(other, "an integer"))
+            }
+        }
+    }
+
+    fn interpolate(&mut self, parts: &[Part], env: &Rc<Env>) -> EvalResult<Value> {
+        let mut out = NixString::default();
+        for p in parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Expr(e) => {
+                    let v = self.eval(e, env)?;
+                    let s = self.coerce_to_string(&v, false, true)?;
+                    out.push_nix(&s);
+                }
+            }
+        }
+        Ok(Value::nix_string(out))
+    }
+
+    fn path_interpolate(
+        &mut self,
+        parts: &[Part],
+        base: Option<&str>,
+        env: &Rc<Env>,
+    ) -> EvalResult<Value> {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                Part::Lit(s) => out.push_str(s),
+                Part::Expr(e) => {
+                    let v = self.eval(e, env)?;
+                    let s = self.coerce_to_string(&v, false, false)?;
+                    out.push_str(s.as_str());
+                }
+            }
+        }
+        Ok(Value::Path(crate::lower::resolve_path(base, &out).into()))
+    }
+
+    /// Nix's `coerceToString`: `more` also accepts numbers, Booleans, null
+    /// and lists (as `toString` does); `copy` copies paths to the store.
+    pub(crate) fn coerce_to_string(
+        &mut self,
+        v: &Value,
+        more: bool,
+        copy: bool,
+    ) -> EvalResult<NixString> {
+        let v = self.force(v)?;
+        Ok(match &v {
+            Value::String(s) => NixString::clone(s),
+            Value::Path(p) => {
+                if copy {
+                    if !self.io.path_exists(p).unwrap_or(false) {
+                        return Err(other(format!(
+                            "getting status of '{p}': No such file or directory"
+                        )));
+                    }
+                    let store_path = self.io.copy_path_to_store(p)?;
+                    let ctx = [Rc::from(store_path.as_str())].into_iter().collect();
+                    NixString::with_context(store_path, ctx)
+                } else {
+                    NixString::new(p.as_ref())
+                }
+            }
+            Value::Attrs(a) => {
+                if let Some(f) = a.get("__toString") {
+                    let f = f.clone();
+                    let r = self.apply(f, v.clone(), None)?;
+                    return self.coerce_to_string(&r, more, copy);
+                }
+                if let Some(o) = a.get("outPath") {
+                    let o = o.clone();
+                    return self.coerce_to_string(&o, more, copy);
+                }
+                return Err(other("cannot coerce a set to a string"));
+            }
+            Value::Int(i) if more => NixString::new(i.to_string()),
+            Value::Float(f) if more => NixString::new(format!("{f:.6}")),
+            Value::Bool(b) if more => NixString::new(if *b { "1" } else { "" }),
+            Value::Null if more => NixString::new(""),
+            Value::List(l) if more => {
+                let mut out = NixString::default();
+                for (i, item) in l.iter().enumerate() {
+                    let s = self.coerce_to_string(item, more, copy)?;
+                    out.push_nix(&s);
+                    if i + 1 < l.len() {
+                        let item = self.force(item)?;
+                        if !matches!(&item, Value::List(x) if x.is_empty()) {
+                            out.push_str(" ");
+                        }
+                    }
+                }
+                out
+            }
+            other => {
+                return Err(EvalError::new(ErrorKind::Other(format!(
+                    "cannot coerce {} to a string",
+                    other.show_type()
+                ))));
+            }
+        })
+    }
+
+    /// Nix's `==`. `top` is false inside lists and sets, where two
+    /// references to the same function compare equal (as in Nix).
+    pub(crate) fn equal(&mut self, a: &Value, b: &Value, top: bool) -> EvalResult<bool> {
+        if !top && same_ref(a, b) {
+            return Ok(true);
+        }
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        Ok(match (&a, &b) {
+            (Value::Null, Value::Null) => true,
+            (Value::Bool(x), Value::Bool(y)) => x == y,
+            (Value::Int(x), Value::Int(y)) => x == y,
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                as_float(&a) == as_float(&b)
+            }
+            (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
+            (Value::Path(x), Value::Path(y)) => x == y,
+            (Value::List(x), Value::List(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if !self.equal(p, q, false)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            (Value::Attrs(x), Value::Attrs(y)) => {
+                if Rc::ptr_eq(x, y) {
+                    return Ok(true);
+                }
+                if self.is_derivation(x)? && self.is_derivation(y)? {
+                    if let (Some(p), Some(q)) = (x.get("outPath"), y.get("outPath")) {
+                        return self.equal(p, q, false);
+                    }
+                }
+                if x.len() != y.len() {
+                    return Ok(false);
+                }
+                for ((k1, v1), (k2, v2)) in x.iter().zip(y.iter()) {
+                    if k1 != k2 || !self.equal(v1, v2, false)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            _ => false,
+        })
+    }
+
+    /// Whether a set has `type = "derivation"`.
+    pub(crate) fn is_derivation(&mut self, a: &Attrs) -> EvalResult<bool> {
+        match a.get("type") {
+            Some(t) => {
+                let t = self.force(t)?;
+                Ok(matches!(&t, Value::String(s) if s.as_str() == "derivation"))
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Nix's ordering for `<` and `sort`: numbers, strings, paths, lists.
+    pub(crate) fn compare(&mut self, a: &Value, b: &Value) -> EvalResult<Ordering> {
+        let a = self.force(a)?;
+        let b = self.force(b)?;
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => Ok(as_float(&a)
+                .partial_cmp(&as_float(&b))
+                .unwrap_or(Ordering::Equal)),
+            (Value::String(x), Value::String(y)) => Ok(x.as_str().cmp(y.as_str())),
+            (Value::Path(x), Value::Path(y)) => Ok(x.cmp(y)),
+            (Value::List(x), Value::List(y)) => {
+                for (p, q) in x.iter().zip(y.iter()) {
+                    if !self.equal(p, q, false)? {
+                        return self.compare(p, q);
+                    }
+                }
+                Ok(x.len().cmp(&y.len()))
+            }
+            _ => Err(other(format!(
+                "cannot compare {} with {}",
+                a.show_type(),
+                b.show_type()
+            ))),
+        }
+    }
+
+    /// Forces a value and everything inside it.
+    pub(crate) fn force_deep(&mut self, v: &Value) -> EvalResult<Value> {
+        let mut seen = std::collections::HashSet::new();
+        self.force_deep_inner(v, &mut seen)
+    }
+
+    fn force_deep_inner(
+        &mut self,
+        v: &Value,
+        seen: &mut std::collections::HashSet<usize>,
+    ) -> EvalResult<Value> {
+        let v = self.force(v)?;
+        self.enter()?;
+        let r = with_stack(|| -> EvalResult<()> {
+            match &v {
+                Value::Attrs(a) if seen.insert(Rc::as_ptr(a) as usize) => {
+                    for (_, x) in a.iter() {
+                        self.force_deep_inner(x, seen)?;
+                    }
+                }
+                Value::List(l) if seen.insert(Rc::as_ptr(l) as usize) => {
+                    for x in l.iter() {
+                        self.force_deep_inner(x, seen)?;
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        });
+        self.depth -= 1;
+        r?;
+        Ok(v)
+    }
+
+    // Typed accessors: force and check, with Nix's error text.
+
+    /// Forces to a Boolean.
+    pub(crate) fn expect_bool(&mut self, v: &Value) -> EvalResult<bool> {
+        match self.force(v)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(type_error(&other, "a Boolean")),
+        }
+    }
+
+    /// Forces to an attribute set.
+    pub(crate) fn expect_attrs(&mut self, v: &Value) -> EvalResult<Rc<Attrs>> {
+        match self.force(v)? {
+            Value::Attrs(a) => Ok(a),
+            other => Err(type_error(&other, "a set")),
+        }
+    }
+
+    /// Forces to a list.
+    pub(crate) fn expect_list(&mut self, v: &Value) -> EvalResult<Rc<Vec<Value>>> {
+        match self.force(v)? {
+            Value::List(l) => Ok(l),
+            other => Err(type_error(&other, "a list")),
+        }
+    }
+
+    /// Forces to an integer.
+    pub(crate) fn expect_int(&mut self, v: &Value) -> EvalResult<i64> {
+        match self.force(v)? {
+            Value::Int(i) => Ok(i),
+            other => Err(type_error(&other, "an integer")),
+        }
+    }
+
+    /// Forces to a string (no coercion).
+    pub(crate) fn expect_string(&mut self, v: &Value) -> EvalResult<Rc<NixString>> {
+        match self.force(v)? {
+            Value::String(s) => Ok(s),
+            other => Err(type_error(&other, "a string")),
+        }
+    }
+}
+
+fn same_ref(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Thunk(x), Value::Thunk(y)) => Rc::ptr_eq(&x.0, &y.0),
+        (Value::Lambda(x), Value::Lambda(y)) => Rc::ptr_eq(x, y),
+        (Value::PrimOp(x), Value::PrimOp(y)) => Rc::ptr_eq(x, y),
+        (Value::Attrs(x), Value::Attrs(y)) => Rc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+/// The numeric value as a float.
+pub(crate) fn as_float(v: &Value) -> f64 {
+    match v {
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "Nix converts ints to floats the same way"
+        )]
+        Value::Int(i) => *i as f64,
+        Value::Float(f) => *f,
+        _ => f64::NAN,
+    }
+}
+
+/// `value is X while Y was expected`.
+pub(crate) fn type_error(got: &Value, expected: &'static str) -> EvalError {
+    EvalError::new(ErrorKind::Type {
+        got: got.show_type().to_string(),
+        expected,
+    })
+}

@@ -1,0 +1,217 @@
+//! The Nix language evaluator of cairn.
+//!
+//! Source text is parsed with `rnix`, lowered to a compact IR in which every
+//! variable is resolved statically to an environment slot (`lower` →
+//! `ir`), and evaluated lazily by a tree-walking interpreter whose thunks
+//! blackhole while forced, so `let x = x; in x` reports `infinite recursion
+//! encountered` instead of hanging. Deep recursion grows the native stack on
+//! the heap and fails with `stack overflow` past
+//! [`EvalOptions::max_depth`], never with a crash.
+//!
+//! Main types: [`Evaluator`] (the entry point), [`Value`], [`EvalError`]
+//! (with the catchable/fatal split of [`Catchable`]), and the seams
+//! [`EvalIo`] (files and the store) and [`BuildHook`]
+//! (import-from-derivation). The crate never prints: `builtins.trace`
+//! goes to the handler set with [`Evaluator::set_trace_handler`].
+//!
+//! ```
+//! use std::rc::Rc;
+//! use cairn_eval::{EvalOptions, Evaluator, StdIo};
+//!
+//! let mut ev = Evaluator::new(Rc::new(StdIo), EvalOptions::default());
+//! let v = ev.eval_source("«string»", "let f = { a, b ? 2 }: a * b; in [ (f { a = 3; }) \"x\" ]", "/")?;
+//! assert_eq!(ev.print_strict(&v)?, "[ 6 \"x\" ]");
+//!
+//! let err = ev.eval_source("«string»", "{ a = 1; }.b", "/").unwrap_err();
+//! assert_eq!(err.kind.to_string(), "attribute 'b' missing");
+//! assert_eq!(err.pos.unwrap().to_string(), "«string»:1:1");
+//! # Ok::<(), cairn_eval::EvalError>(())
+//! ```
+
+mod builtins;
+mod error;
+mod eval;
+mod io;
+mod ir;
+mod lower;
+mod print;
+mod value;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+pub use error::{Catchable, ErrorKind, EvalError, EvalResult, Pos};
+pub use io::{BuildHook, EvalIo, FileType, StdIo};
+pub use print::format_float;
+pub use value::{Attrs, Context, NixString, Symbol, Value};
+
+use error::SourceMap;
+use value::Env;
+
+/// The Nix version cairn claims to be (`builtins.nixVersion`).
+pub const NIX_VERSION: &str = "2.8.0";
+/// The language version (`builtins.langVersion`).
+pub const LANG_VERSION: i64 = 6;
+
+/// Settings of an [`Evaluator`].
+#[derive(Clone, Debug)]
+pub struct EvalOptions {
+    /// Maximum evaluation depth before `stack overflow` is reported.
+    pub max_depth: usize,
+    /// The home directory for `~/…` paths (the CLI reads `$HOME`).
+    pub home_dir: Option<String>,
+    /// Search path entries, `-I` first then `NIX_PATH`: `path` or `prefix=path`.
+    pub nix_path: Vec<String>,
+    /// `builtins.currentSystem`.
+    pub current_system: String,
+    /// The environment `builtins.getEnv` sees (the CLI passes the process
+    /// environment; the library never reads it).
+    pub environment: std::collections::BTreeMap<String, String>,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions {
+            max_depth: 1_000_000,
+            home_dir: None,
+            nix_path: Vec::new(),
+            current_system: "x86_64-linux".to_string(),
+            environment: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// A function receiving the messages of `builtins.trace`.
+pub type TraceHandler = Box<dyn FnMut(&str)>;
+
+/// Evaluates Nix expressions. Holds the sources seen so far, the import
+/// cache and the global scope.
+pub struct Evaluator {
+    pub(crate) sources: SourceMap,
+    pub(crate) globals: HashMap<Symbol, Value>,
+    pub(crate) io: Rc<dyn EvalIo>,
+    pub(crate) build_hook: Option<Rc<dyn BuildHook>>,
+    pub(crate) options: EvalOptions,
+    pub(crate) depth: usize,
+    pub(crate) import_cache: HashMap<String, Value>,
+    pub(crate) trace: Option<TraceHandler>,
+    pub(crate) regex_cache: HashMap<(String, bool), Rc<regex::Regex>>,
+}
+
+impl Evaluator {
+    /// A new evaluator using `io` for all file access.
+    pub fn new(io: Rc<dyn EvalIo>, options: EvalOptions) -> Self {
+        let mut ev = Evaluator {
+            sources: SourceMap::default(),
+            globals: HashMap::new(),
+            io,
+            build_hook: None,
+            options,
+            depth: 0,
+            import_cache: HashMap::new(),
+            trace: None,
+            regex_cache: HashMap::new(),
+        };
+        ev.globals = builtins::globals(&ev);
+        ev
+    }
+
+    /// Sets the receiver of `builtins.trace` messages (dropped by default).
+    pub fn set_trace_handler(&mut self, handler: impl FnMut(&str) + 'static) {
+        self.trace = Some(Box::new(handler));
+    }
+
+    /// Sets the hook that builds derivations for import-from-derivation.
+    pub fn set_build_hook(&mut self, hook: Rc<dyn BuildHook>) {
+        self.build_hook = Some(hook);
+    }
+
+    /// Parses and evaluates `text` to weak head normal form. `name` is used
+    /// in positions (`«string»` for `-E`), `base_dir` for relative paths.
+    pub fn eval_source(&mut self, name: &str, text: &str, base_dir: &str) -> EvalResult<Value> {
+        let r = self.eval_source_inner(name, text, base_dir);
+        r.map_err(|e| e.resolve(&self.sources))
+    }
+
+    fn eval_source_inner(&mut self, name: &str, text: &str, base_dir: &str) -> EvalResult<Value> {
+        let expr = self.compile(name, text, base_dir)?;
+        let env = Env::new(None, Vec::new());
+        self.depth = 0;
+        self.eval(&expr, &env)
+    }
+
+    /// Parses and lowers without evaluating (syntax and scope errors only).
+    pub fn check_source(&mut self, name: &str, text: &str, base_dir: &str) -> EvalResult<()> {
+        let r = self.compile(name, text, base_dir).map(|_| ());
+        r.map_err(|e| e.resolve(&self.sources))
+    }
+
+    fn compile(&mut self, name: &str, text: &str, base_dir: &str) -> EvalResult<Rc<ir::Expr>> {
+        let file = self
+            .sources
+            .add(name.into(), normalize_newlines(text).into());
+        lower::parse_and_lower(lower::LowerCtx {
+            globals: &self.globals,
+            sources: &self.sources,
+            file,
+            base_dir: base_dir.into(),
+            home_dir: self.options.home_dir.as_deref().map(Into::into),
+            scope: Vec::new(),
+        })
+    }
+
+    /// Evaluates a file (a directory means its `default.nix`), like `import`.
+    pub fn eval_file(&mut self, path: &str) -> EvalResult<Value> {
+        self.depth = 0;
+        let r = self.import_path(path).and_then(|v| self.force(&v));
+        r.map_err(|e| e.resolve(&self.sources))
+    }
+
+    /// Forces a value completely (as `--strict` does).
+    pub fn force_strict(&mut self, v: &Value) -> EvalResult<Value> {
+        let r = self.force_deep(v);
+        r.map_err(|e| e.resolve(&self.sources))
+    }
+
+    /// Forces a value to weak head normal form.
+    pub fn force_value(&mut self, v: &Value) -> EvalResult<Value> {
+        let r = self.force(v);
+        r.map_err(|e| e.resolve(&self.sources))
+    }
+
+    /// Forces a value completely and prints it like
+    /// `nix-instantiate --eval --strict`.
+    pub fn print_strict(&mut self, v: &Value) -> EvalResult<String> {
+        let v = self.force_strict(v)?;
+        Ok(v.to_string())
+    }
+
+    /// Calls a function value with one argument.
+    pub fn call(&mut self, f: &Value, arg: Value) -> EvalResult<Value> {
+        let r = self.apply(f.clone(), arg, None);
+        r.map_err(|e| e.resolve(&self.sources))
+    }
+
+    /// Selects an attribute path such as `a.b.0.c` (numbers index lists),
+    /// as `-A` does.
+    pub fn select_attr_path(&mut self, v: &Value, path: &str) -> EvalResult<Value> {
+        let r = builtins::select_attr_path(self, v, path);
+        r.map_err(|e| e.resolve(&self.sources))
+    }
+
+    /// Nix's automatic argument passing: a function taking a formals set
+    /// is called with the matching `args` (defaults fill the rest); any
+    /// other value is returned as it is.
+    pub fn auto_call(&mut self, v: &Value, args: &[(String, Value)]) -> EvalResult<Value> {
+        let r = builtins::auto_call(self, v, args);
+        r.map_err(|e| e.resolve(&self.sources))
+    }
+}
+
+/// Turns CR/LF and lone CR line ends into LF, as Nix's lexer does.
+pub(crate) fn normalize_newlines(text: &str) -> String {
+    if !text.contains('\r') {
+        return text.to_string();
+    }
+    text.replace("\r\n", "\n").replace('\r', "\n")
+}

@@ -1,0 +1,371 @@
+//! Runtime values: the Nix types, lazily evaluated thunks, environments
+//! and string contexts.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::fmt;
+use std::rc::Rc;
+
+use crate::builtins::Builtin;
+use crate::ir::{Expr, LambdaDef};
+
+/// An attribute name or other interned-ish string.
+pub type Symbol = Rc<str>;
+
+/// The string context: the store paths a string refers to, in Nix's
+/// encoding (`/nix/store/…` plain, `=/nix/store/….drv` all outputs,
+/// `!out!/nix/store/….drv` one output). Nothing creates contexts yet but
+/// [`NixString::with_context`]; every string operation carries them.
+pub type Context = BTreeSet<Rc<str>>;
+
+/// A Nix string: text and the context it carries.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct NixString {
+    text: String,
+    context: Option<Box<Context>>,
+}
+
+impl NixString {
+    /// A string without context.
+    pub fn new(text: impl Into<String>) -> Self {
+        NixString {
+            text: text.into(),
+            context: None,
+        }
+    }
+
+    /// A string with the given context (the seam for store-aware builtins).
+    pub fn with_context(text: impl Into<String>, context: Context) -> Self {
+        let context = if context.is_empty() {
+            None
+        } else {
+            Some(Box::new(context))
+        };
+        NixString {
+            text: text.into(),
+            context,
+        }
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The context (empty for most strings).
+    pub fn context(&self) -> impl Iterator<Item = &Rc<str>> {
+        self.context.iter().flat_map(|c| c.iter())
+    }
+
+    /// Whether the context is non-empty.
+    pub fn has_context(&self) -> bool {
+        self.context.is_some()
+    }
+
+    /// Adds every element of `other`'s context to this one's.
+    pub(crate) fn merge_context_from(&mut self, other: &NixString) {
+        if let Some(c) = &other.context {
+            self.context
+                .get_or_insert_with(Default::default)
+                .extend(c.iter().cloned());
+        }
+    }
+
+    /// Adds context elements.
+    pub(crate) fn extend_context<'a>(&mut self, items: impl IntoIterator<Item = &'a Rc<str>>) {
+        let mut items = items.into_iter().peekable();
+        if items.peek().is_some() {
+            self.context
+                .get_or_insert_with(Default::default)
+                .extend(items.cloned());
+        }
+    }
+
+    /// Appends text (and the context of `other`).
+    pub(crate) fn push_nix(&mut self, other: &NixString) {
+        self.text.push_str(&other.text);
+        self.merge_context_from(other);
+    }
+
+    /// Appends plain text.
+    pub(crate) fn push_str(&mut self, s: &str) {
+        self.text.push_str(s);
+    }
+
+    /// Splits into text and context.
+    pub(crate) fn into_parts(self) -> (String, Context) {
+        (self.text, self.context.map(|c| *c).unwrap_or_default())
+    }
+}
+
+/// An attribute set: bindings sorted by name.
+#[derive(Clone, Debug, Default)]
+pub struct Attrs {
+    entries: Vec<(Symbol, Value)>,
+}
+
+impl Attrs {
+    /// Builds a set from bindings in any order; later duplicates win.
+    pub fn from_unsorted(mut entries: Vec<(Symbol, Value)>) -> Self {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        entries.dedup_by(|later, earlier| {
+            if later.0 == earlier.0 {
+                std::mem::swap(later, earlier);
+                true
+            } else {
+                false
+            }
+        });
+        Attrs { entries }
+    }
+
+    /// Builds a set from bindings already sorted by name and unique.
+    pub(crate) fn from_sorted(entries: Vec<(Symbol, Value)>) -> Self {
+        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+        Attrs { entries }
+    }
+
+    /// Looks an attribute up.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.entries
+            .binary_search_by(|(k, _)| k.as_ref().cmp(name))
+            .ok()
+            .map(|i| &self.entries[i].1)
+    }
+
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Bindings in name order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Symbol, &Value)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// `self // other`.
+    pub(crate) fn update(&self, other: &Attrs) -> Attrs {
+        let mut out = Vec::with_capacity(self.len() + other.len());
+        let (mut i, mut j) = (0, 0);
+        let (a, b) = (&self.entries, &other.entries);
+        while i < a.len() && j < b.len() {
+            match a[i].0.cmp(&b[j].0) {
+                std::cmp::Ordering::Less => {
+                    out.push(a[i].clone());
+                    i += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    out.push(b[j].clone());
+                    j += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    out.push(b[j].clone());
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        out.extend_from_slice(&a[i..]);
+        out.extend_from_slice(&b[j..]);
+        Attrs { entries: out }
+    }
+}
+
+/// The state of a lazily evaluated value.
+#[derive(Debug)]
+pub(crate) enum ThunkState {
+    /// Not yet evaluated: an expression in an environment.
+    Suspended(Rc<Expr>, Rc<Env>),
+    /// A deferred function application (`map`, `genList`, …).
+    Apply(Value, Value),
+    /// Being evaluated right now; forcing it again is infinite recursion.
+    Blackhole,
+    /// Evaluated.
+    Done(Value),
+}
+
+/// A shared, lazily evaluated value.
+#[derive(Clone, Debug)]
+pub struct Thunk(pub(crate) Rc<RefCell<ThunkState>>);
+
+impl Thunk {
+    pub(crate) fn new(state: ThunkState) -> Self {
+        Thunk(Rc::new(RefCell::new(state)))
+    }
+}
+
+/// A runtime environment frame: slots for the variables one scope binds.
+#[derive(Debug)]
+pub(crate) struct Env {
+    pub(crate) slots: RefCell<Vec<Value>>,
+    pub(crate) parent: Option<Rc<Env>>,
+}
+
+impl Env {
+    pub(crate) fn new(parent: Option<Rc<Env>>, slots: Vec<Value>) -> Rc<Env> {
+        Rc::new(Env {
+            slots: RefCell::new(slots),
+            parent,
+        })
+    }
+
+    /// The frame `depth` levels up.
+    pub(crate) fn up(self: &Rc<Env>, depth: u32) -> &Rc<Env> {
+        let mut env = self;
+        for _ in 0..depth {
+            env = env
+                .parent
+                .as_ref()
+                .expect("IR depth within the environment chain");
+        }
+        env
+    }
+}
+
+/// A lambda and the environment it closes over.
+#[derive(Debug)]
+pub struct Closure {
+    pub(crate) def: Rc<LambdaDef>,
+    pub(crate) env: Rc<Env>,
+}
+
+/// A builtin, possibly applied to some of its arguments.
+#[derive(Debug)]
+pub struct PrimOpApp {
+    pub(crate) op: &'static Builtin,
+    pub(crate) args: Vec<Value>,
+}
+
+/// A Nix value. Values other than [`Value::Thunk`] are in weak head normal form.
+#[derive(Clone, Debug)]
+pub enum Value {
+    /// `null`.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// A 64-bit integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string with context.
+    String(Rc<NixString>),
+    /// An absolute, normalized path.
+    Path(Rc<str>),
+    /// An attribute set.
+    Attrs(Rc<Attrs>),
+    /// A list.
+    List(Rc<Vec<Value>>),
+    /// A lambda.
+    Lambda(Rc<Closure>),
+    /// A builtin or a partial application of one.
+    PrimOp(Rc<PrimOpApp>),
+    /// A not yet evaluated value.
+    Thunk(Thunk),
+}
+
+impl Value {
+    /// A string value without context.
+    pub fn string(s: impl Into<String>) -> Value {
+        Value::String(Rc::new(NixString::new(s)))
+    }
+
+    /// A string value from a [`NixString`].
+    pub fn nix_string(s: NixString) -> Value {
+        Value::String(Rc::new(s))
+    }
+
+    /// An attribute set value.
+    pub fn attrs(a: Attrs) -> Value {
+        Value::Attrs(Rc::new(a))
+    }
+
+    /// A list value.
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(v))
+    }
+
+    /// Nix's name for the type, as `builtins.typeOf` returns it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::Path(_) => "path",
+            Value::Attrs(_) => "set",
+            Value::List(_) => "list",
+            Value::Lambda(_) | Value::PrimOp(_) => "lambda",
+            Value::Thunk(_) => "thunk",
+        }
+    }
+
+    /// The type with an article, as in Nix's error messages.
+    pub(crate) fn show_type(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a Boolean",
+            Value::Int(_) => "an integer",
+            Value::Float(_) => "a float",
+            Value::String(_) => "a string",
+            Value::Path(_) => "a path",
+            Value::Attrs(_) => "a set",
+            Value::List(_) => "a list",
+            Value::Lambda(_) => "a function",
+            Value::PrimOp(p) if p.args.is_empty() => "a built-in function",
+            Value::PrimOp(_) => "a partially applied built-in function",
+            Value::Thunk(_) => "a thunk",
+        }
+    }
+
+    /// Whether the value is callable (lambda, primop or set with `__functor`).
+    pub(crate) fn is_function(&self) -> bool {
+        matches!(self, Value::Lambda(_) | Value::PrimOp(_))
+    }
+}
+
+impl fmt::Display for Value {
+    /// Prints a value without forcing anything (thunks show as `<CODE>`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::new();
+        crate::print::print_shallow(self, &mut out);
+        f.write_str(&out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attrs_sorted_and_update() {
+        let a = Attrs::from_unsorted(vec![
+            ("b".into(), Value::Int(1)),
+            ("a".into(), Value::Int(2)),
+            ("b".into(), Value::Int(3)),
+        ]);
+        assert_eq!(
+            a.iter().map(|(k, _)| k.to_string()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert!(matches!(a.get("b"), Some(Value::Int(3))));
+        let b = Attrs::from_unsorted(vec![("c".into(), Value::Null), ("a".into(), Value::Int(9))]);
+        let u = a.update(&b);
+        assert_eq!(u.len(), 3);
+        assert!(matches!(u.get("a"), Some(Value::Int(9))));
+    }
+
+    #[test]
+    fn context_is_carried() {
+        let mut s = NixString::new("a");
+        let c = NixString::with_context("b", [Rc::from("/nix/store/x")].into_iter().collect());
+        s.push_nix(&c);
+        assert_eq!(s.as_str(), "ab");
+        assert_eq!(s.context().count(), 1);
+    }
+}
