@@ -1,16 +1,18 @@
 //! Serialising a filesystem tree: [`dump_path`] and [`hash_path`].
 
 use std::ffi::OsString;
-use std::fs::{self, File, Metadata};
+use std::fs::{self, DirEntry, File, FileType, Metadata};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, mpsc};
 
 use cairn_hash::{Hash, HashAlgo, Hasher};
 
 use crate::MAX_DEPTH;
 use crate::encode::{EncodeError, Encoder};
+use crate::prefetch::{self, Fetched, Job, Prefetcher};
 
 /// An error while archiving a filesystem tree. Each variant names the path
 /// on disk it is about.
@@ -109,10 +111,7 @@ pub enum DumpError {
 /// are an error. `out` is wrapped in a [`BufWriter`] internally.
 pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<u64, DumpError> {
     let mut writer = BufWriter::with_capacity(64 * 1024, out);
-    let written = {
-        let dumper = Dumper::new(&mut writer);
-        dumper.dump_root(path)?
-    };
+    let written = run(path, &mut writer)?;
     writer.flush().map_err(DumpError::Write)?;
     Ok(written)
 }
@@ -124,35 +123,63 @@ pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<u64, DumpError> {
 /// (a SHA-256 of it is a store object's `narHash`).
 pub fn hash_path(path: &Path, algo: HashAlgo) -> Result<(Hash, u64), DumpError> {
     let mut hasher = Hasher::new(algo);
-    let size = Dumper::new(&mut hasher).dump_root(path)?;
+    let size = run(path, &mut hasher)?;
     debug_assert_eq!(size, hasher.len());
     Ok((hasher.finish(), size))
 }
 
+/// Most worker threads used to prefetch small files.
+const MAX_WORKERS: usize = 4;
+
+/// Archives `root` into `out`; with worker threads prefetching small files
+/// when `root` is a directory and more than one CPU is available.
+fn run<W: Write>(root: &Path, out: W) -> Result<u64, DumpError> {
+    let metadata = fs::symlink_metadata(root).map_err(|source| DumpError::Metadata {
+        path: root.to_owned(),
+        source,
+    })?;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS);
+    if !metadata.is_dir() || workers < 2 {
+        return Dumper::new(out, None).dump_root(root, &metadata);
+    }
+    let (jobs, receiver) = mpsc::channel::<Job>();
+    let receiver = Mutex::new(receiver);
+    let pool = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| prefetch::worker(&receiver, &pool));
+        }
+        let prefetcher = Prefetcher { jobs, pool: &pool };
+        // Dropping the prefetcher at the end closes the job channel, so
+        // the workers return and the scope can end.
+        Dumper::new(out, Some(prefetcher)).dump_root(root, &metadata)
+    })
+}
+
 /// Walks a tree and drives an [`Encoder`]. One path buffer is reused for
 /// the whole walk.
-struct Dumper<W: Write> {
+struct Dumper<'a, W: Write> {
     encoder: Encoder<W>,
     path: PathBuf,
     depth: usize,
+    prefetcher: Option<Prefetcher<'a>>,
 }
 
-impl<W: Write> Dumper<W> {
-    fn new(out: W) -> Dumper<W> {
+impl<'a, W: Write> Dumper<'a, W> {
+    fn new(out: W, prefetcher: Option<Prefetcher<'a>>) -> Dumper<'a, W> {
         Dumper {
             encoder: Encoder::new(out),
             path: PathBuf::new(),
             depth: 0,
+            prefetcher,
         }
     }
 
-    fn dump_root(mut self, root: &Path) -> Result<u64, DumpError> {
+    fn dump_root(mut self, root: &Path, metadata: &Metadata) -> Result<u64, DumpError> {
         self.path.push(root);
-        let metadata = fs::symlink_metadata(&self.path).map_err(|source| DumpError::Metadata {
-            path: self.path.clone(),
-            source,
-        })?;
-        self.dump_node(&metadata)?;
+        self.dump_node(metadata)?;
         let path = std::mem::take(&mut self.path);
         match self.encoder.finish() {
             Ok((_, size)) => Ok(size),
@@ -191,8 +218,22 @@ impl<W: Write> Dumper<W> {
 
     /// Dumps the node at `self.path`, whose `lstat` is `metadata`.
     fn dump_node(&mut self, metadata: &Metadata) -> Result<(), DumpError> {
-        let file_type = metadata.file_type();
+        self.dump_typed(metadata.file_type(), || Ok(metadata.clone()))
+    }
+
+    /// Dumps the node at `self.path` of type `file_type`; `metadata` is
+    /// called only for regular files (size and mode), so directories and
+    /// symlinks listed with their `d_type` cost no `lstat`.
+    fn dump_typed(
+        &mut self,
+        file_type: FileType,
+        metadata: impl FnOnce() -> io::Result<Metadata>,
+    ) -> Result<(), DumpError> {
         if file_type.is_file() {
+            let metadata = metadata().map_err(|source| DumpError::Metadata {
+                path: self.path.clone(),
+                source,
+            })?;
             let executable = metadata.permissions().mode() & 0o100 != 0;
             let file = File::open(&self.path).map_err(|source| DumpError::ReadFile {
                 path: self.path.clone(),
@@ -230,6 +271,39 @@ impl<W: Write> Dumper<W> {
         }
     }
 
+    /// Dumps the regular file at `self.path` that a worker fetched.
+    fn dump_fetched(&mut self, fetched: Fetched) -> Result<(), DumpError> {
+        match fetched {
+            Fetched::Contents { metadata, data } => {
+                let executable = metadata.permissions().mode() & 0o100 != 0;
+                let result = self
+                    .encoder
+                    .regular_bytes(executable, &data)
+                    .map_err(|e| self.encode_error(e));
+                if let Some(prefetcher) = &self.prefetcher {
+                    prefetcher.recycle(data);
+                }
+                result
+            }
+            Fetched::Metadata(metadata) => {
+                self.dump_typed(metadata.file_type(), || Ok(metadata.clone()))
+            }
+            Fetched::MetadataError(source) => Err(DumpError::Metadata {
+                path: self.path.clone(),
+                source,
+            }),
+            Fetched::ReadError(source) => Err(DumpError::ReadFile {
+                path: self.path.clone(),
+                source,
+            }),
+            Fetched::Short { expected, actual } => Err(DumpError::FileChanged {
+                path: self.path.clone(),
+                expected,
+                actual,
+            }),
+        }
+    }
+
     fn dump_directory(&mut self) -> Result<(), DumpError> {
         if self.depth >= MAX_DEPTH {
             return Err(DumpError::TooDeep {
@@ -240,30 +314,75 @@ impl<W: Write> Dumper<W> {
             path: path.to_owned(),
             source,
         };
-        let mut entries: Vec<(OsString, Metadata)> = Vec::new();
+        let mut entries: Vec<(OsString, Option<DirEntry>)> = Vec::new();
         for entry in fs::read_dir(&self.path).map_err(|e| read_dir_error(&self.path, e))? {
             let entry = entry.map_err(|e| read_dir_error(&self.path, e))?;
-            // `DirEntry::metadata` is an `fstatat` relative to the open
-            // directory: one `lstat` per entry, no path resolution.
-            let metadata = entry.metadata().map_err(|source| DumpError::Metadata {
-                path: entry.path(),
-                source,
-            })?;
-            entries.push((entry.file_name(), metadata));
+            entries.push((entry.file_name(), Some(entry)));
         }
         entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+
+        // `file_type` comes from `d_type` (no syscall) where the filesystem
+        // provides it, and `DirEntry::metadata` is an `fstatat` relative to
+        // the open directory (no path resolution).
+        let mut types = Vec::with_capacity(entries.len());
+        for (name, entry) in &entries {
+            let entry = entry.as_ref().expect("not taken yet");
+            types.push(entry.file_type().map_err(|source| DumpError::Metadata {
+                path: self.path.join(name),
+                source,
+            })?);
+        }
+
+        // Regular files are fetched by the workers, at most WINDOW ahead.
+        let (reply, replies) = mpsc::channel();
+        let regular: Vec<usize> = if self.prefetcher.is_some() {
+            (0..entries.len()).filter(|&i| types[i].is_file()).collect()
+        } else {
+            Vec::new()
+        };
+        let mut fetched: Vec<Option<Fetched>> = Vec::new();
+        fetched.resize_with(if regular.is_empty() { 0 } else { entries.len() }, || None);
+        let mut submitted = 0;
+        let mut consumed = 0;
 
         self.encoder
             .start_directory()
             .map_err(|e| self.encode_error(e))?;
         self.depth += 1;
-        for (name, metadata) in &entries {
+        for i in 0..entries.len() {
+            if let Some(prefetcher) = &self.prefetcher {
+                while submitted < regular.len() && submitted < consumed + prefetch::WINDOW {
+                    let index = regular[submitted];
+                    let entry = entries[index].1.take().expect("submitted once");
+                    let job = Job {
+                        index,
+                        entry,
+                        reply: reply.clone(),
+                    };
+                    // The workers live as long as the prefetcher.
+                    let _ = prefetcher.jobs.send(job);
+                    submitted += 1;
+                }
+            }
+            let (name, entry) = &entries[i];
             self.path.push(name);
             let result = self
                 .encoder
                 .entry(name.as_bytes())
                 .map_err(|e| self.encode_error(e))
-                .and_then(|()| self.dump_node(metadata));
+                .and_then(|()| match entry {
+                    Some(entry) => self.dump_typed(types[i], || entry.metadata()),
+                    None => {
+                        consumed += 1;
+                        while fetched[i].is_none() {
+                            let (index, result) =
+                                replies.recv().expect("this thread holds a sender");
+                            fetched[index] = Some(result);
+                        }
+                        let result = fetched[i].take().expect("just received");
+                        self.dump_fetched(result)
+                    }
+                });
             self.path.pop();
             result?;
         }

@@ -221,6 +221,34 @@ impl<W: Write> Encoder<W> {
         Ok(())
     }
 
+    /// Writes a regular file whose contents are `contents`, straight from
+    /// the slice (no copy through the encoder's buffer).
+    pub fn regular_bytes(&mut self, executable: bool, contents: &[u8]) -> Result<(), EncodeError> {
+        self.expect_node("regular file")?;
+        self.scratch.extend_from_slice(if executable {
+            wire::REGULAR_EXECUTABLE_PREFIX
+        } else {
+            wire::REGULAR_PREFIX
+        });
+        self.scratch
+            .extend_from_slice(&(contents.len() as u64).to_le_bytes());
+        if contents.len() <= 4096 {
+            // Small: one write with the framing around it.
+            self.scratch.extend_from_slice(contents);
+        } else {
+            self.flush_scratch()?;
+            self.out.write_all(contents).map_err(EncodeError::Write)?;
+            self.written += contents.len() as u64;
+        }
+        wire::put_padding(&mut self.scratch, contents.len() as u64);
+        wire::put_str(&mut self.scratch, b")");
+        self.node_done();
+        if self.scratch.len() >= 4096 {
+            self.flush_scratch()?;
+        }
+        Ok(())
+    }
+
     /// Writes a symlink pointing to `target` (raw bytes; must be non-empty,
     /// without NUL and at most [`MAX_TARGET_LEN`](crate::MAX_TARGET_LEN) bytes).
     pub fn symlink(&mut self, target: &[u8]) -> Result<(), EncodeError> {

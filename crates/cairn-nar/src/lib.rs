@@ -62,6 +62,7 @@ mod dump;
 mod encode;
 mod listing;
 mod name;
+mod prefetch;
 mod restore;
 mod wire;
 
