@@ -16,7 +16,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         match arg.to_str() {
             Some("--type") => {
                 let name = args.next().ok_or("--type needs a value")?;
-                algo = name.to_str().and_then(HashAlgo::from_name).ok_or("unknown --type")?;
+                algo = name
+                    .to_str()
+                    .and_then(HashAlgo::from_name)
+                    .ok_or("unknown --type")?;
             }
             Some("--base32") => base32 = true,
             _ => paths.push(arg),

@@ -62,7 +62,6 @@ mod dump;
 mod encode;
 mod listing;
 mod name;
-mod prefetch;
 mod restore;
 mod wire;
 
