@@ -14,6 +14,8 @@
 //!   either the old or the new content, never a torn one, even after a crash.
 //! * [`FileLock`] is an advisory lock on a lock file (`flock(2)` on Linux),
 //!   released when it is dropped.
+//! * [`TempDir`] is a private temporary directory under a chosen parent,
+//!   removed when dropped.
 //!
 //! # Example
 //!
@@ -36,7 +38,9 @@ mod atomic;
 mod error;
 pub mod fs;
 mod lock;
+mod temp;
 
 pub use atomic::{AtomicFile, write_atomic};
 pub use error::{Error, Operation, Result};
 pub use lock::{FileLock, LockMode};
+pub use temp::TempDir;
