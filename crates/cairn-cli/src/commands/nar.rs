@@ -1,5 +1,8 @@
 //! `cairn nar ls`: list a path inside a NAR file, printing exactly what
 //! `nix nar ls` (Nix 2.8) prints.
+//!
+//! One deliberate difference: Nix 2.8 reports `/sub/` and `//sub` as not
+//! existing; cairn ignores empty components and `.`, so both mean `/sub`.
 
 use std::io::{BufReader, Write};
 
