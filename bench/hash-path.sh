@@ -71,28 +71,36 @@ for tree in large small; do
   fi
 done
 
-measure() { # measure NAME COMMAND... → prints mean seconds
+# measure NAME COMMAND → prints "WALL CPU": mean wall-clock seconds and mean
+# CPU seconds (user + system). On a shared host the CPU time is the fairer
+# number: it is what one core spends, whatever else runs.
+measure() {
   local name=$1; shift
   if command -v hyperfine >/dev/null; then
-    hyperfine --warmup 1 --runs "$runs" --export-json "$work/$name.json" "$@" >&2
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$work/$name.json"
+    hyperfine -N --warmup 1 --runs "$runs" --export-json "$work/$name.json" "$1" >&2
+    awk '/"mean"/ { gsub(/[",]/, ""); m = $2 } /"user"/ { gsub(/[",]/, ""); u = $2 }
+         /"system"/ { gsub(/[",]/, ""); s = $2; exit } END { print m, u + s }' "$work/$name.json"
   else
-    "$@" >/dev/null
-    local start end best=
+    # shellcheck disable=SC2086
+    $1 >/dev/null
+    local best= t0 t1 c0 c1
     for _ in $(seq "$runs"); do
-      start=$(date +%s%N); "$@" >/dev/null; end=$(date +%s%N)
-      t=$(( end - start )); if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; fi
+      t0=$(date +%s%N)
+      # shellcheck disable=SC2086
+      c1=$( { /usr/bin/time -f "%U %S" $1 >/dev/null; } 2>&1 | awk '{ print $1 + $2 }')
+      t1=$(date +%s%N)
+      t=$(( t1 - t0 )); if [ -z "$best" ] || [ "$t" -lt "$best" ]; then best=$t; c0=$c1; fi
     done
-    awk -v ns="$best" 'BEGIN { printf "%.6f\n", ns / 1e9 }'
+    awk -v ns="$best" -v c="$c0" 'BEGIN { printf "%.6f %s\n", ns / 1e9, c }'
   fi
 }
 
 for tree in large small; do
   bytes=$(du -sb "$work/$tree" | cut -f1)
-  nix_s=$(measure "nix-$tree" "nix hash path $work/$tree")
-  cairn_s=$(measure "cairn-$tree" "$cairn $work/$tree")
-  awk -v t="$tree" -v n="$nix_s" -v c="$cairn_s" -v b="$bytes" 'BEGIN {
-    printf "%-6s nix %.3f s (%.2f GB/s)   cairn %.3f s (%.2f GB/s)   cairn is %.2fx faster\n",
-      t, n, b / n / 1e9, c, b / c / 1e9, n / c
+  read -r nix_wall nix_cpu < <(measure "nix-$tree" "nix hash path $work/$tree")
+  read -r cairn_wall cairn_cpu < <(measure "cairn-$tree" "$cairn $work/$tree")
+  awk -v t="$tree" -v nw="$nix_wall" -v nc="$nix_cpu" -v cw="$cairn_wall" -v cc="$cairn_cpu" -v b="$bytes" 'BEGIN {
+    printf "%-6s wall: nix %.3f s (%.2f GB/s)  cairn %.3f s (%.2f GB/s)  ratio %.2fx\n", t, nw, b / nw / 1e9, cw, b / cw / 1e9, nw / cw
+    printf "%-6s cpu:  nix %.3f s (%.2f GB/s)  cairn %.3f s (%.2f GB/s)  ratio %.2fx\n", t, nc, b / nc / 1e9, cc, b / cc / 1e9, nc / cc
   }'
 done

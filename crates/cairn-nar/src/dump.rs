@@ -298,3 +298,123 @@ impl<W: Write> Dumper<W> {
             .map_err(|e| self.encode_error(e))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+    use std::fs::Permissions;
+
+    use super::*;
+    use crate::{Event, NodeKind, Parser};
+
+    /// (path, kind) of every node, in archive order.
+    fn nodes(nar: &[u8]) -> Vec<(Vec<u8>, String)> {
+        let mut parser = Parser::new(nar);
+        let mut out = Vec::new();
+        while let Some(event) = parser.next_event().unwrap() {
+            if let Event::Node { path, kind, .. } = event {
+                let kind = match kind {
+                    NodeKind::Regular { executable, .. } => format!("file exec={executable}"),
+                    NodeKind::Symlink { target } => {
+                        format!("link {}", String::from_utf8_lossy(target))
+                    }
+                    NodeKind::Directory => "dir".to_owned(),
+                };
+                out.push((path.to_vec(), kind));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn sorts_bytewise_and_uses_owner_execute_bit() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path().join("t");
+        fs::create_dir(&root).unwrap();
+        for (name, mode) in [
+            (&b"a"[..], 0o644),
+            (b"B", 0o744),
+            (b"\xff", 0o655),
+            (b"_", 0o611),
+        ] {
+            let path = root.join(OsStr::from_bytes(name));
+            fs::write(&path, name).unwrap();
+            fs::set_permissions(&path, Permissions::from_mode(mode)).unwrap();
+        }
+        std::os::unix::fs::symlink("a", root.join("link")).unwrap();
+        let mut nar = Vec::new();
+        dump_path(&root, &mut nar).unwrap();
+        let got = nodes(&nar);
+        let want: Vec<(Vec<u8>, String)> = vec![
+            (b"".to_vec(), "dir".into()),
+            (b"/B".to_vec(), "file exec=true".into()),
+            (b"/_".to_vec(), "file exec=false".into()),
+            (b"/a".to_vec(), "file exec=false".into()),
+            (b"/link".to_vec(), "link a".into()),
+            (b"/\xff".to_vec(), "file exec=false".into()),
+        ];
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn root_symlink_is_not_followed() {
+        let temp = tempfile::tempdir().unwrap();
+        let link = temp.path().join("l");
+        std::os::unix::fs::symlink("/nonexistent", &link).unwrap();
+        let mut nar = Vec::new();
+        dump_path(&link, &mut nar).unwrap();
+        assert_eq!(
+            nodes(&nar),
+            vec![(Vec::new(), "link /nonexistent".to_owned())]
+        );
+    }
+
+    #[test]
+    fn sockets_are_rejected_with_their_path() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path().join("t");
+        fs::create_dir(&root).unwrap();
+        let socket = root.join("sock");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let error = hash_path(&root, HashAlgo::Sha256).unwrap_err();
+        match &error {
+            DumpError::UnsupportedType { path, kind } => {
+                assert_eq!(path, &socket);
+                assert_eq!(*kind, "socket");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(error.to_string().contains("sock"), "{error}");
+    }
+
+    #[test]
+    fn missing_path_is_named() {
+        let temp = tempfile::tempdir().unwrap();
+        let missing = temp.path().join("missing");
+        match dump_path(&missing, Vec::new()).unwrap_err() {
+            DumpError::Metadata { path, source } => {
+                assert_eq!(path, missing);
+                assert_eq!(source.kind(), io::ErrorKind::NotFound);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn depth_limit_applies_when_writing() {
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path().join("t");
+        // The root and MAX_DEPTH - 1 levels below it.
+        let mut deep = root.clone();
+        for _ in 1..MAX_DEPTH {
+            deep.push("d");
+        }
+        fs::create_dir_all(&deep).unwrap();
+        hash_path(&root, HashAlgo::Sha256).unwrap();
+        fs::create_dir(deep.join("d")).unwrap();
+        assert!(matches!(
+            hash_path(&root, HashAlgo::Sha256),
+            Err(DumpError::TooDeep { .. })
+        ));
+    }
+}
