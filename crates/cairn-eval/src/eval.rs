@@ -16,11 +16,19 @@ use crate::Evaluator;
 use crate::error::{Catchable, ErrorKind, EvalError, EvalResult, Span, other};
 use crate::ir::{AttrKey, BinOp, Expr, LambdaDef, Param, Part};
 use crate::lower::canon_path;
-use crate::value::{Attrs, Closure, Env, NixString, PrimOpApp, Symbol, Thunk, ThunkState, Value};
+use crate::value::{
+    Attrs, Closure, Env, NixList, NixString, PrimOpApp, Symbol, Thunk, ThunkState, Value,
+};
 
 /// Stack left before growing, and the size of each new stack segment.
 const RED_ZONE: usize = 256 * 1024;
 const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// What an interpreter step produced: a value, or a tail call.
+enum Next {
+    Done(Value),
+    Tail(Rc<Expr>, Rc<Env>),
+}
 
 /// Runs `f` with enough native stack.
 pub(crate) fn with_stack<T>(f: impl FnOnce() -> T) -> T {
@@ -112,128 +120,57 @@ impl Evaluator {
         Value::Thunk(Thunk::new(ThunkState::Apply(f, a)))
     }
 
+    /// The interpreter loop: tail positions replace `expr`/`env` instead of
+    /// recursing. Every arm is a separate non-inlined function so that a
+    /// level of Nix recursion only costs the native frames it really uses.
     fn eval_loop(&mut self, mut expr: Rc<Expr>, mut env: Rc<Env>) -> EvalResult<Value> {
         loop {
-            match &*expr {
+            let next = match &*expr {
                 Expr::Lit(v) => return self.force(v),
                 Expr::Var { depth, slot, span } => {
-                    let v = env.up(*depth).slots.borrow()[*slot as usize].clone();
-                    return self.force(&v).map_err(|e| e.at(*span));
+                    return self.eval_var(&env, *depth, *slot, *span);
                 }
                 Expr::WithVar { name, withs, span } => {
                     return self.with_lookup(name, withs, &env).map_err(|e| e.at(*span));
                 }
-                Expr::Let { bindings, body } => {
-                    let new = Env::new(Some(env.clone()), vec![Value::Null; bindings.len()]);
-                    let vals: Vec<Value> = bindings
-                        .iter()
-                        .map(|b| self.delay_in_new_frame(b, &new))
-                        .collect();
-                    *new.slots.borrow_mut() = vals;
-                    expr = body.clone();
-                    env = new;
-                }
-                Expr::Attrs(def) => {
-                    let def = def.clone();
-                    return self.eval_attrs(&def, &env);
-                }
-                Expr::List(items) => {
-                    return Ok(Value::list(
-                        items.iter().map(|i| self.delay(i, &env)).collect(),
-                    ));
-                }
+                Expr::Let { bindings, body } => self.eval_let(bindings, body, &env),
+                Expr::Attrs(def) => return self.eval_attrs(def, &env),
+                Expr::List(items) => return Ok(self.eval_list(items, &env)),
                 Expr::Select {
                     expr: e,
                     path,
                     default,
                     span,
-                } => {
-                    let v = self.eval(e, &env)?;
-                    match self
-                        .select(v, path, default.is_some(), &env)
-                        .map_err(|e| e.at(*span))?
-                    {
-                        Some(v) => return self.force(&v).map_err(|e| e.at(*span)),
-                        None => {
-                            expr = default
-                                .clone()
-                                .expect("select without default returns a value")
-                        }
-                    }
-                }
-                Expr::HasAttr { expr: e, path } => {
-                    let v = self.eval(e, &env)?;
-                    return Ok(Value::Bool(self.select(v, path, true, &env)?.is_some()));
-                }
+                } => self.eval_select(e, path, default.as_ref(), *span, &env)?,
+                Expr::HasAttr { expr: e, path } => return self.eval_has_attr(e, path, &env),
                 Expr::Lambda(def) => {
                     return Ok(Value::Lambda(Rc::new(Closure {
                         def: def.clone(),
                         env,
                     })));
                 }
-                Expr::Apply { func, args, span } => {
-                    let mut f = self.eval(func, &env)?;
-                    let (last, init) = args.split_last().expect("a call has arguments");
-                    for a in init {
-                        let a = self.delay(a, &env);
-                        f = self.apply(f, a, Some(*span))?;
-                    }
-                    let a = self.delay(last, &env);
-                    match f {
-                        Value::Lambda(c) => {
-                            let new = self.bind_args(&c.def, &c.env, a).map_err(|e| e.at(*span))?;
-                            expr = c.def.body.clone();
-                            env = new;
-                        }
-                        f => return self.apply(f, a, Some(*span)),
-                    }
-                }
+                Expr::Apply { func, args, span } => self.eval_apply(func, args, *span, &env)?,
                 Expr::With { ns, body } => {
                     let v = self.delay(ns, &env);
-                    env = Env::new(Some(env.clone()), vec![v]);
-                    expr = body.clone();
+                    Next::Tail(body.clone(), Env::new(Some(env.clone()), vec![v]))
                 }
                 Expr::Assert {
                     cond,
                     body,
                     text,
                     span,
-                } => {
-                    let c = self.eval(cond, &env)?;
-                    if !self.expect_bool(&c).map_err(|e| e.at(*span))? {
-                        return Err(EvalError::new(ErrorKind::Catchable(
-                            Catchable::AssertionFailed(text.to_string()),
-                        ))
-                        .at(*span));
-                    }
-                    expr = body.clone();
-                }
+                } => self.eval_assert(cond, body, text, *span, &env)?,
                 Expr::If {
                     cond,
                     then,
                     otherwise,
                     span,
-                } => {
-                    let c = self.eval(cond, &env)?;
-                    expr = if self.expect_bool(&c).map_err(|e| e.at(*span))? {
-                        then.clone()
-                    } else {
-                        otherwise.clone()
-                    };
-                }
+                } => self.eval_if(cond, then, otherwise, *span, &env)?,
                 Expr::BinOp { op, lhs, rhs, span } => {
                     return self.binop(*op, lhs, rhs, &env).map_err(|e| e.at(*span));
                 }
-                Expr::Not(e, span) => {
-                    let v = self.eval(e, &env)?;
-                    return Ok(Value::Bool(!self.expect_bool(&v).map_err(|e| e.at(*span))?));
-                }
-                Expr::Neg(e, span) => {
-                    let v = self.eval(e, &env)?;
-                    return self
-                        .arith(BinOp::Sub, Value::Int(0), v)
-                        .map_err(|e| e.at(*span));
-                }
+                Expr::Not(e, span) => return self.eval_not(e, *span, &env),
+                Expr::Neg(e, span) => return self.eval_neg(e, *span, &env),
                 Expr::Interp { parts, span } => {
                     return self.interpolate(parts, &env).map_err(|e| e.at(*span));
                 }
@@ -242,8 +179,148 @@ impl Evaluator {
                         .path_interpolate(parts, base.as_deref(), &env)
                         .map_err(|e| e.at(*span));
                 }
+            };
+            match next {
+                Next::Done(v) => return Ok(v),
+                Next::Tail(e, new_env) => {
+                    expr = e;
+                    env = new_env;
+                }
             }
         }
+    }
+
+    #[inline(never)]
+    fn eval_var(&mut self, env: &Rc<Env>, depth: u32, slot: u32, span: Span) -> EvalResult<Value> {
+        let v = env.up(depth).slots.borrow()[slot as usize].clone();
+        self.force(&v).map_err(|e| e.at(span))
+    }
+
+    #[inline(never)]
+    fn eval_let(&mut self, bindings: &[Rc<Expr>], body: &Rc<Expr>, env: &Rc<Env>) -> Next {
+        let new = Env::new(Some(env.clone()), vec![Value::Null; bindings.len()]);
+        let vals: Vec<Value> = bindings
+            .iter()
+            .map(|b| self.delay_in_new_frame(b, &new))
+            .collect();
+        *new.slots.borrow_mut() = vals;
+        Next::Tail(body.clone(), new)
+    }
+
+    #[inline(never)]
+    fn eval_list(&mut self, items: &[Rc<Expr>], env: &Rc<Env>) -> Value {
+        Value::list(items.iter().map(|i| self.delay(i, env)).collect())
+    }
+
+    #[inline(never)]
+    fn eval_select(
+        &mut self,
+        e: &Rc<Expr>,
+        path: &[AttrKey],
+        default: Option<&Rc<Expr>>,
+        span: Span,
+        env: &Rc<Env>,
+    ) -> EvalResult<Next> {
+        let v = self.eval(e, env)?;
+        match self
+            .select(v, path, default.is_some(), env)
+            .map_err(|e| e.at(span))?
+        {
+            Some(v) => Ok(Next::Done(self.force(&v).map_err(|e| e.at(span))?)),
+            None => Ok(Next::Tail(
+                default
+                    .expect("select without default returns a value")
+                    .clone(),
+                env.clone(),
+            )),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_has_attr(
+        &mut self,
+        e: &Rc<Expr>,
+        path: &[AttrKey],
+        env: &Rc<Env>,
+    ) -> EvalResult<Value> {
+        let v = self.eval(e, env)?;
+        Ok(Value::Bool(self.select(v, path, true, env)?.is_some()))
+    }
+
+    #[inline(never)]
+    fn eval_apply(
+        &mut self,
+        func: &Rc<Expr>,
+        args: &[Rc<Expr>],
+        span: Span,
+        env: &Rc<Env>,
+    ) -> EvalResult<Next> {
+        let mut f = self.eval(func, env)?;
+        let (last, init) = args.split_last().expect("a call has arguments");
+        for a in init {
+            let a = self.delay(a, env);
+            f = self.apply(f, a, Some(span))?;
+        }
+        let a = self.delay(last, env);
+        match f {
+            Value::Lambda(c) => {
+                let new = self.bind_args(&c.def, &c.env, a).map_err(|e| e.at(span))?;
+                Ok(Next::Tail(c.def.body.clone(), new))
+            }
+            f => Ok(Next::Done(self.apply(f, a, Some(span))?)),
+        }
+    }
+
+    #[inline(never)]
+    fn eval_assert(
+        &mut self,
+        cond: &Rc<Expr>,
+        body: &Rc<Expr>,
+        text: &str,
+        span: Span,
+        env: &Rc<Env>,
+    ) -> EvalResult<Next> {
+        let c = self.eval(cond, env)?;
+        if !self.expect_bool(&c).map_err(|e| e.at(span))? {
+            return Err(
+                EvalError::new(ErrorKind::Catchable(Catchable::AssertionFailed(
+                    text.to_string(),
+                )))
+                .at(span),
+            );
+        }
+        Ok(Next::Tail(body.clone(), env.clone()))
+    }
+
+    #[inline(never)]
+    fn eval_if(
+        &mut self,
+        cond: &Rc<Expr>,
+        then: &Rc<Expr>,
+        otherwise: &Rc<Expr>,
+        span: Span,
+        env: &Rc<Env>,
+    ) -> EvalResult<Next> {
+        let c = self.eval(cond, env)?;
+        let branch = if self.expect_bool(&c).map_err(|e| e.at(span))? {
+            then
+        } else {
+            otherwise
+        };
+        Ok(Next::Tail(branch.clone(), env.clone()))
+    }
+
+    #[inline(never)]
+    fn eval_not(&mut self, e: &Rc<Expr>, span: Span, env: &Rc<Env>) -> EvalResult<Value> {
+        let v = self.eval(e, env)?;
+        Ok(Value::Bool(!self.expect_bool(&v).map_err(|e| e.at(span))?))
+    }
+
+    #[inline(never)]
+    fn eval_neg(&mut self, e: &Rc<Expr>, span: Span, env: &Rc<Env>) -> EvalResult<Value> {
+        let v = self.eval(e, env)?;
+        self.arith(BinOp::Sub, Value::Int(0), v)
+            .map_err(|e| e.at(span))
     }
 
     fn with_lookup(&mut self, name: &Symbol, withs: &[u32], env: &Rc<Env>) -> EvalResult<Value> {
@@ -258,6 +335,7 @@ impl Evaluator {
         Err(ErrorKind::UndefinedVar(name.to_string()).into())
     }
 
+    #[inline(never)]
     fn eval_attrs(&mut self, def: &crate::ir::AttrsDef, env: &Rc<Env>) -> EvalResult<Value> {
         let (mut entries, scope) = if def.rec {
             let n = def.statics.len() + def.hidden.len();
@@ -449,6 +527,7 @@ impl Evaluator {
         }
     }
 
+    #[inline(never)]
     fn binop(
         &mut self,
         op: BinOp,
@@ -480,6 +559,7 @@ impl Evaluator {
     }
 
     /// Applies a strict binary operator to two values.
+    #[inline(never)]
     pub(crate) fn binop_values(&mut self, op: BinOp, l: Value, r: Value) -> EvalResult<Value> {
         Ok(match op {
             BinOp::Eq => Value::Bool(self.equal(&l, &r, true)?),
@@ -840,7 +920,7 @@ impl Evaluator {
     }
 
     /// Forces to a list.
-    pub(crate) fn expect_list(&mut self, v: &Value) -> EvalResult<Rc<Vec<Value>>> {
+    pub(crate) fn expect_list(&mut self, v: &Value) -> EvalResult<Rc<NixList>> {
         match self.force(v)? {
             Value::List(l) => Ok(l),
             other => Err(type_error(&other, "a list")),

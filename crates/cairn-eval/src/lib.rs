@@ -43,7 +43,7 @@ use std::rc::Rc;
 pub use error::{Catchable, ErrorKind, EvalError, EvalResult, Pos};
 pub use io::{BuildHook, EvalIo, FileType, StdIo};
 pub use print::format_float;
-pub use value::{Attrs, Context, NixString, Symbol, Value};
+pub use value::{Attrs, Context, NixList, NixString, Symbol, Value};
 
 use error::SourceMap;
 use value::Env;
@@ -72,7 +72,7 @@ pub struct EvalOptions {
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
-            max_depth: 1_000_000,
+            max_depth: 200_000,
             home_dir: None,
             nix_path: Vec::new(),
             current_system: "x86_64-linux".to_string(),

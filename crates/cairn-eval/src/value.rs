@@ -176,6 +176,55 @@ impl Attrs {
     }
 }
 
+/// The elements of a list.
+#[derive(Clone, Debug, Default)]
+pub struct NixList(pub(crate) Vec<Value>);
+
+impl std::ops::Deref for NixList {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.0
+    }
+}
+
+// Dropping deeply nested values recurses; these guards grow the native
+// stack on the way down, like evaluation does.
+
+impl Drop for NixList {
+    fn drop(&mut self) {
+        if !self.0.is_empty() {
+            let items = std::mem::take(&mut self.0);
+            crate::eval::with_stack(|| drop(items));
+        }
+    }
+}
+
+impl Drop for Attrs {
+    fn drop(&mut self) {
+        if !self.entries.is_empty() {
+            let entries = std::mem::take(&mut self.entries);
+            crate::eval::with_stack(|| drop(entries));
+        }
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        let slots = std::mem::take(self.slots.get_mut());
+        let parent = self.parent.take();
+        crate::eval::with_stack(|| drop((slots, parent)));
+    }
+}
+
+impl Drop for PrimOpApp {
+    fn drop(&mut self) {
+        if !self.args.is_empty() {
+            let args = std::mem::take(&mut self.args);
+            crate::eval::with_stack(|| drop(args));
+        }
+    }
+}
+
 /// The state of a lazily evaluated value.
 #[derive(Debug)]
 pub(crate) enum ThunkState {
@@ -259,7 +308,7 @@ pub enum Value {
     /// An attribute set.
     Attrs(Rc<Attrs>),
     /// A list.
-    List(Rc<Vec<Value>>),
+    List(Rc<NixList>),
     /// A lambda.
     Lambda(Rc<Closure>),
     /// A builtin or a partial application of one.
@@ -286,7 +335,7 @@ impl Value {
 
     /// A list value.
     pub fn list(v: Vec<Value>) -> Value {
-        Value::List(Rc::new(v))
+        Value::List(Rc::new(NixList(v)))
     }
 
     /// Nix's name for the type, as `builtins.typeOf` returns it.
