@@ -523,7 +523,10 @@ impl Evaluator {
     fn describe_lambda(&self, def: &LambdaDef) -> String {
         match &def.name {
             Some(n) => format!("function '{n}'"),
-            None => format!("anonymous function at {}", self.sources.resolve(def.span)),
+            None => format!(
+                "anonymous function at {}",
+                crate::lower::message_pos(&self.sources.resolve(def.span))
+            ),
         }
     }
 
@@ -603,7 +606,9 @@ impl Evaluator {
                     s.push_nix(&b);
                     Value::nix_string(s)
                 }
-                (Value::Int(_) | Value::Float(_), _) => self.arith(op, l, r)?,
+                (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+                    self.arith(op, l, r)?
+                }
                 (Value::Attrs(_), _) => {
                     // `{ outPath = …; } + "x"` coerces like a string.
                     let mut s = self.coerce_to_string(&l, false, true)?;

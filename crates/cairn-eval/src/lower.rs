@@ -114,6 +114,8 @@ struct Bindings {
     rec: bool,
     statics: Vec<(Symbol, Binding)>,
     index: HashMap<Symbol, usize>,
+    /// Where each static attribute was first defined.
+    first: Vec<Span>,
     dynamics: Vec<(ast::Attr, Binding, Span)>,
     inherit_from: Vec<ast::Expr>,
 }
@@ -129,6 +131,14 @@ impl Lowerer<'_> {
             file: self.ctx.file,
             offset: node.syntax().text_range().start().into(),
         }
+    }
+
+    fn dup_attr(&self, name: &str, span: Span, first: Span) -> EvalError {
+        let first = message_pos(&self.ctx.sources.resolve(first));
+        EvalError::new(ErrorKind::Other(format!(
+            "attribute '{name}' already defined at {first}"
+        )))
+        .at(span)
     }
 
     fn err(&self, node: &impl AstNode, kind: ErrorKind) -> EvalError {
@@ -527,6 +537,7 @@ impl Lowerer<'_> {
                     None => {
                         b.statics
                             .push((name.clone(), Binding::Nested(Box::default())));
+                        b.first.push(span);
                         b.index.insert(name.clone(), b.statics.len() - 1);
                         b.statics.len() - 1
                     }
@@ -539,7 +550,7 @@ impl Lowerer<'_> {
                 }
                 match &mut b.statics[idx].1 {
                     Binding::Nested(nested) => self.insert_path(nested, rest, value, span, true),
-                    _ => Err(dup_attr(&name, span)),
+                    _ => Err(self.dup_attr(&name, span, b.first[idx])),
                 }
             }
             KeyName::Dynamic(d) => {
@@ -592,15 +603,16 @@ impl Lowerer<'_> {
                                 true,
                             )?;
                         } else {
-                            return Err(dup_attr(&name, span));
+                            return Err(self.dup_attr(&name, span, b.first[idx]));
                         }
                     }
                     return Ok(());
                 }
             }
-            return Err(dup_attr(&name, span));
+            return Err(self.dup_attr(&name, span, b.first[idx]));
         }
         b.statics.push((name.clone(), binding));
+        b.first.push(span);
         b.index.insert(name, b.statics.len() - 1);
         Ok(())
     }
@@ -846,11 +858,14 @@ impl Lowerer<'_> {
     }
 }
 
-fn dup_attr(name: &str, span: Span) -> EvalError {
-    EvalError::new(ErrorKind::Other(format!(
-        "attribute '{name}' already defined"
-    )))
-    .at(span)
+/// A position inside a message, as Nix 2.8 writes it (`(string)` for
+/// command-line expressions).
+pub(crate) fn message_pos(pos: &crate::error::Pos) -> String {
+    if pos.file.as_ref() == "«string»" {
+        format!("(string):{}:{}", pos.line, pos.column)
+    } else {
+        pos.to_string()
+    }
 }
 
 fn child<T>(c: Option<T>, parent: &impl AstNode) -> EvalResult<T> {

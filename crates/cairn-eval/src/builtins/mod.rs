@@ -364,7 +364,10 @@ fn get_attr(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let s = ev.expect_attrs(&a[1])?;
     match s.get(name.as_str()) {
         Some(v) => ev.force(v),
-        None => Err(ErrorKind::MissingAttr(name.as_str().to_string()).into()),
+        None => Err(other(format!(
+            "attribute '{}' missing for call to 'getAttr'",
+            name.as_str()
+        ))),
     }
 }
 

@@ -169,7 +169,7 @@ fn captures_list(caps: &regex::Captures<'_>) -> Vec<Value> {
 
 pub(super) fn regex_match(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let re = ev.expect_string(&a[0])?;
-    let s = ev.coerce_to_string(&a[1], false, true)?;
+    let s = ev.expect_string(&a[1])?;
     let r = compile_regex(ev, re.as_str(), true)?;
     Ok(match r.captures(s.as_str()) {
         Some(caps) => Value::list(captures_list(&caps)),
@@ -179,7 +179,7 @@ pub(super) fn regex_match(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> 
 
 pub(super) fn split(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let re = ev.expect_string(&a[0])?;
-    let s = ev.coerce_to_string(&a[1], false, true)?;
+    let s = ev.expect_string(&a[1])?;
     let r = compile_regex(ev, re.as_str(), false)?;
     let text = s.as_str();
     let mut out = Vec::new();
