@@ -12,6 +12,14 @@ pub(crate) struct Span {
     pub(crate) offset: u32,
 }
 
+impl Span {
+    /// No position.
+    pub(crate) const NONE: Span = Span {
+        file: u32::MAX,
+        offset: 0,
+    };
+}
+
 /// A resolved position: file name, 1-based line and column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pos {
@@ -172,7 +180,7 @@ impl EvalError {
 
     /// Attaches a span unless one is already known.
     pub(crate) fn at(mut self, span: Span) -> Self {
-        if self.span.is_none() && self.pos.is_none() {
+        if self.span.is_none() && self.pos.is_none() && span != Span::NONE {
             self.span = Some(span);
         }
         self

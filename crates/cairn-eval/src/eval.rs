@@ -351,7 +351,8 @@ impl Evaluator {
                 .statics
                 .iter()
                 .zip(&vals)
-                .map(|((k, _), v)| (k.clone(), v.clone()))
+                .zip(&def.spans)
+                .map(|(((k, _), v), s)| (k.clone(), v.clone(), *s))
                 .collect::<Vec<_>>();
             *new.slots.borrow_mut() = vals;
             let mut entries = entries;
@@ -370,7 +371,7 @@ impl Evaluator {
                             new.slots.borrow_mut()[j] = v.clone();
                             entries[j].1 = v.clone();
                         }
-                        None => entries.push((k.clone(), v.clone())),
+                        None => entries.push((k.clone(), v.clone(), Span::NONE)),
                     }
                 }
             }
@@ -379,13 +380,14 @@ impl Evaluator {
             (
                 def.statics
                     .iter()
-                    .map(|(k, e)| (k.clone(), self.delay(e, env)))
+                    .zip(&def.spans)
+                    .map(|((k, e), s)| (k.clone(), self.delay(e, env), *s))
                     .collect(),
                 env.clone(),
             )
         };
         if def.dynamics.is_empty() {
-            return Ok(Value::attrs(Attrs::from_unsorted(entries)));
+            return Ok(Value::attrs(Attrs::from_unsorted_pos(entries)));
         }
         for (k, v, span) in &def.dynamics {
             let key = self.eval(k, &scope)?;
@@ -394,12 +396,12 @@ impl Evaluator {
                 Value::String(s) => Symbol::from(s.as_str()),
                 other => return Err(type_error(&other, "a string").at(*span)),
             };
-            if entries.iter().any(|(n, _)| *n == key) {
+            if entries.iter().any(|(n, _, _)| *n == key) {
                 return Err(other(format!("dynamic attribute '{key}' already defined")).at(*span));
             }
-            entries.push((key, self.delay(v, &scope)));
+            entries.push((key, self.delay(v, &scope), *span));
         }
-        Ok(Value::attrs(Attrs::from_unsorted(entries)))
+        Ok(Value::attrs(Attrs::from_unsorted_pos(entries)))
     }
 
     /// Walks an attribute path. With `lenient`, a missing attribute or a

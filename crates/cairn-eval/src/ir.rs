@@ -110,6 +110,8 @@ pub(crate) struct AttrsDef {
     pub(crate) rec: bool,
     /// Attributes with static names, sorted by name, unique.
     pub(crate) statics: Vec<(Symbol, Rc<Expr>)>,
+    /// Where each static attribute is defined (parallel to `statics`).
+    pub(crate) spans: Vec<Span>,
     /// Extra slots of a rec frame (after the attributes).
     pub(crate) hidden: Vec<Rc<Expr>>,
     /// Attributes with dynamic names, in source order.
@@ -149,6 +151,7 @@ pub(crate) enum Param {
 #[derive(Debug)]
 pub(crate) struct Formal {
     pub(crate) name: Symbol,
+    pub(crate) span: Span,
     pub(crate) default: Option<Rc<Expr>>,
 }
 

@@ -685,6 +685,7 @@ impl Lowerer<'_> {
             statics,
             dynamics,
             inherit_from,
+            first: spans,
             ..
         } = b;
         if rec {
@@ -706,6 +707,7 @@ impl Lowerer<'_> {
             Ok(Expr::Attrs(Rc::new(AttrsDef {
                 rec: true,
                 statics,
+                spans,
                 hidden,
                 dynamics,
             })))
@@ -718,6 +720,7 @@ impl Lowerer<'_> {
             Ok(Expr::Attrs(Rc::new(AttrsDef {
                 rec: false,
                 statics,
+                spans,
                 hidden: Vec::new(),
                 dynamics,
             })))
@@ -800,7 +803,7 @@ impl Lowerer<'_> {
                             ErrorKind::Parse(format!("duplicate formal function argument '{id}'")),
                         ));
                     }
-                    formals.push(id);
+                    formals.push((id, self.span(&entry)));
                     defaults.push(entry.default());
                 }
                 let at = match p.pat_bind() {
@@ -823,8 +826,9 @@ impl Lowerer<'_> {
                     Param::Formals {
                         formals: formals
                             .into_iter()
-                            .map(|name| Formal {
+                            .map(|(name, span)| Formal {
                                 name,
+                                span,
                                 default: None,
                             })
                             .collect(),

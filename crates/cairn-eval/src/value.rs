@@ -7,6 +7,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use crate::builtins::Builtin;
+use crate::error::Span;
 use crate::ir::{Expr, LambdaDef};
 
 /// An attribute name or other interned-ish string.
@@ -98,15 +99,26 @@ impl NixString {
     }
 }
 
-/// An attribute set: bindings sorted by name.
+/// An attribute set: bindings sorted by name, each with the position of
+/// its definition (for `unsafeGetAttrPos`) when known.
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
-    entries: Vec<(Symbol, Value)>,
+    entries: Vec<(Symbol, Value, Span)>,
 }
 
 impl Attrs {
     /// Builds a set from bindings in any order; later duplicates win.
-    pub fn from_unsorted(mut entries: Vec<(Symbol, Value)>) -> Self {
+    pub fn from_unsorted(entries: Vec<(Symbol, Value)>) -> Self {
+        Self::from_unsorted_pos(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k, v, Span::NONE))
+                .collect(),
+        )
+    }
+
+    /// Like [`Attrs::from_unsorted`], with definition positions.
+    pub(crate) fn from_unsorted_pos(mut entries: Vec<(Symbol, Value, Span)>) -> Self {
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         entries.dedup_by(|later, earlier| {
             if later.0 == earlier.0 {
@@ -122,15 +134,30 @@ impl Attrs {
     /// Builds a set from bindings already sorted by name and unique.
     pub(crate) fn from_sorted(entries: Vec<(Symbol, Value)>) -> Self {
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
-        Attrs { entries }
+        Attrs {
+            entries: entries
+                .into_iter()
+                .map(|(k, v)| (k, v, Span::NONE))
+                .collect(),
+        }
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.entries
+            .binary_search_by(|(k, _, _)| k.as_ref().cmp(name))
+            .ok()
     }
 
     /// Looks an attribute up.
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.entries
-            .binary_search_by(|(k, _)| k.as_ref().cmp(name))
-            .ok()
-            .map(|i| &self.entries[i].1)
+        self.index(name).map(|i| &self.entries[i].1)
+    }
+
+    /// Where an attribute was defined, if known.
+    pub(crate) fn position(&self, name: &str) -> Option<Span> {
+        self.index(name)
+            .map(|i| self.entries[i].2)
+            .filter(|s| *s != Span::NONE)
     }
 
     /// Number of attributes.
@@ -145,7 +172,19 @@ impl Attrs {
 
     /// Bindings in name order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Symbol, &Value)> {
-        self.entries.iter().map(|(k, v)| (k, v))
+        self.entries.iter().map(|(k, v, _)| (k, v))
+    }
+
+    /// The subset of bindings for which `keep` holds (positions kept).
+    pub(crate) fn filter(&self, mut keep: impl FnMut(&Symbol) -> bool) -> Attrs {
+        Attrs {
+            entries: self
+                .entries
+                .iter()
+                .filter(|(k, _, _)| keep(k))
+                .cloned()
+                .collect(),
+        }
     }
 
     /// `self // other`.

@@ -197,9 +197,7 @@ static BUILTINS: &[Builtin] = &[
         strings::discard_output_dependency,
     ),
     b("unsafeDiscardStringContext", 1, strings::discard_context),
-    b("unsafeGetAttrPos", 2, |_, _| {
-        not_implemented("unsafeGetAttrPos")
-    }),
+    b("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
     b("zipAttrsWith", 2, zip_attrs_with),
 ];
 
@@ -401,27 +399,17 @@ fn list_to_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 fn remove_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let s = ev.expect_attrs(&a[0])?;
     let l = ev.expect_list(&a[1])?;
-    let mut names = Vec::with_capacity(l.len());
+    let mut names = std::collections::HashSet::with_capacity(l.len());
     for n in l.iter() {
-        names.push(ev.expect_string(n)?);
+        names.insert(Symbol::from(ev.expect_string(n)?.as_str()));
     }
-    let kept = s
-        .iter()
-        .filter(|(k, _)| !names.iter().any(|n| n.as_str() == k.as_ref()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    Ok(Value::attrs(Attrs::from_sorted(kept)))
+    Ok(Value::attrs(s.filter(|k| !names.contains(k))))
 }
 
 fn intersect_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let x = ev.expect_attrs(&a[0])?;
     let y = ev.expect_attrs(&a[1])?;
-    let kept = y
-        .iter()
-        .filter(|(k, _)| x.get(k).is_some())
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    Ok(Value::attrs(Attrs::from_sorted(kept)))
+    Ok(Value::attrs(y.filter(|k| x.get(k).is_some())))
 }
 
 fn map_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
@@ -435,6 +423,22 @@ fn map_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(out)))
+}
+
+fn unsafe_get_attr_pos(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let name = ev.expect_string(&a[0])?;
+    let s = ev.expect_attrs(&a[1])?;
+    Ok(match s.position(name.as_str()) {
+        Some(span) => {
+            let pos = ev.sources.resolve(span);
+            Value::attrs(Attrs::from_sorted(vec![
+                ("column".into(), Value::Int(pos.column.into())),
+                ("file".into(), Value::string(pos.file.as_ref())),
+                ("line".into(), Value::Int(pos.line.into())),
+            ]))
+        }
+        None => Value::Null,
+    })
 }
 
 fn cat_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
@@ -454,10 +458,10 @@ fn function_args(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     match ev.force(&a[0])? {
         Value::Lambda(c) => match &c.def.param {
             Param::Ident => Ok(Value::attrs(Attrs::default())),
-            Param::Formals { formals, .. } => Ok(Value::attrs(Attrs::from_unsorted(
+            Param::Formals { formals, .. } => Ok(Value::attrs(Attrs::from_unsorted_pos(
                 formals
                     .iter()
-                    .map(|f| (f.name.clone(), Value::Bool(f.default.is_some())))
+                    .map(|f| (f.name.clone(), Value::Bool(f.default.is_some()), f.span))
                     .collect(),
             ))),
         },
