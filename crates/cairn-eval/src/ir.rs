@@ -123,6 +123,8 @@ pub(crate) struct AttrsDef {
 pub(crate) struct LambdaDef {
     /// The name it was bound to, for messages.
     pub(crate) name: Option<Symbol>,
+    /// The parameter name of `x: …` lambdas.
+    pub(crate) arg_name: Option<Symbol>,
     /// The parameter.
     pub(crate) param: Param,
     /// Number of slots in the call frame.

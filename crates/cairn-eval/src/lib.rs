@@ -186,6 +186,15 @@ impl Evaluator {
         Ok(v.to_string())
     }
 
+    /// Prints a value as XML like `nix-instantiate --eval --xml`; `strict`
+    /// forces it first, `location` adds source positions (Nix's default;
+    /// `--no-location` turns them off).
+    pub fn print_xml(&mut self, v: &Value, strict: bool, location: bool) -> EvalResult<String> {
+        let r = builtins::xml::XmlWriter::new(self, strict, location).document(v);
+        r.map(|s| s.as_str().to_string())
+            .map_err(|e| e.resolve(&self.sources))
+    }
+
     /// Calls a function value with one argument.
     pub fn call(&mut self, f: &Value, arg: Value) -> EvalResult<Value> {
         let r = self.apply(f.clone(), arg, None);

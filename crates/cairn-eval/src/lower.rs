@@ -783,10 +783,12 @@ impl Lowerer<'_> {
         let span = self.span(l);
         let param = child(l.param(), l)?;
         let mut names = HashMap::new();
+        let mut arg_name = None;
         let (param, pending) = match param {
             ast::Param::IdentParam(p) => {
                 let id = ident_text(&child(p.ident(), &p)?);
                 names.insert(id.clone(), 0);
+                arg_name = Some(id);
                 (Param::Ident, Vec::new())
             }
             ast::Param::Pattern(p) => {
@@ -851,6 +853,7 @@ impl Lowerer<'_> {
             let body = self.expr(&child(l.body(), l)?)?;
             Ok(Rc::new(LambdaDef {
                 name,
+                arg_name,
                 param,
                 nslots,
                 body,

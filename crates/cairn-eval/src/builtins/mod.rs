@@ -4,6 +4,7 @@
 
 mod json;
 mod strings;
+pub(crate) mod xml;
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -185,7 +186,7 @@ static BUILTINS: &[Builtin] = &[
     g("toString", 1, |ev, a| {
         Ok(Value::nix_string(ev.coerce_to_string(&a[0], true, false)?))
     }),
-    b("toXML", 1, |_, _| not_implemented("toXML")),
+    b("toXML", 1, xml::to_xml),
     b("trace", 2, trace),
     b("tryEval", 1, try_eval),
     b("typeOf", 1, |ev, a| {
