@@ -115,3 +115,36 @@ fn from_serde(v: serde_json::Value) -> Value {
         )),
     }
 }
+
+pub(super) fn from_toml(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let s = ev.expect_string(&a[0])?;
+    let table: toml::Table = s.as_str().parse().map_err(|e: toml::de::Error| {
+        other(format!("while parsing a TOML string: {}", e.message()))
+    })?;
+    from_toml_value(toml::Value::Table(table))
+}
+
+fn from_toml_value(v: toml::Value) -> EvalResult<Value> {
+    Ok(match v {
+        toml::Value::String(s) => Value::string(s),
+        toml::Value::Integer(i) => Value::Int(i),
+        toml::Value::Float(f) => Value::Float(f),
+        toml::Value::Boolean(b) => Value::Bool(b),
+        toml::Value::Datetime(_) => {
+            return Err(other(
+                "while parsing a TOML string: dates and times are not supported",
+            ));
+        }
+        toml::Value::Array(items) => Value::list(
+            items
+                .into_iter()
+                .map(from_toml_value)
+                .collect::<EvalResult<_>>()?,
+        ),
+        toml::Value::Table(t) => Value::attrs(Attrs::from_unsorted(
+            t.into_iter()
+                .map(|(k, v)| Ok((k.into(), from_toml_value(v)?)))
+                .collect::<EvalResult<_>>()?,
+        )),
+    })
+}

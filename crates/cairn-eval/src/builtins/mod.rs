@@ -103,7 +103,7 @@ static BUILTINS: &[Builtin] = &[
     b("floor", 1, |ev, a| round(ev, a, f64::floor)),
     b("foldl'", 3, foldl),
     b("fromJSON", 1, json::from_json),
-    b("fromTOML", 1, |_, _| not_implemented("fromTOML")),
+    b("fromTOML", 1, json::from_toml),
     b("functionArgs", 1, function_args),
     b("genList", 2, gen_list),
     b("genericClosure", 1, generic_closure),
