@@ -73,6 +73,32 @@ impl SourceMap {
         &self.files[id as usize]
     }
 
+    /// The line of `pos` with its neighbours and a caret under the column,
+    /// formatted like Nix's error output.
+    pub(crate) fn snippet(&self, file: u32, pos: &Pos) -> Option<String> {
+        let f = self.file(file);
+        let lines: Vec<&str> = f.text.split('\n').collect();
+        let idx = (pos.line as usize).checked_sub(1)?;
+        let line = lines.get(idx)?;
+        let mut out = String::new();
+        if idx > 0 {
+            out.push_str(&format!("{:>13}| {}\n", idx, lines[idx - 1]));
+        }
+        out.push_str(&format!("{:>13}| {line}\n", idx + 1));
+        out.push_str(&format!(
+            "{:>13}| {}^",
+            "",
+            " ".repeat((pos.column as usize).saturating_sub(1))
+        ));
+        if let Some(next) = lines
+            .get(idx + 1)
+            .filter(|l| idx + 2 < lines.len() || !l.is_empty())
+        {
+            out.push_str(&format!("\n{:>13}| {next}", idx + 2));
+        }
+        Some(out)
+    }
+
     /// Resolves a span to file, line and column.
     pub(crate) fn resolve(&self, span: Span) -> Pos {
         let file = self.file(span.file);
@@ -159,6 +185,9 @@ pub struct EvalError {
     pub pos: Option<Pos>,
     /// `while evaluating …` lines, innermost first.
     pub trace: Vec<String>,
+    /// The source lines around [`EvalError::pos`] with a caret, as Nix
+    /// shows them.
+    pub snippet: Option<String>,
     pub(crate) span: Option<Span>,
 }
 
@@ -169,6 +198,7 @@ impl EvalError {
             kind,
             pos: None,
             trace: Vec::new(),
+            snippet: None,
             span: None,
         }
     }
@@ -190,7 +220,9 @@ impl EvalError {
     pub(crate) fn resolve(mut self, map: &SourceMap) -> Self {
         if self.pos.is_none() {
             if let Some(span) = self.span {
-                self.pos = Some(map.resolve(span));
+                let pos = map.resolve(span);
+                self.snippet = map.snippet(span.file, &pos);
+                self.pos = Some(pos);
             }
         }
         self
@@ -208,6 +240,9 @@ impl fmt::Display for EvalError {
         write!(f, "error: {}", self.kind)?;
         if let Some(pos) = &self.pos {
             write!(f, "\n\n       at {pos}:")?;
+            if let Some(snippet) = &self.snippet {
+                write!(f, "\n\n{snippet}")?;
+            }
         }
         for t in &self.trace {
             write!(f, "\n\n       … {t}")?;
@@ -244,6 +279,26 @@ mod tests {
             offset: 0,
         });
         assert_eq!(pos.to_string(), "f.nix:1:1");
+    }
+
+    #[test]
+    fn snippet_like_nix() {
+        let mut map = SourceMap::default();
+        let id = map.add(
+            "/tmp/t.nix".into(),
+            "let\n  a = 1;\n  b = a.x;\nin\n  b\n".into(),
+        );
+        let err = EvalError::new(ErrorKind::Type {
+            got: "an integer".into(),
+            expected: "a set",
+        })
+        .at(Span {
+            file: id,
+            offset: 19,
+        })
+        .resolve(&map);
+        let want = "error: value is an integer while a set was expected\n\n       at /tmp/t.nix:3:7:\n\n            2|   a = 1;\n            3|   b = a.x;\n             |       ^\n            4| in";
+        assert_eq!(err.to_string(), want);
     }
 
     #[test]

@@ -166,8 +166,16 @@ impl Evaluator {
                     otherwise,
                     span,
                 } => self.eval_if(cond, then, otherwise, *span, &env)?,
-                Expr::BinOp { op, lhs, rhs, span } => {
-                    return self.binop(*op, lhs, rhs, &env).map_err(|e| e.at(*span));
+                Expr::BinOp {
+                    op,
+                    lhs,
+                    rhs,
+                    span,
+                    rhs_span,
+                } => {
+                    return self
+                        .binop(*op, lhs, rhs, *rhs_span, &env)
+                        .map_err(|e| e.at(*span));
                 }
                 Expr::Not(e, span) => return self.eval_not(e, *span, &env),
                 Expr::Neg(e, span) => return self.eval_neg(e, *span, &env),
@@ -538,6 +546,7 @@ impl Evaluator {
         op: BinOp,
         lhs: &Rc<Expr>,
         rhs: &Rc<Expr>,
+        rhs_span: Span,
         env: &Rc<Env>,
     ) -> EvalResult<Value> {
         match op {
@@ -558,7 +567,11 @@ impl Evaluator {
             _ => {
                 let l = self.eval(lhs, env)?;
                 let r = self.eval(rhs, env)?;
-                self.binop_values(op, l, r)
+                let result = self.binop_values(op, l, r);
+                if op == BinOp::Add {
+                    return result.map_err(|e| e.at(rhs_span));
+                }
+                result
             }
         }
     }
@@ -688,9 +701,11 @@ impl Evaluator {
         for p in parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
-                Part::Expr(e) => {
+                Part::Expr(e, span) => {
                     let v = self.eval(e, env)?;
-                    let s = self.coerce_to_string(&v, false, true)?;
+                    let s = self
+                        .coerce_to_string(&v, false, true)
+                        .map_err(|e| e.at(*span))?;
                     out.push_nix(&s);
                 }
             }
@@ -708,9 +723,11 @@ impl Evaluator {
         for p in parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
-                Part::Expr(e) => {
+                Part::Expr(e, span) => {
                     let v = self.eval(e, env)?;
-                    let s = self.coerce_to_string(&v, false, false)?;
+                    let s = self
+                        .coerce_to_string(&v, false, false)
+                        .map_err(|e| e.at(*span))?;
                     out.push_str(s.as_str());
                 }
             }

@@ -68,6 +68,8 @@ pub(crate) enum Expr {
         lhs: Rc<Expr>,
         rhs: Rc<Expr>,
         span: Span,
+        /// Where the right operand is (errors of `+` point there, as in Nix).
+        rhs_span: Span,
     },
     /// `!e`.
     Not(Rc<Expr>, Span),
@@ -88,8 +90,8 @@ pub(crate) enum Expr {
 pub(crate) enum Part {
     /// Literal text.
     Lit(Rc<str>),
-    /// `${e}`.
-    Expr(Rc<Expr>),
+    /// `${e}` and where it is.
+    Expr(Rc<Expr>, Span),
 }
 
 /// One step of an attribute path.

@@ -312,8 +312,16 @@ impl Lowerer<'_> {
                     }
                 };
                 let lhs = self.expr(&child(b.lhs(), b)?)?;
-                let rhs = self.expr(&child(b.rhs(), b)?)?;
-                Expr::BinOp { op, lhs, rhs, span }
+                let rhs_node = child(b.rhs(), b)?;
+                let rhs_span = self.span(&rhs_node);
+                let rhs = self.expr(&rhs_node)?;
+                Expr::BinOp {
+                    op,
+                    lhs,
+                    rhs,
+                    span,
+                    rhs_span,
+                }
             }
             ast::Expr::UnaryOp(u) => {
                 let inner = self.expr(&child(u.expr(), u)?)?;
@@ -353,7 +361,7 @@ impl Lowerer<'_> {
             match p {
                 InterpolPart::Literal(t) => out.push(Part::Lit(t.into())),
                 InterpolPart::Interpolation(i) => {
-                    out.push(Part::Expr(self.expr(&child(i.expr(), &i)?)?))
+                    out.push(Part::Expr(self.expr(&child(i.expr(), &i)?)?, self.span(&i)))
                 }
             }
         }
@@ -383,7 +391,7 @@ impl Lowerer<'_> {
             match part {
                 InterpolPart::Literal(c) => parts.push(Part::Lit(c.text().into())),
                 InterpolPart::Interpolation(i) => {
-                    parts.push(Part::Expr(self.expr(&child(i.expr(), &i)?)?))
+                    parts.push(Part::Expr(self.expr(&child(i.expr(), &i)?)?, self.span(&i)))
                 }
             }
         }

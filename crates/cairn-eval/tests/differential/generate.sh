@@ -2,7 +2,8 @@
 # Regenerates expected.txt from cases.txt with the Nix 2.8 peer:
 #   . ../shared/peers/nix/env.sh; crates/cairn-eval/tests/differential/generate.sh
 # Each case is evaluated with `nix-instantiate --eval --strict -E` from this
-# directory; the expectation is the output, or the first line of the error.
+# directory; the expectation is the output, or the first line of the error
+# followed by its `at FILE:LINE:COL:` line when there is one.
 set -euo pipefail
 cd "$(dirname "$0")"
 export NIX_REMOTE=dummy://
@@ -16,6 +17,8 @@ while IFS= read -r line; do
     printf '=== %s\n%s\n' "$line" "$result" >> "$out.tmp"
   else
     printf '=== %s\n%s\n' "$line" "$(grep -m1 '^error:' /tmp/cairn-diff-err || echo 'error: ?')" >> "$out.tmp"
+    # The position of the error, when Nix gives one.
+    grep -m1 '^       at ' /tmp/cairn-diff-err | sed 's/^ *//' >> "$out.tmp" || true
   fi
 done < cases.txt
 sed -i "s|$PWD|@DIR@|g" "$out.tmp"
