@@ -177,15 +177,21 @@ pub enum ErrorKind {
 }
 
 /// An evaluation error: its kind, where it happened and the context trace.
+/// Boxed so that results stay small; its fields are reached through
+/// [`ErrorData`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EvalError {
+pub struct EvalError(Box<ErrorData>);
+
+/// The contents of an [`EvalError`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ErrorData {
     /// What went wrong.
     pub kind: ErrorKind,
     /// Where, when known.
     pub pos: Option<Pos>,
     /// `while evaluating …` lines, innermost first.
     pub trace: Vec<String>,
-    /// The source lines around [`EvalError::pos`] with a caret, as Nix
+    /// The source lines around [`ErrorData::pos`] with a caret, as Nix
     /// shows them.
     pub snippet: Option<String>,
     pub(crate) span: Option<Span>,
@@ -194,13 +200,13 @@ pub struct EvalError {
 impl EvalError {
     /// A new error without a position.
     pub fn new(kind: ErrorKind) -> Self {
-        EvalError {
+        EvalError(Box::new(ErrorData {
             kind,
             pos: None,
             trace: Vec::new(),
             snippet: None,
             span: None,
-        }
+        }))
     }
 
     /// Whether `builtins.tryEval` catches this error.
@@ -216,7 +222,7 @@ impl EvalError {
         self
     }
 
-    /// Fills [`EvalError::pos`] from the span.
+    /// Fills [`ErrorData::pos`] from the span.
     pub(crate) fn resolve(mut self, map: &SourceMap) -> Self {
         if self.pos.is_none() {
             if let Some(span) = self.span {
@@ -226,6 +232,19 @@ impl EvalError {
             }
         }
         self
+    }
+}
+
+impl std::ops::Deref for EvalError {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for EvalError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
     }
 }
 

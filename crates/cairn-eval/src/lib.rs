@@ -24,7 +24,7 @@
 //!
 //! let err = ev.eval_source("«string»", "{ a = 1; }.b", "/").unwrap_err();
 //! assert_eq!(err.kind.to_string(), "attribute 'b' missing");
-//! assert_eq!(err.pos.unwrap().to_string(), "«string»:1:1");
+//! assert_eq!(err.pos.as_ref().unwrap().to_string(), "«string»:1:1");
 //! # Ok::<(), cairn_eval::EvalError>(())
 //! ```
 
@@ -40,7 +40,7 @@ mod value;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-pub use error::{Catchable, ErrorKind, EvalError, EvalResult, Pos};
+pub use error::{Catchable, ErrorData, ErrorKind, EvalError, EvalResult, Pos};
 pub use io::{BuildHook, EvalIo, FileType, StdIo};
 pub use print::format_float;
 pub use value::{Attrs, Context, NixList, NixString, Symbol, Value};

@@ -83,5 +83,5 @@ fn infinite_recursion_is_a_stack_overflow_error() {
 fn self_reference_is_infinite_recursion_with_a_position() {
     let err = eval("let x = x; in x").unwrap_err();
     assert_eq!(err.kind, ErrorKind::InfiniteRecursion);
-    assert_eq!(err.pos.unwrap().to_string(), "«string»:1:9");
+    assert_eq!(err.pos.as_ref().unwrap().to_string(), "«string»:1:9");
 }
