@@ -565,8 +565,15 @@ impl Evaluator {
                 Ok(Value::Bool(self.expect_bool(&r)?))
             }
             _ => {
-                let l = self.eval(lhs, env)?;
+                let mut l = self.eval(lhs, env)?;
                 let r = self.eval(rhs, env)?;
+                if op == BinOp::Add
+                    && !matches!(l, Value::Int(_) | Value::Float(_) | Value::Path(_))
+                {
+                    // String concatenation: the left operand's coercion
+                    // errors point at the left operand.
+                    l = Value::nix_string(self.coerce_to_string(&l, false, true)?);
+                }
                 let result = self.binop_values(op, l, r);
                 if op == BinOp::Add {
                     return result.map_err(|e| e.at(rhs_span));
@@ -624,19 +631,20 @@ impl Evaluator {
                 (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
                     self.arith(op, l, r)?
                 }
-                (Value::Attrs(_), _) => {
-                    // `{ outPath = …; } + "x"` coerces like a string.
-                    let mut s = self.coerce_to_string(&l, false, true)?;
-                    let b = self.coerce_to_string(&r, false, true)?;
-                    s.push_nix(&b);
-                    Value::nix_string(s)
-                }
-                _ => {
+                (Value::Int(_) | Value::Float(_), _) => {
                     return Err(other(format!(
                         "cannot add {} to {}",
                         r.show_type(),
                         l.show_type()
                     )));
+                }
+                _ => {
+                    // Anything else concatenates as strings (sets with
+                    // `outPath` or `__toString`; others fail to coerce).
+                    let mut s = self.coerce_to_string(&l, false, true)?;
+                    let b = self.coerce_to_string(&r, false, true)?;
+                    s.push_nix(&b);
+                    Value::nix_string(s)
                 }
             },
             BinOp::Sub | BinOp::Mul | BinOp::Div => self.arith(op, l, r)?,

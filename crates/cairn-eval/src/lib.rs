@@ -35,6 +35,7 @@ mod io;
 mod ir;
 mod lower;
 mod print;
+mod show;
 mod value;
 
 use std::collections::HashMap;

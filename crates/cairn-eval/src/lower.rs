@@ -273,7 +273,7 @@ impl Lowerer<'_> {
             }
             ast::Expr::Assert(a) => {
                 let c = child(a.condition(), a)?;
-                let text: Rc<str> = c.syntax().text().to_string().into();
+                let text: Rc<str> = crate::show::show(&c, &self.ctx.base_dir).into();
                 Expr::Assert {
                     cond: self.expr(&c)?,
                     body: self.expr(&child(a.body(), a)?)?,

@@ -132,7 +132,7 @@ fn from_toml_value(v: toml::Value) -> EvalResult<Value> {
         toml::Value::Boolean(b) => Value::Bool(b),
         toml::Value::Datetime(_) => {
             return Err(other(
-                "while parsing a TOML string: dates and times are not supported",
+                "while parsing a TOML string: Dates and times are not supported",
             ));
         }
         toml::Value::Array(items) => Value::list(

@@ -384,12 +384,12 @@ fn list_to_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
         let name = item
             .get("name")
             .cloned()
-            .ok_or_else(|| EvalError::new(ErrorKind::MissingAttr("name".into())))?;
+            .ok_or_else(|| other("attribute 'name' missing for call to 'listToAttrs'"))?;
         let name = ev.expect_string(&name)?;
         let value = item
             .get("value")
             .cloned()
-            .ok_or_else(|| EvalError::new(ErrorKind::MissingAttr("value".into())))?;
+            .ok_or_else(|| other("attribute 'value' missing for call to 'listToAttrs'"))?;
         entries.push((name.as_str().into(), value));
     }
     // The first occurrence of a name wins.
@@ -511,7 +511,7 @@ fn generic_closure(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
         let key = s
             .get("key")
             .cloned()
-            .ok_or_else(|| EvalError::new(ErrorKind::MissingAttr("key".into())))?;
+            .ok_or_else(|| other("attribute 'key' required"))?;
         let key = ev.force(&key)?;
         let mut dup = false;
         for k in &seen {

@@ -1,0 +1,411 @@
+//! Printing expressions the way Nix 2.8 shows them in messages (for
+//! example the condition of a failed `assert`): fully parenthesized, with
+//! operators written as the builtins they desugar to.
+
+use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
+use rowan::ast::AstNode;
+
+use crate::print::{format_float, print_string};
+
+/// Shows `e`; `base_dir` resolves relative paths.
+pub(crate) fn show(e: &ast::Expr, base_dir: &str) -> String {
+    let mut out = String::new();
+    Shower { base_dir }.expr(e, &mut out);
+    out
+}
+
+struct Shower<'a> {
+    base_dir: &'a str,
+}
+
+fn ident(i: Option<ast::Ident>) -> String {
+    i.and_then(|i| i.ident_token())
+        .map(|t| t.text().to_string())
+        .unwrap_or_default()
+}
+
+impl Shower<'_> {
+    fn opt(&self, e: Option<ast::Expr>, out: &mut String) {
+        if let Some(e) = e {
+            self.expr(&e, out);
+        }
+    }
+
+    fn expr(&self, e: &ast::Expr, out: &mut String) {
+        crate::eval::with_stack(|| self.expr_inner(e, out));
+    }
+
+    fn expr_inner(&self, e: &ast::Expr, out: &mut String) {
+        match e {
+            ast::Expr::Paren(p) => self.opt(p.expr(), out),
+            ast::Expr::Root(r) => self.opt(r.expr(), out),
+            ast::Expr::Literal(l) => match l.kind() {
+                ast::LiteralKind::Integer(i) => out.push_str(i.syntax().text()),
+                ast::LiteralKind::Float(f) => out.push_str(&format_float(f.value().unwrap_or(0.0))),
+                ast::LiteralKind::Uri(u) => print_string(u.syntax().text(), out),
+            },
+            ast::Expr::Ident(i) => out.push_str(&ident(Some(i.clone()))),
+            ast::Expr::Str(s) => self.string(s, out),
+            ast::Expr::PathSearch(p) => {
+                let text = p
+                    .content()
+                    .map(|c| c.text().to_string())
+                    .unwrap_or_default();
+                out.push_str("(__findFile __nixPath ");
+                print_string(text.trim_start_matches('<').trim_end_matches('>'), out);
+                out.push(')');
+            }
+            ast::Expr::PathAbs(_) | ast::Expr::PathRel(_) | ast::Expr::PathHome(_) => {
+                let text = e.syntax().text().to_string();
+                if text.contains("${") || text.starts_with('~') {
+                    out.push_str(&text);
+                } else {
+                    let base = if text.starts_with('/') {
+                        None
+                    } else {
+                        Some(self.base_dir)
+                    };
+                    out.push_str(&crate::lower::resolve_path(base, &text));
+                }
+            }
+            ast::Expr::List(l) => {
+                out.push_str("[ ");
+                for item in l.items() {
+                    out.push('(');
+                    self.expr(&item, out);
+                    out.push_str(") ");
+                }
+                out.push(']');
+            }
+            ast::Expr::AttrSet(s) => {
+                if s.rec_token().is_some() {
+                    out.push_str("rec ");
+                }
+                out.push_str("{ ");
+                self.entries(s.entries(), out);
+                out.push('}');
+            }
+            ast::Expr::LetIn(l) => {
+                out.push_str("(let ");
+                self.entries(l.entries(), out);
+                out.push_str("in ");
+                self.opt(l.body(), out);
+                out.push(')');
+            }
+            ast::Expr::LegacyLet(l) => {
+                out.push_str("let { ");
+                self.entries(l.entries(), out);
+                out.push('}');
+            }
+            ast::Expr::Select(s) => {
+                out.push('(');
+                self.opt(s.expr(), out);
+                out.push_str(").");
+                if let Some(p) = s.attrpath() {
+                    self.attrpath(&p, out);
+                }
+                if let Some(d) = s.default_expr() {
+                    out.push_str(" or (");
+                    self.expr(&d, out);
+                    out.push(')');
+                }
+            }
+            ast::Expr::HasAttr(h) => {
+                out.push_str("((");
+                self.opt(h.expr(), out);
+                out.push_str(") ? ");
+                if let Some(p) = h.attrpath() {
+                    self.attrpath(&p, out);
+                }
+                out.push(')');
+            }
+            ast::Expr::Apply(_) => {
+                let mut args = Vec::new();
+                let mut f = e.clone();
+                while let ast::Expr::Apply(a) = &f {
+                    args.push(a.argument());
+                    match a.lambda() {
+                        Some(l) => f = l,
+                        None => break,
+                    }
+                }
+                out.push('(');
+                self.expr(&f, out);
+                for a in args.into_iter().rev() {
+                    out.push(' ');
+                    self.opt(a, out);
+                }
+                out.push(')');
+            }
+            ast::Expr::Lambda(l) => {
+                out.push('(');
+                match l.param() {
+                    Some(ast::Param::IdentParam(p)) => out.push_str(&ident(p.ident())),
+                    Some(ast::Param::Pattern(p)) => {
+                        out.push_str("{ ");
+                        let mut formals: Vec<(String, Option<ast::Expr>)> = p
+                            .pat_entries()
+                            .map(|e| (ident(e.ident()), e.default()))
+                            .collect();
+                        formals.sort_by(|a, b| a.0.cmp(&b.0));
+                        let mut first = true;
+                        for (name, default) in formals {
+                            if !first {
+                                out.push_str(", ");
+                            }
+                            first = false;
+                            out.push_str(&name);
+                            if let Some(d) = default {
+                                out.push_str(" ? ");
+                                self.expr(&d, out);
+                            }
+                        }
+                        if p.ellipsis_token().is_some() {
+                            out.push_str(if first { "..." } else { ", ..." });
+                        }
+                        out.push_str(" }");
+                        if let Some(b) = p.pat_bind() {
+                            out.push_str(" @ ");
+                            out.push_str(&ident(b.ident()));
+                        }
+                    }
+                    None => {}
+                }
+                out.push_str(": ");
+                self.opt(l.body(), out);
+                out.push(')');
+            }
+            ast::Expr::With(w) => {
+                out.push_str("(with ");
+                self.opt(w.namespace(), out);
+                out.push_str("; ");
+                self.opt(w.body(), out);
+                out.push(')');
+            }
+            ast::Expr::Assert(a) => {
+                out.push_str("assert ");
+                self.opt(a.condition(), out);
+                out.push_str("; ");
+                self.opt(a.body(), out);
+            }
+            ast::Expr::IfElse(i) => {
+                out.push_str("(if ");
+                self.opt(i.condition(), out);
+                out.push_str(" then ");
+                self.opt(i.body(), out);
+                out.push_str(" else ");
+                self.opt(i.else_body(), out);
+                out.push(')');
+            }
+            ast::Expr::UnaryOp(u) => match u.operator() {
+                Some(ast::UnaryOpKind::Invert) => {
+                    out.push_str("(! ");
+                    self.opt(u.expr(), out);
+                    out.push(')');
+                }
+                _ => {
+                    out.push_str("(__sub 0 ");
+                    self.opt(u.expr(), out);
+                    out.push(')');
+                }
+            },
+            ast::Expr::BinOp(b) => self.binop(b, out),
+            ast::Expr::CurPos(_) => out.push_str("__curPos"),
+            ast::Expr::Error(_) => out.push_str(&e.syntax().text().to_string()),
+        }
+    }
+
+    fn binop(&self, b: &ast::BinOp, out: &mut String) {
+        use rnix::ast::BinOpKind as K;
+        let (l, r) = (b.lhs(), b.rhs());
+        let call = |name: &str, x: Option<ast::Expr>, y: Option<ast::Expr>, out: &mut String| {
+            out.push('(');
+            out.push_str(name);
+            out.push(' ');
+            self.opt(x, out);
+            out.push(' ');
+            self.opt(y, out);
+            out.push(')');
+        };
+        let infix = |op: &str, out: &mut String| {
+            out.push('(');
+            self.opt(l.clone(), out);
+            out.push(' ');
+            out.push_str(op);
+            out.push(' ');
+            self.opt(r.clone(), out);
+            out.push(')');
+        };
+        match b.operator() {
+            Some(K::Sub) => call("__sub", l, r, out),
+            Some(K::Mul) => call("__mul", l, r, out),
+            Some(K::Div) => call("__div", l, r, out),
+            Some(K::Less) => call("__lessThan", l, r, out),
+            Some(K::More) => call("__lessThan", r, l, out),
+            Some(K::LessOrEq) => {
+                out.push_str("(! ");
+                call("__lessThan", r, l, out);
+                out.push(')');
+            }
+            Some(K::MoreOrEq) => {
+                out.push_str("(! ");
+                call("__lessThan", l, r, out);
+                out.push(')');
+            }
+            Some(K::Add) => infix("+", out),
+            Some(K::Concat) => infix("++", out),
+            Some(K::Update) => infix("//", out),
+            Some(K::Equal) => infix("==", out),
+            Some(K::NotEqual) => infix("!=", out),
+            Some(K::And) => infix("&&", out),
+            Some(K::Or) => infix("||", out),
+            Some(K::Implication) => infix("->", out),
+            Some(K::PipeLeft) => infix("<|", out),
+            Some(K::PipeRight) => infix("|>", out),
+            None => out.push_str(&b.syntax().text().to_string()),
+        }
+    }
+
+    fn string(&self, s: &ast::Str, out: &mut String) {
+        let parts = s.normalized_parts();
+        if parts.iter().all(|p| matches!(p, InterpolPart::Literal(_))) {
+            let text: String = parts
+                .into_iter()
+                .map(|p| match p {
+                    InterpolPart::Literal(t) => t,
+                    InterpolPart::Interpolation(_) => String::new(),
+                })
+                .collect();
+            print_string(&text, out);
+            return;
+        }
+        out.push('(');
+        for (i, p) in parts.into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(" + ");
+            }
+            match p {
+                InterpolPart::Literal(t) => print_string(&t, out),
+                InterpolPart::Interpolation(e) => self.opt(e.expr(), out),
+            }
+        }
+        out.push(')');
+    }
+
+    fn attrpath(&self, p: &ast::Attrpath, out: &mut String) {
+        for (i, a) in p.attrs().enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            match a {
+                ast::Attr::Ident(i) => out.push_str(&ident(Some(i))),
+                ast::Attr::Str(s) => self.string(&s, out),
+                ast::Attr::Dynamic(d) => match d.expr() {
+                    Some(ast::Expr::Str(s)) => {
+                        // `${"y"}` is a static name.
+                        let mut tmp = String::new();
+                        self.string(&s, &mut tmp);
+                        out.push_str(tmp.trim_matches('"'));
+                    }
+                    e => {
+                        out.push_str("\"${");
+                        self.opt(e, out);
+                        out.push_str("}\"");
+                    }
+                },
+            }
+        }
+    }
+
+    fn entries(&self, entries: impl Iterator<Item = ast::Entry>, out: &mut String) {
+        let mut items: Vec<(String, String)> = Vec::new();
+        for entry in entries {
+            match entry {
+                ast::Entry::Inherit(inh) => {
+                    for a in inh.attrs() {
+                        let name = match &a {
+                            ast::Attr::Ident(i) => ident(Some(i.clone())),
+                            other => other.syntax().text().to_string(),
+                        };
+                        let text = match inh.from() {
+                            Some(from) => {
+                                let mut src = String::new();
+                                self.opt(from.expr(), &mut src);
+                                format!("{name} = ({src}).{name}; ")
+                            }
+                            None => format!("inherit {name} ; "),
+                        };
+                        items.push((name, text));
+                    }
+                }
+                ast::Entry::AttrpathValue(av) => {
+                    let mut key = String::new();
+                    if let Some(p) = av.attrpath() {
+                        self.attrpath(&p, &mut key);
+                    }
+                    let mut value = String::new();
+                    self.opt(av.value(), &mut value);
+                    items.push((key.clone(), format!("{key} = {value}; ")));
+                }
+            }
+        }
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        for (_, text) in items {
+            out.push_str(&text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn show_src(src: &str) -> String {
+        let root = rnix::Root::parse(src).tree();
+        show(&root.expr().unwrap(), "/tmp")
+    }
+
+    #[test]
+    fn like_nix_2_8() {
+        for (src, want) in [
+            ("x == 1", "(x == 1)"),
+            ("f x y", "(f x y)"),
+            ("!true", "(! true)"),
+            ("x && y || z", "((x && y) || z)"),
+            ("builtins.isInt x", "((builtins).isInt x)"),
+            ("x ? a", "((x) ? a)"),
+            (
+                "({ a, b ? 1, ... }@c: a) { a = false; }",
+                "(({ a, b ? 1, ... } @ c: a) { a = false; })",
+            ),
+            ("(let a = false; in a)", "(let a = false; in a)"),
+            ("(rec { a = false; }).a", "(rec { a = false; }).a"),
+            (
+                "({ a = false; inherit x; inherit (c) d; }).a",
+                "({ a = false; d = (c).d; inherit x ; }).a",
+            ),
+            (
+                r#"[1 "a\n\${b}" 2.5 null true ./a <nixpkgs> ] == []"#,
+                r#"([ (1) ("a\n\${b}") (2.5) (null) (true) (/tmp/a) ((__findFile __nixPath "nixpkgs")) ] == [ ])"#,
+            ),
+            (
+                r#""a${toString 1}b" == """#,
+                r#"(("a" + (toString 1) + "b") == "")"#,
+            ),
+            (r#"x.${"y"} or false"#, "(x).y or (false)"),
+            ("-1 == 2", "((__sub 0 1) == 2)"),
+            (
+                "1 - 2 == 3 * 4 / 5",
+                "((__sub 1 2) == (__div (__mul 3 4) 5))",
+            ),
+            ("(assert true; false)", "assert true; false"),
+            ("1 <= 0", "(! (__lessThan 0 1))"),
+            ("1 >= 2", "(! (__lessThan 1 2))"),
+            ("2 > 3", "(__lessThan 3 2)"),
+            ("1.5 == 2.0", "(1.5 == 2)"),
+            ("(with x; false)", "(with x; false)"),
+        ] {
+            assert_eq!(show_src(src), want, "{src}");
+        }
+    }
+}
