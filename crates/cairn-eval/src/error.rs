@@ -224,12 +224,12 @@ impl EvalError {
 
     /// Fills [`ErrorData::pos`] from the span.
     pub(crate) fn resolve(mut self, map: &SourceMap) -> Self {
-        if self.pos.is_none() {
-            if let Some(span) = self.span {
-                let pos = map.resolve(span);
-                self.snippet = map.snippet(span.file, &pos);
-                self.pos = Some(pos);
-            }
+        if self.pos.is_none()
+            && let Some(span) = self.span
+        {
+            let pos = map.resolve(span);
+            self.snippet = map.snippet(span.file, &pos);
+            self.pos = Some(pos);
         }
         self
     }

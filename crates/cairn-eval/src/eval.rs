@@ -47,9 +47,12 @@ impl Evaluator {
 
     /// Evaluates `expr` in `env` to weak head normal form.
     pub(crate) fn eval(&mut self, expr: &Rc<Expr>, env: &Rc<Env>) -> EvalResult<Value> {
+        let saved = self.depth;
         self.enter()?;
         let r = with_stack(|| self.eval_loop(expr.clone(), env.clone()));
-        self.depth -= 1;
+        // Tail calls in the loop count depth too (Nix has no tail calls, so
+        // `(x: x x) (x: x x)` must end in `stack overflow`, not loop).
+        self.depth = saved;
         r
     }
 
@@ -149,7 +152,10 @@ impl Evaluator {
                         env,
                     })));
                 }
-                Expr::Apply { func, args, span } => self.eval_apply(func, args, *span, &env)?,
+                Expr::Apply { func, args, span } => {
+                    self.enter().map_err(|e| e.at(*span))?;
+                    self.eval_apply(func, args, *span, &env)?
+                }
                 Expr::With { ns, body } => {
                     let v = self.delay(ns, &env);
                     Next::Tail(body.clone(), Env::new(Some(env.clone()), vec![v]))
@@ -842,10 +848,11 @@ impl Evaluator {
                 if Rc::ptr_eq(x, y) {
                     return Ok(true);
                 }
-                if self.is_derivation(x)? && self.is_derivation(y)? {
-                    if let (Some(p), Some(q)) = (x.get("outPath"), y.get("outPath")) {
-                        return self.equal(p, q, false);
-                    }
+                if self.is_derivation(x)?
+                    && self.is_derivation(y)?
+                    && let (Some(p), Some(q)) = (x.get("outPath"), y.get("outPath"))
+                {
+                    return self.equal(p, q, false);
                 }
                 if x.len() != y.len() {
                     return Ok(false);

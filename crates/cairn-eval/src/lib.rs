@@ -73,7 +73,7 @@ pub struct EvalOptions {
 impl Default for EvalOptions {
     fn default() -> Self {
         EvalOptions {
-            max_depth: 200_000,
+            max_depth: 400_000,
             home_dir: None,
             nix_path: Vec::new(),
             current_system: "x86_64-linux".to_string(),

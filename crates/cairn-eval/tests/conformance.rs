@@ -10,7 +10,8 @@
 //! Environment: `CAIRN_CONFORMANCE_DIR` overrides the corpus location;
 //! `CAIRN_SKIP_CONFORMANCE=1` skips the test when the corpus is absent
 //! (without it a missing corpus is a failure); `CAIRN_UPDATE_NOTYETPASSING=1`
-//! rewrites the list from the current failures.
+//! rewrites the list from the current failures; `CAIRN_CONFORMANCE_VERBOSE=1`
+//! names each case before running it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,7 +50,7 @@ enum Arg {
     Str(String),
 }
 
-fn parse_flags(text: &str, corpus: &str) -> Flags {
+fn parse_flags(text: &str, corpus: &str) -> Result<Flags, String> {
     let fix = |s: &str| s.replace("lang/", &format!("{corpus}/"));
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut flags = Flags {
@@ -80,10 +81,11 @@ fn parse_flags(text: &str, corpus: &str) -> Flags {
                 flags.include.push(fix(words[i + 1]));
                 i += 2;
             }
-            other => panic!("unknown flag {other} in a .flags file"),
+            "--eval" | "--strict" | "--no-show-trace" | "--show-trace" => i += 1,
+            other => return Err(format!("unsupported flag {other} in the .flags file")),
         }
     }
-    flags
+    Ok(flags)
 }
 
 fn new_evaluator(corpus: &str, include: &[String]) -> Evaluator {
@@ -114,7 +116,10 @@ fn run_eval_okay(corpus: &Path, name: &str) -> Outcome {
     };
     let corpus_s = corpus.to_str().expect("utf-8 corpus path");
     let flags = match std::fs::read_to_string(corpus.join(format!("{name}.flags"))) {
-        Ok(t) => parse_flags(&t, corpus_s),
+        Ok(t) => match parse_flags(&t, corpus_s) {
+            Ok(f) => f,
+            Err(e) => return Outcome::Fail(e),
+        },
         Err(_) => Flags {
             args: Vec::new(),
             attr: None,
@@ -234,7 +239,11 @@ fn nix_lang_suite() {
     let mut unexpected_failures = Vec::new();
     let mut unexpected_passes = Vec::new();
     let mut failures = BTreeMap::new();
+    let verbose = env("CAIRN_CONFORMANCE_VERBOSE").is_some();
     for name in &names {
+        if verbose {
+            eprintln!("running {name}");
+        }
         let (kind, outcome) = if name.starts_with("eval-okay-") {
             ("eval-okay", run_eval_okay(&corpus, name))
         } else if name.starts_with("eval-fail-") {

@@ -36,9 +36,9 @@ fn non_tail_recursion_100k_deep() {
 }
 
 #[test]
-fn recursion_100k_deep_needs_under_150k_depth_units() {
+fn recursion_100k_deep_needs_under_300k_depth_units() {
     let options = EvalOptions {
-        max_depth: 150_000,
+        max_depth: 300_000,
         ..EvalOptions::default()
     };
     let src = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 100000";
@@ -84,4 +84,20 @@ fn self_reference_is_infinite_recursion_with_a_position() {
     let err = eval("let x = x; in x").unwrap_err();
     assert_eq!(err.kind, ErrorKind::InfiniteRecursion);
     assert_eq!(err.pos.as_ref().unwrap().to_string(), "«string»:1:9");
+}
+
+#[test]
+fn endless_tail_calls_end_in_stack_overflow() {
+    let options = EvalOptions {
+        max_depth: 20_000,
+        ..EvalOptions::default()
+    };
+    let err = eval_with("(x: x x) (x: x x)", options).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::StackOverflow);
+}
+
+#[test]
+fn long_tail_recursive_loop_within_the_default_limit() {
+    let src = "let loop = n: acc: if n == 0 then acc else loop (n - 1) (acc + 1); in loop 100000 0";
+    assert_eq!(eval(src).unwrap(), "100000");
 }

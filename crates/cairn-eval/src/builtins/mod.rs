@@ -513,17 +513,26 @@ fn generic_closure(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
             .cloned()
             .ok_or_else(|| other("attribute 'key' required"))?;
         let key = ev.force(&key)?;
+        // Keys are kept sorted with Nix's `<`, so keys that cannot be
+        // compared fail as they do in Nix.
+        let mut lo = 0;
+        let mut hi = seen.len();
         let mut dup = false;
-        for k in &seen {
-            if ev.equal(k, &key, true)? {
-                dup = true;
-                break;
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match ev.compare(&seen[mid], &key)? {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => {
+                    dup = true;
+                    break;
+                }
             }
         }
         if dup {
             continue;
         }
-        seen.push(key);
+        seen.insert(lo, key);
         out.push(item.clone());
         let next = ev.apply(op.clone(), item, None)?;
         work.extend(ev.expect_list(&next)?.iter().cloned());
@@ -938,10 +947,10 @@ fn find_file(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
             return Ok(Value::Path(candidate.into()));
         }
     }
-    if let Some(rest) = name.strip_prefix("nix/") {
-        if CORE_FILES.iter().any(|(n, _)| *n == rest) {
-            return Ok(Value::Path(format!("{CORE_PREFIX}{rest}").into()));
-        }
+    if let Some(rest) = name.strip_prefix("nix/")
+        && CORE_FILES.iter().any(|(n, _)| *n == rest)
+    {
+        return Ok(Value::Path(format!("{CORE_PREFIX}{rest}").into()));
     }
     // Nix throws this as a catchable error.
     Err(ErrorKind::Catchable(Catchable::Throw(format!(
@@ -986,11 +995,11 @@ pub(crate) fn auto_call(
     args: &[(String, Value)],
 ) -> EvalResult<Value> {
     let v = ev.force(v)?;
-    if let Value::Attrs(s) = &v {
-        if let Some(f) = s.get("__functor") {
-            let f = ev.apply(f.clone(), v.clone(), None)?;
-            return auto_call(ev, &f, args);
-        }
+    if let Value::Attrs(s) = &v
+        && let Some(f) = s.get("__functor")
+    {
+        let f = ev.apply(f.clone(), v.clone(), None)?;
+        return auto_call(ev, &f, args);
     }
     let Value::Lambda(c) = &v else { return Ok(v) };
     let Param::Formals {

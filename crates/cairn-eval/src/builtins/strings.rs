@@ -395,15 +395,15 @@ pub(super) fn append_context(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Valu
     let mut add: Vec<Rc<str>> = Vec::new();
     for (path, info) in ctx.iter() {
         let info = ev.expect_attrs(info)?;
-        if let Some(p) = info.get("path") {
-            if ev.expect_bool(p)? {
-                add.push(path.clone());
-            }
+        if let Some(p) = info.get("path")
+            && ev.expect_bool(p)?
+        {
+            add.push(path.clone());
         }
-        if let Some(p) = info.get("allOutputs") {
-            if ev.expect_bool(p)? {
-                add.push(format!("={path}").into());
-            }
+        if let Some(p) = info.get("allOutputs")
+            && ev.expect_bool(p)?
+        {
+            add.push(format!("={path}").into());
         }
         if let Some(o) = info.get("outputs") {
             let outs = ev.expect_list(o)?;
