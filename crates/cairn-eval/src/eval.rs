@@ -1014,3 +1014,180 @@ pub(crate) fn type_error(got: &Value, expected: &'static str) -> EvalError {
         expected,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use crate::{EvalOptions, Evaluator, NixString, StdIo, Value};
+
+    fn ev() -> Evaluator {
+        Evaluator::new(Rc::new(StdIo), EvalOptions::default())
+    }
+
+    fn eval(src: &str) -> String {
+        let mut ev = ev();
+        match ev.eval_source("«string»", src, "/dir") {
+            Ok(v) => ev.print_strict(&v).unwrap_or_else(|e| e.to_string()),
+            Err(e) => e.to_string().lines().next().unwrap_or_default().to_string(),
+        }
+    }
+
+    #[test]
+    fn laziness() {
+        assert_eq!(eval("let x = throw \"no\"; in 1"), "1");
+        assert_eq!(eval("(x: 2) (throw \"no\")"), "2");
+        assert_eq!(eval("builtins.length [ (throw \"a\") (abort \"b\") ]"), "2");
+        assert_eq!(eval("({ a = throw \"x\"; b = 1; }).b"), "1");
+        assert_eq!(eval("false && throw \"x\""), "false");
+    }
+
+    #[test]
+    fn thunks_are_shared() {
+        // A shared thunk is evaluated once: the trace fires once.
+        let mut ev = ev();
+        let count = Rc::new(RefCell::new(0));
+        let c = count.clone();
+        ev.set_trace_handler(move |_| *c.borrow_mut() += 1);
+        let v = ev
+            .eval_source(
+                "«string»",
+                "let x = builtins.trace \"t\" 1; in x + x + x",
+                "/",
+            )
+            .unwrap();
+        assert_eq!(ev.print_strict(&v).unwrap(), "3");
+        assert_eq!(*count.borrow(), 1);
+    }
+
+    #[test]
+    fn blackholing_reports_infinite_recursion() {
+        assert_eq!(
+            eval("let x = x; in x"),
+            "error: infinite recursion encountered"
+        );
+        assert_eq!(
+            eval("rec { a = b; b = a; }.a"),
+            "error: infinite recursion encountered"
+        );
+        // A failed force can be retried (the thunk is restored, not left black).
+        assert_eq!(
+            eval(
+                "let x = throw \"t\"; in [ (builtins.tryEval x).success (builtins.tryEval x).success ]"
+            ),
+            "[ false false ]"
+        );
+    }
+
+    #[test]
+    fn static_scope_beats_with() {
+        assert_eq!(eval("let a = 1; in with { a = 2; }; a"), "1");
+        assert_eq!(eval("with { a = 1; }; with { a = 2; }; a"), "2");
+        assert_eq!(eval("with { a = 1; }; with { b = 2; }; a + b"), "3");
+        assert_eq!(eval("let true = false; in true"), "false");
+        assert_eq!(eval("x"), "error: undefined variable 'x'");
+        assert_eq!(eval("with { }; x"), "error: undefined variable 'x'");
+    }
+
+    #[test]
+    fn rec_inherit_and_nested_paths() {
+        assert_eq!(eval("rec { a = 1; b = a + 1; }"), "{ a = 1; b = 2; }");
+        assert_eq!(
+            eval("let a = 1; in rec { inherit a; b = a; }"),
+            "{ a = 1; b = 1; }"
+        );
+        assert_eq!(
+            eval("{ a.b.c = 1; a.b.d = 2; a.e = 3; }"),
+            "{ a = { b = { c = 1; d = 2; }; e = 3; }; }"
+        );
+        assert_eq!(
+            eval("let s = { x = 1; }; in { inherit (s) x; }"),
+            "{ x = 1; }"
+        );
+        assert_eq!(
+            eval("{ ${\"a\" + \"b\"} = 1; ${null} = 2; }"),
+            "{ ab = 1; }"
+        );
+    }
+
+    #[test]
+    fn formals() {
+        assert_eq!(eval("({ a, b ? a * 2 }: b) { a = 3; }"), "6");
+        assert_eq!(
+            eval("(args@{ a, ... }: args) { a = 1; b = 2; }"),
+            "{ a = 1; b = 2; }"
+        );
+        assert_eq!(
+            eval("({ a }: a) { a = 1; b = 2; }").split(" called").next(),
+            Some("error: anonymous function at (string):1:2")
+        );
+    }
+
+    #[test]
+    fn catchable_versus_fatal() {
+        assert_eq!(eval("(builtins.tryEval (throw \"x\")).success"), "false");
+        assert_eq!(
+            eval("(builtins.tryEval (assert false; 1)).success"),
+            "false"
+        );
+        assert!(eval("builtins.tryEval (abort \"x\")").starts_with("error: evaluation aborted"));
+        assert!(eval("builtins.tryEval (1 + {})").starts_with("error: cannot add"));
+    }
+
+    #[test]
+    fn operators() {
+        assert_eq!(
+            eval("[ (1 + 2 * 3) (7 / 2) (1 + 0.5) (\"a\" + \"b\") ([ 1 ] ++ [ 2 ]) ]"),
+            "[ 7 3 1.5 \"ab\" [ 1 2 ] ]"
+        );
+        assert_eq!(eval("{ a = 1; b = 1; } // { b = 2; }"), "{ a = 1; b = 2; }");
+        assert_eq!(
+            eval("[ (1 < 2) (\"b\" < \"a\") ([ 1 2 ] < [ 1 3 ]) (2 >= 2) (1 == 1.0) ]"),
+            "[ true false true true true ]"
+        );
+        assert_eq!(eval("/a/b + \"/c\""), "/a/b/c");
+        assert_eq!(eval("./x/../y"), "/dir/y");
+        assert_eq!(
+            eval("9223372036854775807 + 1"),
+            "error: integer overflow in adding 9223372036854775807 + 1"
+        );
+    }
+
+    #[test]
+    fn function_equality_quirks() {
+        assert_eq!(
+            eval("let f = x: x; in [ (f == f) ([ f ] == [ f ]) ({ a = f; } == { a = f; }) ]"),
+            "[ false true true ]"
+        );
+        assert_eq!(
+            eval(
+                "let d = o: { type = \"derivation\"; outPath = o; x = y: y; }; in d \"/a\" == d \"/a\""
+            ),
+            "true"
+        );
+    }
+
+    #[test]
+    fn functors_and_to_string() {
+        assert_eq!(eval("{ __functor = s: x: s.n + x; n = 1; } 2"), "3");
+        assert_eq!(eval("\"${{ __toString = s: \"hi\"; }}\""), "\"hi\"");
+        assert_eq!(eval("toString { outPath = \"/p\"; }"), "\"/p\"");
+    }
+
+    #[test]
+    fn string_context_is_carried() {
+        let mut ev = ev();
+        let ctx = [Rc::<str>::from("/nix/store/aaaa-x")].into_iter().collect();
+        let s = Value::nix_string(NixString::with_context("/nix/store/aaaa-x", ctx));
+        let f = ev
+            .eval_source(
+                "«string»",
+                "s: builtins.attrNames (builtins.getContext (builtins.substring 0 5 \"${s}-suffix\" + builtins.concatStringsSep \",\" [ s ]))",
+                "/",
+            )
+            .unwrap();
+        let v = ev.call(&f, s).unwrap();
+        assert_eq!(ev.print_strict(&v).unwrap(), "[ \"/nix/store/aaaa-x\" ]");
+    }
+}

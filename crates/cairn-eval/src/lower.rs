@@ -947,6 +947,80 @@ pub(crate) fn canon_path(path: &str) -> String {
 mod tests {
     use super::*;
 
+    fn lower(src: &str) -> EvalResult<Rc<Expr>> {
+        let mut sources = SourceMap::default();
+        let file = sources.add("t.nix".into(), src.into());
+        let globals = HashMap::new();
+        parse_and_lower(LowerCtx {
+            globals: &globals,
+            sources: &sources,
+            file,
+            base_dir: "/d".into(),
+            home_dir: None,
+            scope: Vec::new(),
+        })
+        .map_err(|e| e.resolve(&sources))
+    }
+
+    #[test]
+    fn variables_resolve_to_depth_and_slot() {
+        let e = lower("let a = 1; b = 2; in x: b").unwrap();
+        let Expr::Let { body, .. } = &*e else {
+            panic!("{e:?}")
+        };
+        let Expr::Lambda(def) = &**body else {
+            panic!("{body:?}")
+        };
+        assert!(
+            matches!(
+                &*def.body,
+                Expr::Var {
+                    depth: 1,
+                    slot: 1,
+                    ..
+                }
+            ),
+            "{:?}",
+            def.body
+        );
+    }
+
+    #[test]
+    fn unbound_names_under_with_are_dynamic() {
+        let e = lower("with {}; let a = 1; in z").unwrap();
+        let Expr::With { body, .. } = &*e else {
+            panic!("{e:?}")
+        };
+        let Expr::Let { body, .. } = &**body else {
+            panic!("{body:?}")
+        };
+        assert!(
+            matches!(&**body, Expr::WithVar { withs, .. } if withs[..] == [1]),
+            "{body:?}"
+        );
+    }
+
+    #[test]
+    fn scope_errors_at_compile_time() {
+        let err = lower("let a = 1; in\n  b").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::UndefinedVar("b".into()));
+        assert_eq!(err.pos.as_ref().unwrap().to_string(), "t.nix:2:3");
+        let err = lower("{ a = 1; a = 2; }").unwrap_err();
+        assert_eq!(
+            err.kind.to_string(),
+            "attribute 'a' already defined at t.nix:1:3"
+        );
+        assert!(lower("let ${\"a\"} = 1; in a").is_ok());
+        assert!(lower("let ${x} = 1; in 1").is_err());
+    }
+
+    #[test]
+    fn parse_errors_have_positions() {
+        let err = lower("{ a = ; }").unwrap_err();
+        assert!(matches!(err.kind, ErrorKind::Parse(_)));
+        assert_eq!(err.pos.as_ref().unwrap().line, 1);
+    }
+
     #[test]
     fn canon() {
         assert_eq!(canon_path("/a/./b//c/../d/"), "/a/b/d");
