@@ -96,7 +96,7 @@ pub struct Evaluator {
     pub(crate) depth: usize,
     pub(crate) import_cache: HashMap<String, Value>,
     pub(crate) trace: Option<TraceHandler>,
-    pub(crate) regex_cache: HashMap<(String, bool), Rc<regex::Regex>>,
+    pub(crate) regex_cache: HashMap<String, Rc<builtins::PosixRegex>>,
 }
 
 impl Evaluator {

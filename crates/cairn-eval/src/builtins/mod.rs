@@ -4,6 +4,7 @@
 
 mod json;
 mod strings;
+pub(crate) use strings::PosixRegex;
 pub(crate) mod xml;
 
 use std::collections::HashMap;

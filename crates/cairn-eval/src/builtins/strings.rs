@@ -140,23 +140,67 @@ pub(super) fn dir_of(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     Ok(Value::nix_string(out))
 }
 
-/// Compiles a POSIX extended regular expression for the `regex` crate.
-fn compile_regex(ev: &mut Evaluator, re: &str, anchored: bool) -> EvalResult<Rc<Regex>> {
-    let key = (re.to_string(), anchored);
-    if let Some(r) = ev.regex_cache.get(&key) {
+/// A POSIX extended regular expression with leftmost-longest matching, as
+/// Nix has it: `find` locates the leftmost start, `longest` (all-matches
+/// semantics, anchored at that start) the longest end, and `exact` (the
+/// pattern anchored at both ends) the groups of that span.
+pub(crate) struct PosixRegex {
+    find: Regex,
+    longest: regex_automata::meta::Regex,
+    exact: Regex,
+}
+
+impl PosixRegex {
+    fn compile(re: &str) -> Option<PosixRegex> {
+        let find = Regex::new(re).ok()?;
+        let longest = regex_automata::meta::Regex::builder()
+            .configure(
+                regex_automata::meta::Regex::config().match_kind(regex_automata::MatchKind::All),
+            )
+            .build(re)
+            .ok()?;
+        let exact = Regex::new(&format!("^(?:{re})$")).ok()?;
+        Some(PosixRegex {
+            find,
+            longest,
+            exact,
+        })
+    }
+
+    /// The groups of a match of the whole of `s`.
+    fn full_match(&self, s: &str) -> Option<Vec<Value>> {
+        self.exact.captures(s).map(|c| captures_list(&c))
+    }
+
+    /// The leftmost-longest match at or after `from`: its span and groups.
+    fn next_match(&self, s: &str, from: usize) -> Option<(usize, usize, Vec<Value>)> {
+        let start = self.find.find_at(s, from)?.start();
+        let input = regex_automata::Input::new(s)
+            .range(start..)
+            .anchored(regex_automata::Anchored::Yes);
+        let end = self.longest.find(input).map_or(start, |m| m.end());
+        let groups = match self.exact.captures(&s[start..end]) {
+            Some(c) => captures_list(&c),
+            None => self
+                .find
+                .captures_at(s, start)
+                .map(|c| captures_list(&c))
+                .unwrap_or_default(),
+        };
+        Some((start, end, groups))
+    }
+}
+
+/// Compiles (and caches) a regular expression.
+fn compile_regex(ev: &mut Evaluator, re: &str) -> EvalResult<Rc<PosixRegex>> {
+    if let Some(r) = ev.regex_cache.get(re) {
         return Ok(r.clone());
     }
-    let pattern = if anchored {
-        format!("^(?:{re})$")
-    } else {
-        re.to_string()
-    };
     let compiled = Rc::new(
-        regex::RegexBuilder::new(&pattern)
-            .build()
-            .map_err(|_| other(format!("invalid regular expression '{re}'")))?,
+        PosixRegex::compile(re)
+            .ok_or_else(|| other(format!("invalid regular expression '{re}'")))?,
     );
-    ev.regex_cache.insert(key, compiled.clone());
+    ev.regex_cache.insert(re.to_string(), compiled.clone());
     Ok(compiled)
 }
 
@@ -170,9 +214,9 @@ fn captures_list(caps: &regex::Captures<'_>) -> Vec<Value> {
 pub(super) fn regex_match(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let re = ev.expect_string(&a[0])?;
     let s = ev.expect_string(&a[1])?;
-    let r = compile_regex(ev, re.as_str(), true)?;
-    Ok(match r.captures(s.as_str()) {
-        Some(caps) => Value::list(captures_list(&caps)),
+    let r = compile_regex(ev, re.as_str())?;
+    Ok(match r.full_match(s.as_str()) {
+        Some(groups) => Value::list(groups),
         None => Value::Null,
     })
 }
@@ -180,17 +224,26 @@ pub(super) fn regex_match(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> 
 pub(super) fn split(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let re = ev.expect_string(&a[0])?;
     let s = ev.expect_string(&a[1])?;
-    let r = compile_regex(ev, re.as_str(), false)?;
+    let r = compile_regex(ev, re.as_str())?;
     let text = s.as_str();
     let mut out = Vec::new();
     let mut last = 0;
-    for caps in r.captures_iter(text) {
-        let m = caps.get(0).expect("group 0 always matches");
-        out.push(Value::string(&text[last..m.start()]));
-        out.push(Value::list(captures_list(&caps)));
-        last = m.end();
+    let mut pos = 0;
+    while pos <= text.len() {
+        let Some((start, end, groups)) = r.next_match(text, pos) else {
+            break;
+        };
+        out.push(Value::string(&text[last..start]));
+        out.push(Value::list(groups));
+        last = end;
+        pos = if end > start {
+            end
+        } else {
+            // An empty match: step over one character.
+            end + text[end..].chars().next().map_or(1, char::len_utf8)
+        };
     }
-    out.push(Value::string(&text[last..]));
+    out.push(Value::string(text.get(last..).unwrap_or("")));
     Ok(Value::list(out))
 }
 
