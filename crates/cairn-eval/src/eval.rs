@@ -757,6 +757,18 @@ impl Evaluator {
         more: bool,
         copy: bool,
     ) -> EvalResult<NixString> {
+        self.enter()?;
+        let r = with_stack(|| self.coerce_to_string_inner(v, more, copy));
+        self.depth -= 1;
+        r
+    }
+
+    fn coerce_to_string_inner(
+        &mut self,
+        v: &Value,
+        more: bool,
+        copy: bool,
+    ) -> EvalResult<NixString> {
         let v = self.force(v)?;
         Ok(match &v {
             Value::String(s) => NixString::clone(s),
@@ -816,6 +828,13 @@ impl Evaluator {
     /// Nix's `==`. `top` is false inside lists and sets, where two
     /// references to the same function compare equal (as in Nix).
     pub(crate) fn equal(&mut self, a: &Value, b: &Value, top: bool) -> EvalResult<bool> {
+        self.enter()?;
+        let r = with_stack(|| self.equal_inner(a, b, top));
+        self.depth -= 1;
+        r
+    }
+
+    fn equal_inner(&mut self, a: &Value, b: &Value, top: bool) -> EvalResult<bool> {
         if !top && same_ref(a, b) {
             return Ok(true);
         }
@@ -881,6 +900,13 @@ impl Evaluator {
 
     /// Nix's ordering for `<` and `sort`: numbers, strings, paths, lists.
     pub(crate) fn compare(&mut self, a: &Value, b: &Value) -> EvalResult<Ordering> {
+        self.enter()?;
+        let r = with_stack(|| self.compare_inner(a, b));
+        self.depth -= 1;
+        r
+    }
+
+    fn compare_inner(&mut self, a: &Value, b: &Value) -> EvalResult<Ordering> {
         let a = self.force(a)?;
         let b = self.force(b)?;
         match (&a, &b) {

@@ -65,6 +65,9 @@ pub struct EvalOptions {
     pub nix_path: Vec<String>,
     /// `builtins.currentSystem`.
     pub current_system: String,
+    /// `builtins.currentTime` (seconds since the epoch); the default is the
+    /// time the options were created.
+    pub current_time: i64,
     /// The environment `builtins.getEnv` sees (the CLI passes the process
     /// environment; the library never reads it).
     pub environment: std::collections::BTreeMap<String, String>,
@@ -78,6 +81,9 @@ impl Default for EvalOptions {
             nix_path: Vec::new(),
             current_system: "x86_64-linux".to_string(),
             environment: std::collections::BTreeMap::new(),
+            current_time: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
         }
     }
 }

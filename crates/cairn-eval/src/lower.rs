@@ -46,7 +46,9 @@ struct Lowerer<'a> {
 /// Parses `text` (already registered as `ctx.file`) and lowers it.
 pub(crate) fn parse_and_lower(ctx: LowerCtx<'_>) -> EvalResult<Rc<Expr>> {
     let text = ctx.sources.file(ctx.file).text.clone();
-    let parsed = rnix::Root::parse(&text);
+    // rnix's parser recurses up to 512 levels; give it a stack of its own
+    // that is large enough even for debug builds.
+    let parsed = stacker::grow(64 * 1024 * 1024, || rnix::Root::parse(&text));
     if let Some(err) = parsed.errors().first() {
         return Err(parse_error(err, ctx.file));
     }
@@ -172,7 +174,7 @@ impl Lowerer<'_> {
     }
 
     fn expr(&mut self, e: &ast::Expr) -> EvalResult<Rc<Expr>> {
-        Ok(Rc::new(self.expr_inner(e)?))
+        Ok(Rc::new(crate::eval::with_stack(|| self.expr_inner(e))?))
     }
 
     fn expr_inner(&mut self, e: &ast::Expr) -> EvalResult<Expr> {

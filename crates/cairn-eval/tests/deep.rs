@@ -101,3 +101,21 @@ fn long_tail_recursive_loop_within_the_default_limit() {
     let src = "let loop = n: acc: if n == 0 then acc else loop (n - 1) (acc + 1); in loop 100000 0";
     assert_eq!(eval(src).unwrap(), "100000");
 }
+
+#[test]
+fn comparing_and_printing_deep_structures() {
+    let src = "let f = n: if n == 0 then [ ] else [ (f (n - 1)) ]; a = f 50000; b = f 50000; in \
+               [ (a == b) (a < b) (builtins.stringLength (toString a)) ]";
+    assert_eq!(eval(src).unwrap(), "[ true false 0 ]");
+}
+
+#[test]
+fn deeply_nested_source_text() {
+    let depth = 5000;
+    let src = format!("{}1{}", "[ ".repeat(depth), " ]".repeat(depth));
+    // Either it evaluates or the parser refuses cleanly; no crash.
+    match eval(&src) {
+        Ok(out) => assert!(out.starts_with("[ [ [")),
+        Err(e) => assert!(e.to_string().starts_with("error:"), "{e}"),
+    }
+}

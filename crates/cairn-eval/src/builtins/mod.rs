@@ -246,7 +246,7 @@ pub(crate) fn globals(ev: &Evaluator) -> HashMap<Symbol, Value> {
             Value::string(ev.options.current_system.as_str()),
             false,
         ),
-        ("currentTime", Value::Int(0), false),
+        ("currentTime", Value::Int(ev.options.current_time), false),
         ("langVersion", Value::Int(crate::LANG_VERSION), false),
         ("nixPath", Value::list(nix_path), false),
         ("nixVersion", Value::string(crate::NIX_VERSION), false),
