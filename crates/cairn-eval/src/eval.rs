@@ -56,8 +56,9 @@ impl Evaluator {
         r
     }
 
-    /// Forces a value to weak head normal form.
-    pub(crate) fn force(&mut self, v: &Value) -> EvalResult<Value> {
+    /// Forces a value to weak head normal form (inside builtins; outside,
+    /// use [`Evaluator::force_value`]).
+    pub fn force(&mut self, v: &Value) -> EvalResult<Value> {
         match v {
             Value::Thunk(t) => self.force_thunk(t),
             v => Ok(v.clone()),
@@ -751,12 +752,7 @@ impl Evaluator {
 
     /// Nix's `coerceToString`: `more` also accepts numbers, Booleans, null
     /// and lists (as `toString` does); `copy` copies paths to the store.
-    pub(crate) fn coerce_to_string(
-        &mut self,
-        v: &Value,
-        more: bool,
-        copy: bool,
-    ) -> EvalResult<NixString> {
+    pub fn coerce_to_string(&mut self, v: &Value, more: bool, copy: bool) -> EvalResult<NixString> {
         self.enter()?;
         let r = with_stack(|| self.coerce_to_string_inner(v, more, copy));
         self.depth -= 1;
@@ -969,7 +965,7 @@ impl Evaluator {
     // Typed accessors: force and check, with Nix's error text.
 
     /// Forces to a Boolean.
-    pub(crate) fn expect_bool(&mut self, v: &Value) -> EvalResult<bool> {
+    pub fn expect_bool(&mut self, v: &Value) -> EvalResult<bool> {
         match self.force(v)? {
             Value::Bool(b) => Ok(b),
             other => Err(type_error(&other, "a Boolean")),
@@ -977,7 +973,7 @@ impl Evaluator {
     }
 
     /// Forces to an attribute set.
-    pub(crate) fn expect_attrs(&mut self, v: &Value) -> EvalResult<Rc<Attrs>> {
+    pub fn expect_attrs(&mut self, v: &Value) -> EvalResult<Rc<Attrs>> {
         match self.force(v)? {
             Value::Attrs(a) => Ok(a),
             other => Err(type_error(&other, "a set")),
@@ -985,7 +981,7 @@ impl Evaluator {
     }
 
     /// Forces to a list.
-    pub(crate) fn expect_list(&mut self, v: &Value) -> EvalResult<Rc<NixList>> {
+    pub fn expect_list(&mut self, v: &Value) -> EvalResult<Rc<NixList>> {
         match self.force(v)? {
             Value::List(l) => Ok(l),
             other => Err(type_error(&other, "a list")),
@@ -993,7 +989,7 @@ impl Evaluator {
     }
 
     /// Forces to an integer.
-    pub(crate) fn expect_int(&mut self, v: &Value) -> EvalResult<i64> {
+    pub fn expect_int(&mut self, v: &Value) -> EvalResult<i64> {
         match self.force(v)? {
             Value::Int(i) => Ok(i),
             other => Err(type_error(&other, "an integer")),
@@ -1001,7 +997,7 @@ impl Evaluator {
     }
 
     /// Forces to a string (no coercion).
-    pub(crate) fn expect_string(&mut self, v: &Value) -> EvalResult<Rc<NixString>> {
+    pub fn expect_string(&mut self, v: &Value) -> EvalResult<Rc<NixString>> {
         match self.force(v)? {
             Value::String(s) => Ok(s),
             other => Err(type_error(&other, "a string")),

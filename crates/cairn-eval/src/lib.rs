@@ -41,6 +41,7 @@ mod value;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+pub use builtins::{Builtin, BuiltinFn};
 pub use error::{Catchable, ErrorData, ErrorKind, EvalError, EvalResult, Pos};
 pub use io::{BuildHook, EvalIo, FileType, StdIo};
 pub use print::format_float;
@@ -65,6 +66,9 @@ pub struct EvalOptions {
     pub nix_path: Vec<String>,
     /// `builtins.currentSystem`.
     pub current_system: String,
+    /// Builtins added by the caller, replacing built-in ones of the same
+    /// name (the seam for store-aware builtins such as `derivationStrict`).
+    pub extra_builtins: Vec<&'static Builtin>,
     /// `builtins.currentTime` (seconds since the epoch); the default is the
     /// time the options were created.
     pub current_time: i64,
@@ -81,6 +85,7 @@ impl Default for EvalOptions {
             nix_path: Vec::new(),
             current_system: "x86_64-linux".to_string(),
             environment: std::collections::BTreeMap::new(),
+            extra_builtins: Vec::new(),
             current_time: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),

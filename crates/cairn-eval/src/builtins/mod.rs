@@ -19,10 +19,13 @@ use crate::value::{Attrs, PrimOpApp, Symbol, Thunk, ThunkState, Value};
 
 /// The Rust function behind a builtin; receives exactly `arity` arguments,
 /// unforced.
-pub(crate) type BuiltinFn = fn(&mut Evaluator, &[Value]) -> EvalResult<Value>;
+pub type BuiltinFn = fn(&mut Evaluator, &[Value]) -> EvalResult<Value>;
 
-/// A builtin function.
-pub(crate) struct Builtin {
+/// A builtin function. The store-aware layer defines its own (for example
+/// `derivationStrict`) as `static`s and passes them in
+/// [`EvalOptions::extra_builtins`](crate::EvalOptions::extra_builtins),
+/// replacing the placeholders that report `cairn does not implement …`.
+pub struct Builtin {
     /// Name in `builtins`.
     pub(crate) name: &'static str,
     /// Number of arguments.
@@ -32,6 +35,29 @@ pub(crate) struct Builtin {
     pub(crate) global: bool,
     /// The implementation.
     pub(crate) func: BuiltinFn,
+}
+
+impl Builtin {
+    /// A builtin reachable as `builtins.NAME` and `__NAME`.
+    pub const fn new(name: &'static str, arity: usize, func: BuiltinFn) -> Builtin {
+        Builtin {
+            name,
+            arity,
+            global: false,
+            func,
+        }
+    }
+
+    /// Also bind it as a plain global name (like `map` or `derivation`).
+    pub const fn plain_global(mut self) -> Builtin {
+        self.global = true;
+        self
+    }
+
+    /// Its name in `builtins`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
 }
 
 impl std::fmt::Debug for Builtin {
@@ -214,7 +240,12 @@ fn not_implemented(name: &str) -> EvalResult<Value> {
 pub(crate) fn globals(ev: &Evaluator) -> HashMap<Symbol, Value> {
     let mut attrs: Vec<(Symbol, Value)> = Vec::new();
     let mut globals: HashMap<Symbol, Value> = HashMap::new();
-    for op in BUILTINS {
+    let overridden = |name: &str| ev.options.extra_builtins.iter().any(|b| b.name == name);
+    let ops = BUILTINS
+        .iter()
+        .filter(|op| !overridden(op.name))
+        .chain(ev.options.extra_builtins.iter().copied());
+    for op in ops {
         let v = Value::PrimOp(Rc::new(PrimOpApp {
             op,
             args: Vec::new(),
