@@ -537,13 +537,12 @@ impl Evaluator {
         }
     }
 
+    /// How Nix 2.8 names a lambda in messages.
     fn describe_lambda(&self, def: &LambdaDef) -> String {
+        let pos = crate::lower::message_pos(&self.sources.resolve(def.span));
         match &def.name {
-            Some(n) => format!("function '{n}'"),
-            None => format!(
-                "anonymous function at {}",
-                crate::lower::message_pos(&self.sources.resolve(def.span))
-            ),
+            Some(n) => format!("'{n}' at {pos}"),
+            None => format!("anonymous function at {pos}"),
         }
     }
 
