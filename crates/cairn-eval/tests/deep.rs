@@ -119,3 +119,13 @@ fn deeply_nested_source_text() {
         Err(e) => assert!(e.to_string().starts_with("error:"), "{e}"),
     }
 }
+
+#[test]
+fn absurd_list_sizes_fail_cleanly() {
+    let err = eval("builtins.length (builtins.genList (x: x) 4611686018427387904)").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("error: cannot create list of size"),
+        "{err}"
+    );
+}

@@ -638,11 +638,13 @@ fn gen_list(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     if n < 0 {
         return Err(other(format!("cannot create list of size {n}")));
     }
-    Ok(Value::list(
-        (0..n)
-            .map(|i| Evaluator::delay_apply(a[0].clone(), Value::Int(i)))
-            .collect(),
-    ))
+    let mut items = Vec::new();
+    usize::try_from(n)
+        .ok()
+        .and_then(|len| items.try_reserve_exact(len).ok())
+        .ok_or_else(|| other(format!("cannot create list of size {n}: out of memory")))?;
+    items.extend((0..n).map(|i| Evaluator::delay_apply(a[0].clone(), Value::Int(i))));
+    Ok(Value::list(items))
 }
 
 fn elem(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
