@@ -93,7 +93,7 @@ impl Default for EvalOptions {
     }
 }
 
-/// A function receiving the messages of `builtins.trace`.
+/// A function receiving the messages of `builtins.trace` or `builtins.warn`.
 pub type TraceHandler = Box<dyn FnMut(&str)>;
 
 /// Evaluates Nix expressions. Holds the sources seen so far, the import
@@ -107,6 +107,7 @@ pub struct Evaluator {
     pub(crate) depth: usize,
     pub(crate) import_cache: HashMap<String, Value>,
     pub(crate) trace: Option<TraceHandler>,
+    pub(crate) warning: Option<TraceHandler>,
     pub(crate) regex_cache: HashMap<String, Rc<builtins::PosixRegex>>,
 }
 
@@ -122,6 +123,7 @@ impl Evaluator {
             depth: 0,
             import_cache: HashMap::new(),
             trace: None,
+            warning: None,
             regex_cache: HashMap::new(),
         };
         ev.globals = builtins::globals(&ev);
@@ -131,6 +133,11 @@ impl Evaluator {
     /// Sets the receiver of `builtins.trace` messages (dropped by default).
     pub fn set_trace_handler(&mut self, handler: impl FnMut(&str) + 'static) {
         self.trace = Some(Box::new(handler));
+    }
+
+    /// Sets the receiver of `builtins.warn` messages (dropped by default).
+    pub fn set_warning_handler(&mut self, handler: impl FnMut(&str) + 'static) {
+        self.warning = Some(Box::new(handler));
     }
 
     /// Sets the hook that builds derivations for import-from-derivation.

@@ -146,3 +146,25 @@ fn trace_goes_to_the_handler() -> Result<(), EvalError> {
     assert_eq!(*seen.borrow(), ["{ a = 1; }", "msg"]);
     Ok(())
 }
+
+#[test]
+fn newer_builtins() -> Result<(), EvalError> {
+    let mut ev = evaluator();
+    let seen = Rc::new(RefCell::new(Vec::new()));
+    let s = seen.clone();
+    ev.set_warning_handler(move |m| s.borrow_mut().push(m.to_string()));
+    let src = r#"[
+      (builtins.warn "careful" 1)
+      (builtins.readFileType /src/data)
+      (builtins.convertHash { hash = "sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="; toHashFormat = "base16"; })
+      (builtins.convertHash { hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"; hashAlgo = "sha256"; toHashFormat = "sri"; })
+    ]"#;
+    let v = ev.eval_source("«string»", src, "/")?;
+    assert_eq!(
+        ev.print_strict(&v)?,
+        "[ 1 \"regular\" \"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\" \
+         \"sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\" ]"
+    );
+    assert_eq!(*seen.borrow(), ["careful"]);
+    Ok(())
+}

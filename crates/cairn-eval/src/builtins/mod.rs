@@ -102,6 +102,7 @@ static BUILTINS: &[Builtin] = &[
     b("catAttrs", 2, cat_attrs),
     b("ceil", 1, |ev, a| round(ev, a, f64::ceil)),
     b("compareVersions", 2, strings::compare_versions),
+    b("convertHash", 1, strings::convert_hash),
     b("concatLists", 1, concat_lists),
     b("concatMap", 2, concat_map),
     b("concatStringsSep", 2, strings::concat_strings_sep),
@@ -191,6 +192,7 @@ static BUILTINS: &[Builtin] = &[
     g("placeholder", 1, strings::placeholder),
     b("readDir", 1, read_dir),
     b("readFile", 1, read_file),
+    b("readFileType", 1, read_file_type),
     g("removeAttrs", 2, remove_attrs),
     b("replaceStrings", 3, strings::replace_strings),
     g("scopedImport", 2, scoped_import),
@@ -226,6 +228,7 @@ static BUILTINS: &[Builtin] = &[
     ),
     b("unsafeDiscardStringContext", 1, strings::discard_context),
     b("unsafeGetAttrPos", 2, unsafe_get_attr_pos),
+    b("warn", 2, warn),
     b("zipAttrsWith", 2, zip_attrs_with),
 ];
 
@@ -331,6 +334,16 @@ fn trace(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     };
     if let Some(t) = ev.trace.as_mut() {
         t(&msg);
+    }
+    ev.force(&a[1])
+}
+
+/// `builtins.warn` (newer than Nix 2.8): reports the message to the
+/// warning handler and returns the second argument.
+fn warn(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let msg = ev.expect_string(&a[0])?;
+    if let Some(w) = ev.warning.as_mut() {
+        w(msg.as_str());
     }
     ev.force(&a[1])
 }
@@ -912,6 +925,15 @@ fn read_file(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
         .read_file(&p)
         .map_err(|e| io_error(&p, "opening file", &e))?;
     Ok(Value::string(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+fn read_file_type(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let p = real_path(ev, &a[0])?;
+    let t = ev
+        .io
+        .file_type(&p)
+        .map_err(|e| io_error(&p, "getting status of", &e))?;
+    Ok(Value::string(t.nix_name()))
 }
 
 fn path_exists(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {

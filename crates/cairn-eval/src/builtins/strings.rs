@@ -372,6 +372,36 @@ pub(super) fn hash_file(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     ))
 }
 
+/// `builtins.convertHash { hash; hashAlgo ? ; toHashFormat; }` (newer than
+/// Nix 2.8).
+pub(super) fn convert_hash(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let args = ev.expect_attrs(&a[0])?;
+    let get = |name: &str| args.get(name).cloned();
+    let hash =
+        get("hash").ok_or_else(|| other("attribute 'hash' missing for call to 'convertHash'"))?;
+    let hash = ev.expect_string(&hash)?;
+    let algo = match get("hashAlgo") {
+        Some(v) => Some(hash_algo(ev.expect_string(&v)?.as_str())?),
+        None => None,
+    };
+    let format = get("toHashFormat")
+        .ok_or_else(|| other("attribute 'toHashFormat' missing for call to 'convertHash'"))?;
+    let format = ev.expect_string(&format)?;
+    let parsed =
+        cairn_hash::Hash::parse_any(hash.as_str(), algo).map_err(|e| other(e.to_string()))?;
+    let out = match cairn_hash::Encoding::from_name(format.as_str()) {
+        Some(cairn_hash::Encoding::Sri) => parsed.to_sri(),
+        Some(enc) => parsed.encode(enc, false),
+        None => {
+            return Err(other(format!(
+                "unknown hash format '{}', expect 'base16', 'base32', 'base64', or 'sri'",
+                format.as_str()
+            )));
+        }
+    };
+    Ok(Value::string(out))
+}
+
 pub(super) fn placeholder(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let out = ev.expect_string(&a[0])?;
     let h = cairn_hash::Hash::digest(
