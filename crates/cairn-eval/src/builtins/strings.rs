@@ -152,6 +152,8 @@ pub(crate) struct PosixRegex {
 
 impl PosixRegex {
     fn compile(re: &str) -> Option<PosixRegex> {
+        // In POSIX regular expressions `.` also matches a newline.
+        let re = &format!("(?s){re}");
         let find = Regex::new(re).ok()?;
         let longest = regex_automata::meta::Regex::builder()
             .configure(
