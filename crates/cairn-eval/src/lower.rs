@@ -473,6 +473,17 @@ impl Lowerer<'_> {
             rec,
             ..Bindings::default()
         };
+        self.collect_into(&mut b, entries, allow_dynamic)?;
+        Ok(b)
+    }
+
+    /// Adds entries to bindings being built.
+    fn collect_into(
+        &self,
+        b: &mut Bindings,
+        entries: impl Iterator<Item = ast::Entry>,
+        allow_dynamic: bool,
+    ) -> EvalResult<()> {
         for entry in entries {
             match entry {
                 ast::Entry::Inherit(inh) => {
@@ -487,7 +498,7 @@ impl Lowerer<'_> {
                         let span = self.span(&attr);
                         match self.key_name(&attr)? {
                             KeyName::Static(name) => {
-                                self.insert(&mut b, name, Binding::Inherit(from, span), span)?
+                                self.insert(b, name, Binding::Inherit(from, span), span)?
                             }
                             KeyName::Dynamic(_) => {
                                 return Err(self.err(
@@ -505,11 +516,11 @@ impl Lowerer<'_> {
                     let value = child(av.value(), &av)?;
                     let attrs: Vec<ast::Attr> = path.attrs().collect();
                     let span = self.span(&path);
-                    self.insert_path(&mut b, &attrs, value, span, allow_dynamic)?;
+                    self.insert_path(b, &attrs, value, span, allow_dynamic)?;
                 }
             }
         }
-        Ok(b)
+        Ok(())
     }
 
     fn insert_path(
@@ -601,21 +612,7 @@ impl Lowerer<'_> {
                     b.statics[idx].1 = Binding::Nested(Box::new(nested));
                 }
                 if let Binding::Nested(nested) = &mut b.statics[idx].1 {
-                    for entry in new.entries() {
-                        if let ast::Entry::AttrpathValue(av) = entry {
-                            let path = child(av.attrpath(), &av)?;
-                            let attrs: Vec<ast::Attr> = path.attrs().collect();
-                            self.insert_path(
-                                nested,
-                                &attrs,
-                                child(av.value(), &av)?,
-                                self.span(&path),
-                                true,
-                            )?;
-                        } else {
-                            return Err(self.dup_attr(&name, span, b.first[idx]));
-                        }
-                    }
+                    self.collect_into(nested, new.entries(), true)?;
                     return Ok(());
                 }
             }
