@@ -10,9 +10,24 @@
 //!
 //! Main types: [`Evaluator`] (the entry point), [`Value`], [`EvalError`]
 //! (with the catchable/fatal split of [`Catchable`]), and the seams
-//! [`EvalIo`] (files and the store) and [`BuildHook`]
-//! (import-from-derivation). The crate never prints: `builtins.trace`
-//! goes to the handler set with [`Evaluator::set_trace_handler`].
+//! [`EvalIo`] (files and the store), [`BuildHook`]
+//! (import-from-derivation) and [`Builtin`] (store-aware builtins passed in
+//! [`EvalOptions::extra_builtins`]). The crate never prints:
+//! `builtins.trace` and `builtins.warn` go to the handlers set with
+//! [`Evaluator::set_trace_handler`] and [`Evaluator::set_warning_handler`].
+//!
+//! Module map:
+//!
+//! | module | role |
+//! |---|---|
+//! | `lower` | rnix tree → IR; scopes: one frame per `let`/`rec`/lambda/`with`; globals become constants |
+//! | `ir` | the IR: `Var { depth, slot }`, `WithVar` (dynamic fallback), attrsets with merged attrpaths |
+//! | `eval` | the interpreter: thunks, application, operators, `==`/`<`, coercion, depth limit |
+//! | `value` | `Value` (16 bytes), sorted `Attrs` with positions, `NixString` with context, `Env` frames |
+//! | `builtins` | the builtins table of Nix 2.8 (+ a few newer ones), JSON/TOML, XML, strings, regexes |
+//! | `print`, `show` | `nix-instantiate --eval` printing; Nix 2.8's expression printer for messages |
+//! | `error` | positions, snippets with a caret, catchable vs fatal errors |
+//! | `io` | `EvalIo`, `BuildHook`, `StdIo` |
 //!
 //! ```
 //! use std::rc::Rc;
