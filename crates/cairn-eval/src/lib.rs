@@ -220,6 +220,22 @@ impl Evaluator {
         Ok(v.to_string())
     }
 
+    /// Prints a value like `nix-instantiate --eval` without `--strict`: it
+    /// is forced to weak head normal form only, and what is still
+    /// unevaluated inside prints as `<CODE>`.
+    pub fn print_lazy(&mut self, v: &Value) -> EvalResult<String> {
+        let v = self.force_value(v)?;
+        Ok(v.to_string())
+    }
+
+    /// Prints a value as JSON like `nix-instantiate --eval --json` (and
+    /// `builtins.toJSON`), forcing what it prints.
+    pub fn print_json(&mut self, v: &Value) -> EvalResult<String> {
+        let r = builtins::to_json_string(self, v);
+        r.map(|s| s.as_str().to_string())
+            .map_err(|e| e.resolve(&self.sources))
+    }
+
     /// Prints a value as XML like `nix-instantiate --eval --xml`; `strict`
     /// forces it first, `location` adds source positions (Nix's default;
     /// `--no-location` turns them off).

@@ -168,3 +168,29 @@ fn newer_builtins() -> Result<(), EvalError> {
     assert_eq!(*seen.borrow(), ["careful"]);
     Ok(())
 }
+
+#[test]
+fn output_formats_for_the_cli() -> Result<(), EvalError> {
+    let mut ev = evaluator();
+    let v = ev.eval_source(
+        "«string»",
+        "{ a = 1 + 1; b = [ 0.1 3 ]; c = \"x\"; d = { e = 1; }; }",
+        "/",
+    )?;
+    assert_eq!(
+        ev.print_lazy(&v)?,
+        "{ a = <CODE>; b = <CODE>; c = \"x\"; d = <CODE>; }"
+    );
+    assert_eq!(
+        ev.print_json(&v)?,
+        r#"{"a":2,"b":[0.1,3],"c":"x","d":{"e":1}}"#
+    );
+    assert_eq!(
+        ev.print_xml(&v, true, false)?
+            .lines()
+            .nth(3)
+            .unwrap_or_default(),
+        "    <attr name=\"a\">"
+    );
+    Ok(())
+}

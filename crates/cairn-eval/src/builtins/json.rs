@@ -6,9 +6,14 @@ use crate::print::format_float;
 use crate::value::{Attrs, NixString, Value};
 
 pub(super) fn to_json(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    Ok(Value::nix_string(to_json_string(ev, &a[0])?))
+}
+
+/// A value as JSON text (with the context of the strings in it).
+pub(crate) fn to_json_string(ev: &mut Evaluator, v: &Value) -> EvalResult<NixString> {
     let mut out = NixString::default();
-    write_json(ev, &a[0], &mut out)?;
-    Ok(Value::nix_string(out))
+    write_json(ev, v, &mut out)?;
+    Ok(out)
 }
 
 fn write_json(ev: &mut Evaluator, v: &Value, out: &mut NixString) -> EvalResult<()> {

@@ -4,6 +4,7 @@
 
 mod json;
 mod strings;
+pub(crate) use json::to_json_string;
 pub(crate) use strings::PosixRegex;
 pub(crate) mod xml;
 
