@@ -40,7 +40,7 @@ fn digit(c: u8) -> Option<u8> {
 
 /// Decodes hexadecimal in either case.
 pub fn decode(input: &[u8]) -> Result<Vec<u8>, DecodeError> {
-    if input.len() % 2 != 0 {
+    if !input.len().is_multiple_of(2) {
         return Err(DecodeError::OddLength(input.len()));
     }
     let bad = |offset: usize| DecodeError::InvalidCharacter {

@@ -1,16 +1,12 @@
 //! Serialising a filesystem tree: [`dump_path`] and [`hash_path`].
 
-use std::ffi::OsString;
-use std::fs::{self, DirEntry, File, FileType, Metadata};
 use std::io::{self, BufWriter, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use cairn_hash::{Hash, HashAlgo, Hasher};
 
 use crate::MAX_DEPTH;
-use crate::encode::{EncodeError, Encoder};
+use crate::encode::EncodeError;
 
 /// An error while archiving a filesystem tree. Each variant names the path
 /// on disk it is about.
@@ -126,183 +122,17 @@ pub fn hash_path(path: &Path, algo: HashAlgo) -> Result<(Hash, u64), DumpError> 
     Ok((hasher.finish(), size))
 }
 
-/// Archives `root` into `out`.
-///
-/// Single-threaded on purpose: a worker-thread prefetch of small files was
-/// tried and measured slower (more `futex` and lock traffic than the
-/// syscalls it parallelised) on a loaded 2-CPU host.
+/// Archives `root` into `out` (see [`crate::pipeline`]).
 fn run<W: Write>(root: &Path, out: W) -> Result<u64, DumpError> {
-    let metadata = fs::symlink_metadata(root).map_err(|source| DumpError::Metadata {
-        path: root.to_owned(),
-        source,
-    })?;
-    Dumper::new(out).dump_root(root, &metadata)
-}
-
-/// Walks a tree and drives an [`Encoder`]. One path buffer is reused for
-/// the whole walk.
-struct Dumper<W: Write> {
-    encoder: Encoder<W>,
-    path: PathBuf,
-    depth: usize,
-}
-
-impl<W: Write> Dumper<W> {
-    fn new(out: W) -> Dumper<W> {
-        Dumper {
-            encoder: Encoder::new(out),
-            path: PathBuf::new(),
-            depth: 0,
-        }
-    }
-
-    fn dump_root(mut self, root: &Path, metadata: &Metadata) -> Result<u64, DumpError> {
-        self.path.push(root);
-        self.dump_node(metadata)?;
-        let path = std::mem::take(&mut self.path);
-        match self.encoder.finish() {
-            Ok((_, size)) => Ok(size),
-            Err(EncodeError::Write(e)) => Err(DumpError::Write(e)),
-            Err(other) => Err(DumpError::InvalidName {
-                path,
-                source: other,
-            }),
-        }
-    }
-
-    fn encode_error(&self, error: EncodeError) -> DumpError {
-        match error {
-            EncodeError::Write(e) => DumpError::Write(e),
-            EncodeError::ReadContents(source) => DumpError::ReadFile {
-                path: self.path.clone(),
-                source,
-            },
-            EncodeError::ContentsTooShort { expected, actual } => DumpError::FileChanged {
-                path: self.path.clone(),
-                expected,
-                actual,
-            },
-            EncodeError::InvalidTarget { .. } => DumpError::InvalidTarget {
-                path: self.path.clone(),
-            },
-            EncodeError::TooDeep => DumpError::TooDeep {
-                path: self.path.clone(),
-            },
-            other => DumpError::InvalidName {
-                path: self.path.clone(),
-                source: other,
-            },
-        }
-    }
-
-    /// Dumps the node at `self.path`, whose `lstat` is `metadata`.
-    fn dump_node(&mut self, metadata: &Metadata) -> Result<(), DumpError> {
-        self.dump_typed(metadata.file_type(), || Ok(metadata.clone()))
-    }
-
-    /// Dumps the node at `self.path` of type `file_type`; `metadata` is
-    /// called only for regular files (size and mode), so directories and
-    /// symlinks listed with their `d_type` cost no `lstat`.
-    fn dump_typed(
-        &mut self,
-        file_type: FileType,
-        metadata: impl FnOnce() -> io::Result<Metadata>,
-    ) -> Result<(), DumpError> {
-        if file_type.is_file() {
-            let metadata = metadata().map_err(|source| DumpError::Metadata {
-                path: self.path.clone(),
-                source,
-            })?;
-            let executable = metadata.permissions().mode() & 0o100 != 0;
-            let file = File::open(&self.path).map_err(|source| DumpError::ReadFile {
-                path: self.path.clone(),
-                source,
-            })?;
-            self.encoder
-                .regular(executable, metadata.len(), file)
-                .map_err(|e| self.encode_error(e))
-        } else if file_type.is_dir() {
-            self.dump_directory()
-        } else if file_type.is_symlink() {
-            let target = fs::read_link(&self.path).map_err(|source| DumpError::ReadLink {
-                path: self.path.clone(),
-                source,
-            })?;
-            self.encoder
-                .symlink(target.as_os_str().as_bytes())
-                .map_err(|e| self.encode_error(e))
-        } else {
-            let kind = if file_type.is_socket() {
-                "socket"
-            } else if file_type.is_fifo() {
-                "fifo"
-            } else if file_type.is_block_device() {
-                "block device"
-            } else if file_type.is_char_device() {
-                "character device"
-            } else {
-                "unknown"
-            };
-            Err(DumpError::UnsupportedType {
-                path: self.path.clone(),
-                kind,
-            })
-        }
-    }
-
-    fn dump_directory(&mut self) -> Result<(), DumpError> {
-        if self.depth >= MAX_DEPTH {
-            return Err(DumpError::TooDeep {
-                path: self.path.clone(),
-            });
-        }
-        let read_dir_error = |path: &Path, source| DumpError::ReadDir {
-            path: path.to_owned(),
-            source,
-        };
-        let mut entries: Vec<(OsString, DirEntry)> = Vec::new();
-        for entry in fs::read_dir(&self.path).map_err(|e| read_dir_error(&self.path, e))? {
-            let entry = entry.map_err(|e| read_dir_error(&self.path, e))?;
-            entries.push((entry.file_name(), entry));
-        }
-        entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-
-        self.encoder
-            .start_directory()
-            .map_err(|e| self.encode_error(e))?;
-        self.depth += 1;
-        for (name, entry) in &entries {
-            self.path.push(name);
-            // `file_type` comes from `d_type` (no syscall) where the
-            // filesystem provides it, and `metadata` (regular files only)
-            // is an `fstatat` relative to the open directory (no path
-            // resolution).
-            let result = entry
-                .file_type()
-                .map_err(|source| DumpError::Metadata {
-                    path: self.path.clone(),
-                    source,
-                })
-                .and_then(|file_type| {
-                    self.encoder
-                        .entry(name.as_bytes())
-                        .map_err(|e| self.encode_error(e))?;
-                    self.dump_typed(file_type, || entry.metadata())
-                });
-            self.path.pop();
-            result?;
-        }
-        self.depth -= 1;
-        self.encoder
-            .end_directory()
-            .map_err(|e| self.encode_error(e))
-    }
+    crate::pipeline::archive(root, out)
 }
 
 #[cfg(test)]
 mod tests {
     use std::ffi::OsStr;
-    use std::fs::Permissions;
+    use std::fs::{self, Permissions};
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
 
     use super::*;
     use crate::{Event, NodeKind, Parser};

@@ -24,6 +24,12 @@ pub enum EncodeError {
         /// How many bytes the reader delivered.
         actual: u64,
     },
+    /// The contents delivered more bytes than the announced size.
+    #[error("file contents exceed the {expected} announced bytes")]
+    ContentsTooLong {
+        /// The size announced to [`Encoder::regular_chunks`].
+        expected: u64,
+    },
     /// An entry name is not allowed in a NAR.
     #[error("invalid entry name {name:?}: {reason}")]
     InvalidName {
@@ -221,6 +227,51 @@ impl<W: Write> Encoder<W> {
         Ok(())
     }
 
+    /// Writes a regular file of `size` bytes whose contents arrive as
+    /// `chunks` (for example from a thread that reads ahead), each written
+    /// straight to the output without copying. The chunks must add up to
+    /// exactly `size` bytes.
+    pub fn regular_chunks<I, B>(
+        &mut self,
+        executable: bool,
+        size: u64,
+        chunks: I,
+    ) -> Result<(), EncodeError>
+    where
+        I: IntoIterator<Item = io::Result<B>>,
+        B: AsRef<[u8]>,
+    {
+        self.expect_node("regular file")?;
+        self.scratch.extend_from_slice(if executable {
+            wire::REGULAR_EXECUTABLE_PREFIX
+        } else {
+            wire::REGULAR_PREFIX
+        });
+        self.scratch.extend_from_slice(&size.to_le_bytes());
+        self.flush_scratch()?;
+        let mut delivered = 0u64;
+        for chunk in chunks {
+            let chunk = chunk.map_err(EncodeError::ReadContents)?;
+            let chunk = chunk.as_ref();
+            delivered += chunk.len() as u64;
+            if delivered > size {
+                return Err(EncodeError::ContentsTooLong { expected: size });
+            }
+            self.out.write_all(chunk).map_err(EncodeError::Write)?;
+            self.written += chunk.len() as u64;
+        }
+        if delivered < size {
+            return Err(EncodeError::ContentsTooShort {
+                expected: size,
+                actual: delivered,
+            });
+        }
+        wire::put_padding(&mut self.scratch, size);
+        wire::put_str(&mut self.scratch, b")");
+        self.node_done();
+        Ok(())
+    }
+
     /// Writes a regular file whose contents are `contents`, straight from
     /// the slice (no copy through the encoder's buffer).
     pub fn regular_bytes(&mut self, executable: bool, contents: &[u8]) -> Result<(), EncodeError> {
@@ -387,6 +438,34 @@ mod tests {
             e.finish(),
             Err(EncodeError::UnexpectedEvent { .. })
         ));
+    }
+
+    #[test]
+    fn chunked_contents_equal_a_reader() {
+        let data: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
+        let mut a = Encoder::new(Vec::new());
+        a.regular(true, data.len() as u64, &data[..]).unwrap();
+        let mut b = Encoder::new(Vec::new());
+        let chunks = data.chunks(999).map(Ok::<_, io::Error>);
+        b.regular_chunks(true, data.len() as u64, chunks).unwrap();
+        assert_eq!(a.finish().unwrap().0, b.finish().unwrap().0);
+
+        let mut short = Encoder::new(Vec::new());
+        let e = short
+            .regular_chunks(false, 5, [Ok::<_, io::Error>(&b"abc"[..])])
+            .unwrap_err();
+        assert!(
+            matches!(e, EncodeError::ContentsTooShort { actual: 3, .. }),
+            "{e}"
+        );
+        let mut long = Encoder::new(Vec::new());
+        let e = long
+            .regular_chunks(false, 2, [Ok::<_, io::Error>(&b"abc"[..])])
+            .unwrap_err();
+        assert!(
+            matches!(e, EncodeError::ContentsTooLong { expected: 2 }),
+            "{e}"
+        );
     }
 
     #[test]

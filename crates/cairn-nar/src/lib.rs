@@ -62,6 +62,7 @@ mod dump;
 mod encode;
 mod listing;
 mod name;
+mod pipeline;
 mod restore;
 mod wire;
 
