@@ -624,9 +624,9 @@ impl Lowerer<'_> {
         Ok(())
     }
 
-    /// Lowers one binding's value. `outer_skip` is how many frames the
-    /// binding's own scope adds (1 inside a rec/let frame) so `inherit x`
-    /// resolves outside it.
+    /// Lowers one binding's value. `frame_slots` is set inside a rec/let
+    /// frame (its number of attribute slots, after which the `inherit (e)`
+    /// sources live); there `inherit x` resolves outside the frame.
     fn binding(
         &mut self,
         binding: Binding,
