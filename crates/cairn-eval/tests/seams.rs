@@ -139,11 +139,11 @@ fn trace_goes_to_the_handler() -> Result<(), EvalError> {
     ev.set_trace_handler(move |m| s.borrow_mut().push(m.to_string()));
     let v = ev.eval_source(
         "«string»",
-        "builtins.trace { a = 1; } (builtins.trace \"msg\" 2)",
+        "builtins.trace { a = 1; b = 1 + 1; } (builtins.trace \"msg\" 2)",
         "/",
     )?;
     assert_eq!(ev.print_strict(&v)?, "2");
-    assert_eq!(*seen.borrow(), ["{ a = 1; }", "msg"]);
+    assert_eq!(*seen.borrow(), ["{ a = 1; b = <CODE>; }", "msg"]);
     Ok(())
 }
 

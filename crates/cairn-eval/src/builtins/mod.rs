@@ -327,8 +327,10 @@ fn try_eval(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     ])))
 }
 
+/// `builtins.trace`: the message is forced to weak head normal form only
+/// (unevaluated parts print as `<CODE>`, as in Nix).
 fn trace(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let v = ev.force_deep(&a[0])?;
+    let v = ev.force(&a[0])?;
     let msg = match &v {
         Value::String(s) => s.as_str().to_string(),
         v => v.to_string(),
