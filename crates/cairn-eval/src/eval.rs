@@ -352,6 +352,9 @@ impl Evaluator {
 
     #[inline(never)]
     fn eval_attrs(&mut self, def: &crate::ir::AttrsDef, env: &Rc<Env>) -> EvalResult<Value> {
+        // Static attributes come sorted from the lowering; only `__overrides`
+        // and dynamic attributes need a sort.
+        let mut overridden = false;
         let (mut entries, scope) = if def.rec {
             let n = def.statics.len() + def.hidden.len();
             let new = Env::new(Some(env.clone()), vec![Value::Null; n]);
@@ -386,7 +389,10 @@ impl Evaluator {
                             new.slots.borrow_mut()[j] = v.clone();
                             entries[j].1 = v.clone();
                         }
-                        None => entries.push((k.clone(), v.clone(), Span::NONE)),
+                        None => {
+                            overridden = true;
+                            entries.push((k.clone(), v.clone(), Span::NONE));
+                        }
                     }
                 }
             }
@@ -402,7 +408,11 @@ impl Evaluator {
             )
         };
         if def.dynamics.is_empty() {
-            return Ok(Value::attrs(Attrs::from_unsorted_pos(entries)));
+            return Ok(Value::attrs(if overridden {
+                Attrs::from_unsorted_pos(entries)
+            } else {
+                Attrs::from_sorted_pos(entries)
+            }));
         }
         for (k, v, span) in &def.dynamics {
             let key = self.eval(k, &scope)?;

@@ -695,6 +695,10 @@ impl Lowerer<'_> {
             first: spans,
             ..
         } = b;
+        // Sorted by name here, so evaluation builds the set without sorting.
+        let mut sorted: Vec<((Symbol, Binding), Span)> = statics.into_iter().zip(spans).collect();
+        sorted.sort_by(|a, b| a.0.0.cmp(&b.0.0));
+        let (statics, spans): (Vec<_>, Vec<_>) = sorted.into_iter().unzip();
         if rec {
             let n = u32::try_from(statics.len()).unwrap_or(u32::MAX);
             let names: HashMap<Symbol, u32> = statics

@@ -131,6 +131,12 @@ impl Attrs {
         Attrs { entries }
     }
 
+    /// Like [`Attrs::from_sorted`], with definition positions.
+    pub(crate) fn from_sorted_pos(entries: Vec<(Symbol, Value, Span)>) -> Self {
+        debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
+        Attrs { entries }
+    }
+
     /// Builds a set from bindings already sorted by name and unique.
     pub(crate) fn from_sorted(entries: Vec<(Symbol, Value)>) -> Self {
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
