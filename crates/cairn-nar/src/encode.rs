@@ -173,6 +173,27 @@ impl<W: Write> Encoder<W> {
         }
     }
 
+    /// Puts the framing before a regular file's contents in the scratch
+    /// buffer.
+    fn begin_regular(&mut self, executable: bool, size: u64) -> Result<(), EncodeError> {
+        self.expect_node("regular file")?;
+        self.scratch.extend_from_slice(if executable {
+            wire::REGULAR_EXECUTABLE_PREFIX
+        } else {
+            wire::REGULAR_PREFIX
+        });
+        self.scratch.extend_from_slice(&size.to_le_bytes());
+        Ok(())
+    }
+
+    /// Puts the padding and framing after `size` bytes of contents in the
+    /// scratch buffer and closes the node.
+    fn end_regular(&mut self, size: u64) {
+        wire::put_padding(&mut self.scratch, size);
+        wire::put_str(&mut self.scratch, b")");
+        self.node_done();
+    }
+
     /// Writes a regular file of `size` bytes, read from `contents`.
     ///
     /// Exactly `size` bytes are read; a reader that ends early is an error
@@ -183,13 +204,7 @@ impl<W: Write> Encoder<W> {
         size: u64,
         mut contents: R,
     ) -> Result<(), EncodeError> {
-        self.expect_node("regular file")?;
-        self.scratch.extend_from_slice(if executable {
-            wire::REGULAR_EXECUTABLE_PREFIX
-        } else {
-            wire::REGULAR_PREFIX
-        });
-        self.scratch.extend_from_slice(&size.to_le_bytes());
+        self.begin_regular(executable, size)?;
         self.flush_scratch()?;
         if size > 0 {
             let want = usize::try_from(size)
@@ -221,9 +236,7 @@ impl<W: Write> Encoder<W> {
                 remaining -= n as u64;
             }
         }
-        wire::put_padding(&mut self.scratch, size);
-        wire::put_str(&mut self.scratch, b")");
-        self.node_done();
+        self.end_regular(size);
         Ok(())
     }
 
@@ -241,13 +254,7 @@ impl<W: Write> Encoder<W> {
         I: IntoIterator<Item = io::Result<B>>,
         B: AsRef<[u8]>,
     {
-        self.expect_node("regular file")?;
-        self.scratch.extend_from_slice(if executable {
-            wire::REGULAR_EXECUTABLE_PREFIX
-        } else {
-            wire::REGULAR_PREFIX
-        });
-        self.scratch.extend_from_slice(&size.to_le_bytes());
+        self.begin_regular(executable, size)?;
         self.flush_scratch()?;
         let mut delivered = 0u64;
         for chunk in chunks {
@@ -266,23 +273,14 @@ impl<W: Write> Encoder<W> {
                 actual: delivered,
             });
         }
-        wire::put_padding(&mut self.scratch, size);
-        wire::put_str(&mut self.scratch, b")");
-        self.node_done();
+        self.end_regular(size);
         Ok(())
     }
 
     /// Writes a regular file whose contents are `contents`, straight from
     /// the slice (no copy through the encoder's buffer).
     pub fn regular_bytes(&mut self, executable: bool, contents: &[u8]) -> Result<(), EncodeError> {
-        self.expect_node("regular file")?;
-        self.scratch.extend_from_slice(if executable {
-            wire::REGULAR_EXECUTABLE_PREFIX
-        } else {
-            wire::REGULAR_PREFIX
-        });
-        self.scratch
-            .extend_from_slice(&(contents.len() as u64).to_le_bytes());
+        self.begin_regular(executable, contents.len() as u64)?;
         if contents.len() <= 4096 {
             // Small: one write with the framing around it.
             self.scratch.extend_from_slice(contents);
@@ -291,9 +289,7 @@ impl<W: Write> Encoder<W> {
             self.out.write_all(contents).map_err(EncodeError::Write)?;
             self.written += contents.len() as u64;
         }
-        wire::put_padding(&mut self.scratch, contents.len() as u64);
-        wire::put_str(&mut self.scratch, b")");
-        self.node_done();
+        self.end_regular(contents.len() as u64);
         if self.scratch.len() >= 4096 {
             self.flush_scratch()?;
         }

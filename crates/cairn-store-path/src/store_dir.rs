@@ -81,16 +81,12 @@ impl StoreDir {
     /// Parses an absolute path that names a store object directly, such as
     /// `/nix/store/HASH-NAME`. A trailing `/` is tolerated.
     pub fn parse_path(&self, path: &str) -> Result<StorePath, StorePathError> {
-        let not_in_store = || StorePathError::NotInStore {
-            path: path.to_owned(),
-        };
-        let rest = path
-            .strip_prefix(self.0.as_str())
-            .and_then(|r| r.strip_prefix('/'))
-            .ok_or_else(not_in_store)?;
+        let rest = self.strip(path)?;
         let base = rest.strip_suffix('/').unwrap_or(rest);
         if base.contains('/') {
-            return Err(not_in_store());
+            return Err(StorePathError::NotInStore {
+                path: path.to_owned(),
+            });
         }
         StorePath::from_base_name(base)
     }
@@ -102,15 +98,18 @@ impl StoreDir {
         &self,
         path: &'a str,
     ) -> Result<(StorePath, &'a str), StorePathError> {
-        let not_in_store = || StorePathError::NotInStore {
-            path: path.to_owned(),
-        };
-        let rest = path
-            .strip_prefix(self.0.as_str())
-            .and_then(|r| r.strip_prefix('/'))
-            .ok_or_else(not_in_store)?;
+        let rest = self.strip(path)?;
         let (base, within) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
         Ok((StorePath::from_base_name(base)?, within))
+    }
+
+    /// `path` without the leading `STORE_DIR/`.
+    fn strip<'a>(&self, path: &'a str) -> Result<&'a str, StorePathError> {
+        path.strip_prefix(self.0.as_str())
+            .and_then(|r| r.strip_prefix('/'))
+            .ok_or_else(|| StorePathError::NotInStore {
+                path: path.to_owned(),
+            })
     }
 
     /// Whether `path` lies inside the store directory (at any depth).
