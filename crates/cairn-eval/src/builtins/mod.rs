@@ -833,8 +833,15 @@ pub(crate) fn real_path(ev: &mut Evaluator, v: &Value) -> EvalResult<String> {
     Ok(canon_path(p))
 }
 
-fn io_error(path: &str, what: &str, e: &std::io::Error) -> EvalError {
-    EvalError::new(ErrorKind::Io(format!("{what} '{path}': {e}")))
+/// An I/O error worded like Nix's (`opening file '…': No such file or
+/// directory`, without Rust's `(os error N)`).
+pub(crate) fn io_error(path: &str, what: &str, e: &std::io::Error) -> EvalError {
+    let text = e.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => &text[..i],
+        _ => &text,
+    };
+    EvalError::new(ErrorKind::Io(format!("{what} '{path}': {text}")))
 }
 
 /// Where the built-in Nix files (`<nix/fetchurl.nix>`) live.

@@ -368,7 +368,7 @@ pub(super) fn hash_file(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let bytes = ev
         .io
         .read_file(&p)
-        .map_err(|e| other(format!("opening file '{p}': {e}")))?;
+        .map_err(|e| super::io_error(&p, "opening file", &e))?;
     Ok(Value::string(
         cairn_hash::Hash::digest(algo, &bytes).to_base16(),
     ))
