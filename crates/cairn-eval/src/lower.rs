@@ -50,7 +50,7 @@ pub(crate) fn parse_and_lower(ctx: LowerCtx<'_>) -> EvalResult<Rc<Expr>> {
     // that is large enough even for debug builds.
     let parsed = stacker::grow(64 * 1024 * 1024, || rnix::Root::parse(&text));
     if let Some(err) = parsed.errors().first() {
-        return Err(parse_error(err, ctx.file));
+        return Err(parse_error(err, ctx.file, &text));
     }
     let root = parsed.tree();
     let outer: HashMap<Symbol, u32> = ctx
@@ -69,7 +69,7 @@ pub(crate) fn parse_and_lower(ctx: LowerCtx<'_>) -> EvalResult<Rc<Expr>> {
     l.expr(&expr)
 }
 
-fn parse_error(err: &rnix::ParseError, file: u32) -> EvalError {
+fn parse_error(err: &rnix::ParseError, file: u32, text: &str) -> EvalError {
     use rnix::ParseError as P;
     let (msg, range) = match err {
         P::Unexpected(r) => ("unexpected token".to_string(), Some(*r)),
@@ -93,6 +93,22 @@ fn parse_error(err: &rnix::ParseError, file: u32) -> EvalError {
         P::RecursionLimitExceeded => ("expression nested too deeply".to_string(), None),
         other => (other.to_string(), None),
     };
+    // A path literal ending in `/` is one error token for rnix; Nix names it.
+    if let Some(r) = range {
+        let start = usize::from(r.start());
+        let token: &str = text
+            .get(start..)
+            .and_then(|t| t.split(|c: char| c.is_whitespace() || c == ';').next())
+            .unwrap_or("");
+        let pathlike = ["/", "./", "../", "~/"]
+            .iter()
+            .any(|p| token.starts_with(p));
+        if pathlike && token.len() > 1 && token.ends_with('/') {
+            let offset = u32::try_from(start + token.len()).unwrap_or(u32::MAX);
+            return EvalError::new(ErrorKind::Other("path has a trailing slash".into()))
+                .at(Span { file, offset });
+        }
+    }
     let e = EvalError::new(ErrorKind::Parse(msg));
     match range {
         Some(r) => e.at(Span {
@@ -1015,6 +1031,13 @@ mod tests {
         );
         assert!(lower("let ${\"a\"} = 1; in a").is_ok());
         assert!(lower("let ${x} = 1; in 1").is_err());
+    }
+
+    #[test]
+    fn trailing_slash_in_a_path() {
+        let err = lower("[ ./a/b/ ]").unwrap_err();
+        assert_eq!(err.kind.to_string(), "path has a trailing slash");
+        assert_eq!(err.pos.as_ref().unwrap().to_string(), "t.nix:1:9");
     }
 
     #[test]
