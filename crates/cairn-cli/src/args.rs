@@ -33,6 +33,9 @@ pub struct Cli {
 /// The command groups.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Evaluate a Nix expression and print its value, like
+    /// `nix-instantiate --eval`.
+    Eval(EvalArgs),
     /// Compute and convert cryptographic hashes.
     #[command(subcommand)]
     Hash(HashCommand),
@@ -51,6 +54,47 @@ pub enum Command {
     /// Show the settings from cairn.conf, the environment and `--option`.
     #[command(subcommand)]
     Config(ConfigCommand),
+}
+
+/// `cairn eval …`
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The file to evaluate (a directory means its `default.nix`); without
+    /// a file or `-E`, `./default.nix`.
+    pub file: Option<PathBuf>,
+    /// Evaluate this expression instead of a file.
+    #[arg(
+        short = 'E',
+        long = "expr",
+        value_name = "EXPR",
+        conflicts_with = "file"
+    )]
+    pub expr: Option<String>,
+    /// Select this attribute path (`a.b.0.c`) of the value; repeatable.
+    #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
+    pub attr: Vec<String>,
+    /// Evaluate the whole value, not just its outermost layer.
+    #[arg(long)]
+    pub strict: bool,
+    /// Print the value as JSON (implies `--strict`).
+    #[arg(long, conflicts_with = "xml")]
+    pub json: bool,
+    /// Print the value as XML, like `nix-instantiate --eval --xml`.
+    #[arg(long)]
+    pub xml: bool,
+    /// Leave source positions out of the XML output.
+    #[arg(long, requires = "xml")]
+    pub no_location: bool,
+    /// Pass `NAME = EXPR` to the value when it is a function taking a set.
+    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"], action = clap::ArgAction::Append)]
+    pub args: Vec<String>,
+    /// Pass `NAME = "STRING"` to the value when it is a function taking a set.
+    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"], action = clap::ArgAction::Append)]
+    pub argstrs: Vec<String>,
+    /// Add a search path entry for `<name>` lookups (`PATH` or
+    /// `PREFIX=PATH`), before those of `NIX_PATH`.
+    #[arg(short = 'I', long = "include", value_name = "PATH")]
+    pub include: Vec<String>,
 }
 
 /// `cairn config …`

@@ -7,6 +7,8 @@
 //! | `XDG_CONFIG_HOME`, `HOME` | the user file is `$XDG_CONFIG_HOME/cairn/cairn.conf`, else `$HOME/.config/cairn/cairn.conf` |
 //! | `CAIRN_<SETTING>` | a setting, e.g. `CAIRN_MAX_JOBS` for `max-jobs` (see [`Settings::environment_variable`]) |
 //! | `NO_COLOR` | when set and not empty, errors are not coloured |
+//! | `NIX_PATH` | search path for `<name>` in `cairn eval`, after `-I` |
+//! | every variable | what `builtins.getEnv` sees in `cairn eval` |
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -24,6 +26,8 @@ pub(crate) struct Environment {
     no_color: bool,
     /// Every `CAIRN_*` variable with a UTF-8 value.
     cairn_variables: Vec<(String, String)>,
+    /// Every variable with a UTF-8 name and value, for `builtins.getEnv`.
+    variables: std::collections::BTreeMap<String, String>,
 }
 
 impl Environment {
@@ -46,6 +50,9 @@ impl Environment {
         let mut env = Environment::default();
         for (name, value) in variables {
             let Some(name) = name.to_str() else { continue };
+            if let Some(text) = value.to_str() {
+                env.variables.insert(name.to_owned(), text.to_owned());
+            }
             let non_empty = |value: &OsString| (!value.is_empty()).then(|| PathBuf::from(value));
             match name {
                 "CAIRN_CONF_DIR" => env.conf_dir = non_empty(&value),
@@ -61,6 +68,16 @@ impl Environment {
             }
         }
         env
+    }
+
+    /// Every variable with a UTF-8 name and value.
+    pub(crate) fn variables(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.variables
+    }
+
+    /// The home directory (`HOME`).
+    pub(crate) fn home(&self) -> Option<&std::path::Path> {
+        self.home.as_deref()
     }
 
     /// Whether output may be coloured (`NO_COLOR` is unset or empty).

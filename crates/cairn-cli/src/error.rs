@@ -68,6 +68,9 @@ pub struct CliError {
     message: String,
     cause: Option<Box<Cause>>,
     help: Option<String>,
+    /// Printed as it is instead of through miette (errors already worded
+    /// and laid out like Nix's, which users search for).
+    verbatim: bool,
 }
 
 /// Result of a command.
@@ -81,6 +84,7 @@ impl CliError {
             message: message.into(),
             cause: None,
             help: None,
+            verbatim: false,
         }
     }
 
@@ -91,6 +95,7 @@ impl CliError {
             message: message.into(),
             cause: None,
             help: None,
+            verbatim: false,
         }
     }
 
@@ -113,6 +118,7 @@ impl CliError {
             message: describe(error),
             cause: Cause::chain(error.source()),
             help: None,
+            verbatim: false,
         }
     }
 
@@ -127,6 +133,16 @@ impl CliError {
                 next: self.cause,
             })),
             help: self.help,
+            verbatim: self.verbatim,
+        }
+    }
+
+    /// A user error printed exactly as `text` (plus the help line), for
+    /// messages that are already in Nix's layout.
+    pub fn verbatim(text: impl Into<String>) -> CliError {
+        CliError {
+            verbatim: true,
+            ..CliError::user(text)
         }
     }
 
@@ -165,6 +181,13 @@ impl CliError {
     /// Renders the error for a terminal (`color`) or a pipe or file.
     #[must_use]
     pub fn render(&self, color: bool) -> String {
+        if self.verbatim {
+            let mut out = format!("{}\n", self.message);
+            if let Some(help) = &self.help {
+                out.push_str(&format!("\n  help: {help}\n"));
+            }
+            return out;
+        }
         let theme = if color {
             miette::GraphicalTheme::unicode()
         } else {

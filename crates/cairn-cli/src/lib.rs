@@ -10,7 +10,7 @@
 //!    (`CAIRN_*`, `NO_COLOR`, `HOME`, `XDG_CONFIG_HOME`); they are turned
 //!    into plain values and passed on.
 //! 3. `commands::<group>`: one module per command group (`hash`, `store`,
-//!    `nar`, `derivation`, `key`, `config`), each a thin layer over a library crate.
+//!    `nar`, `derivation`, `key`, `config`, `eval`), each a thin layer over a library crate.
 //!
 //! Errors from the libraries are sorted into user and internal errors by
 //! [`CliError`] and rendered with miette, with a `help:` line that says what
@@ -24,6 +24,7 @@
 //! | `/etc/cairn/cairn.conf`, `~/.config/cairn/cairn.conf` | `environment` → `cairn-settings` |
 //! | NAR archives (`store dump`, `store restore`, `nar ls`) | `commands::store`, `commands::nar` → `cairn-nar` |
 //! | `.drv` files (`derivation show`) | `commands::derivation` → `cairn-derivation` |
+//! | `.nix` files (`eval`, `import`, `<name>` lookups) | `commands::eval` → `cairn-eval` |
 //! | secret and public key files (`key generate`) | `commands::key` → `cairn-narinfo` |
 //!
 //! # Example
@@ -106,6 +107,7 @@ where
 fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) -> CliResult {
     let options = environment::option_pairs(&cli.options);
     match cli.command {
+        Command::Eval(args) => commands::eval::run(&args, env, stdout),
         Command::Hash(command) => commands::hash::run(command, stdout),
         Command::Store(command) => commands::store::run(command, stdout),
         Command::Nar(command) => commands::nar::run(command, stdout),

@@ -2,6 +2,7 @@
 
 pub(crate) mod config;
 pub(crate) mod derivation;
+pub(crate) mod eval;
 pub(crate) mod hash;
 pub(crate) mod key;
 pub(crate) mod nar;

@@ -10,6 +10,7 @@
 mod common;
 mod derivation;
 mod errors;
+mod eval;
 mod hash;
 mod key;
 mod layering;
@@ -26,6 +27,7 @@ fn test_files_are_all_listed() {
         "common",
         "derivation",
         "errors",
+        "eval",
         "hash",
         "key",
         "layering",
