@@ -3,7 +3,8 @@
 # a temporary directory:
 #   large: 1 GiB in 8 files of 128 MiB
 #   small: 100,000 files (100 directories of 1,000, 0-4000 bytes each)
-# Both tools read from a warm page cache (hyperfine warms up first).
+# Both tools read from a warm page cache (hyperfine warms up first), first
+# with all CPUs, then pinned to one CPU.
 #
 # Usage: bench/hash-path.sh [CAIRN_COMMAND]
 #   CAIRN_COMMAND defaults to "target/release/cairn hash path" when that
@@ -95,12 +96,21 @@ measure() {
   fi
 }
 
-for tree in large small; do
-  bytes=$(du -sb "$work/$tree" | cut -f1)
-  read -r nix_wall nix_cpu < <(measure "nix-$tree" "nix hash path $work/$tree")
-  read -r cairn_wall cairn_cpu < <(measure "cairn-$tree" "$cairn $work/$tree")
-  awk -v t="$tree" -v nw="$nix_wall" -v nc="$nix_cpu" -v cw="$cairn_wall" -v cc="$cairn_cpu" -v b="$bytes" 'BEGIN {
-    printf "%-6s wall: nix %.3f s (%.2f GB/s)  cairn %.3f s (%.2f GB/s)  ratio %.2fx\n", t, nw, b / nw / 1e9, cw, b / cw / 1e9, nw / cw
-    printf "%-6s cpu:  nix %.3f s (%.2f GB/s)  cairn %.3f s (%.2f GB/s)  ratio %.2fx\n", t, nc, b / nc / 1e9, cc, b / cc / 1e9, nc / cc
-  }'
+# Each tree twice: with every CPU the process may use, then pinned to one
+# CPU with taskset (cairn then neither prefetches nor reads ahead on a
+# second thread, so this is its single-core throughput).
+modes=("all CPUs|")
+if command -v taskset >/dev/null; then modes+=("one CPU|taskset -c 0 "); fi
+for mode in "${modes[@]}"; do
+  label=${mode%%|*}; prefix=${mode#*|}
+  echo "== $label" 
+  for tree in large small; do
+    bytes=$(du -sb "$work/$tree" | cut -f1)
+    read -r nix_wall nix_cpu < <(measure "nix-$tree" "${prefix}nix hash path $work/$tree")
+    read -r cairn_wall cairn_cpu < <(measure "cairn-$tree" "${prefix}$cairn $work/$tree")
+    awk -v t="$tree" -v nw="$nix_wall" -v nc="$nix_cpu" -v cw="$cairn_wall" -v cc="$cairn_cpu" -v b="$bytes" 'BEGIN {
+      printf "%-6s wall: nix %.3f s (%.2f GB/s)  cairn %.3f s (%.2f GB/s)  ratio %.2fx\n", t, nw, b / nw / 1e9, cw, b / cw / 1e9, nw / cw
+      printf "%-6s cpu:  nix %.3f s (%.2f GB/s)  cairn %.3f s (%.2f GB/s)  ratio %.2fx\n", t, nc, b / nc / 1e9, cc, b / cc / 1e9, nc / cc
+    }'
+  done
 done

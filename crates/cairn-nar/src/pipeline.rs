@@ -321,6 +321,7 @@ fn encode_error(path: &Path, error: EncodeError) -> DumpError {
 /// Encodes one batch whose files were fetched as `fetched`.
 fn encode_batch<W: Write>(
     encoder: &mut Encoder<W>,
+    cores: usize,
     steps: Vec<Step>,
     files: &[PathBuf],
     fetched: Vec<Fetched>,
@@ -357,8 +358,10 @@ fn encode_batch<W: Write>(
                         executable,
                         size,
                         file,
-                    } if size >= READ_AHEAD_MIN => read_ahead(encoder, executable, size, file)
-                        .map_err(|e| encode_error(path, e))?,
+                    } if cores > 1 && size >= READ_AHEAD_MIN => {
+                        read_ahead(encoder, executable, size, file)
+                            .map_err(|e| encode_error(path, e))?
+                    }
                     Fetched::Open {
                         executable,
                         size,
@@ -466,19 +469,20 @@ pub(crate) fn archive<W: Write>(root: &Path, out: W) -> Result<u64, DumpError> {
     })?;
     let mut walker = Walker::new(root, metadata.file_type());
     let mut encoder = Encoder::new(out);
+    // The CPUs this process may run on (its affinity mask, so `taskset`
+    // counts): with one, threads would only take turns.
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
 
     // A single file or symlink needs no threads.
     if !metadata.is_dir() {
         let mut batch = Batch::default();
         walker.fill(&mut batch);
         let fetched = batch.files.iter().map(|p| fetch(p)).collect();
-        encode_batch(&mut encoder, batch.steps, &batch.files, fetched)?;
+        encode_batch(&mut encoder, cores, batch.steps, &batch.files, fetched)?;
         return finish(encoder, root);
     }
 
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .clamp(1, MAX_WORKERS);
+    let workers = cores.clamp(1, MAX_WORKERS);
     let (job_sender, job_receiver) = mpsc::sync_channel::<(usize, Vec<PathBuf>)>(AHEAD);
     let job_receiver = Mutex::new(job_receiver);
     let (result_sender, result_receiver) = mpsc::channel();
@@ -535,7 +539,7 @@ pub(crate) fn archive<W: Write>(root: &Path, out: W) -> Result<u64, DumpError> {
                 }
             };
             encoded += 1;
-            encode_batch(&mut encoder, steps, &files, fetched)?;
+            encode_batch(&mut encoder, cores, steps, &files, fetched)?;
         }
         // Let the workers see the end of the jobs.
         drop(job_sender);
