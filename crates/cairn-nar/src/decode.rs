@@ -15,7 +15,7 @@ const MAX_TOKEN_LEN: usize = 16;
 /// offset in the archive where the offending field starts, and the path of
 /// the entry inside the archive (`/` for the root, `/a/b` below it).
 #[derive(Debug, thiserror::Error)]
-#[error("{kind} (at byte offset {offset}, in entry `{}`)", display_path(path))]
+#[error("{}", describe(kind, *offset, path))]
 pub struct ReadError {
     kind: ReadErrorKind,
     offset: u64,
@@ -32,7 +32,26 @@ fn display_path(path: &[u8]) -> String {
     }
 }
 
+/// The message: the kind, then where. Input that is not a NAR at all has
+/// no "where" worth saying.
+fn describe(kind: &ReadErrorKind, offset: u64, path: &[u8]) -> String {
+    if matches!(kind, ReadErrorKind::BadMagic) {
+        kind.to_string()
+    } else {
+        format!(
+            "{kind} (at byte offset {offset}, in entry `{}`)",
+            display_path(path)
+        )
+    }
+}
+
 impl ReadError {
+    /// The same error with another kind.
+    fn with_kind(mut self, kind: ReadErrorKind) -> ReadError {
+        self.kind = kind;
+        self
+    }
+
     fn new(kind: ReadErrorKind, offset: u64, path: &[u8]) -> ReadError {
         ReadError {
             kind,
@@ -140,7 +159,10 @@ impl fmt::Display for ReadErrorKind {
         match self {
             ReadErrorKind::Io => write!(f, "cannot read the NAR"),
             ReadErrorKind::Truncated => write!(f, "NAR is truncated"),
-            ReadErrorKind::BadMagic => write!(f, "input is not a NAR (bad magic)"),
+            ReadErrorKind::BadMagic => write!(
+                f,
+                "input is not a NAR: it does not start with the `nix-archive-1` header"
+            ),
             ReadErrorKind::UnexpectedToken { expected, found } => {
                 write!(f, "expected `{expected}` in NAR, found `{found}`")
             }
@@ -464,16 +486,25 @@ impl<R: Read> Parser<R> {
             match self.state {
                 State::Magic => {
                     let at = self.offset;
-                    let len = self.read_u64()?;
+                    // Input that ends inside the magic is not a truncated
+                    // NAR but something else (or nothing): say so.
+                    let not_a_nar = |e: ReadError| {
+                        if matches!(e.kind(), ReadErrorKind::Truncated) {
+                            e.with_kind(ReadErrorKind::BadMagic)
+                        } else {
+                            e
+                        }
+                    };
+                    let len = self.read_u64().map_err(not_a_nar)?;
                     if len != MAGIC.len() as u64 {
                         return Err(self.error(ReadErrorKind::BadMagic, at));
                     }
                     let mut magic = [0u8; 13];
-                    self.read_exact(&mut magic, at)?;
+                    self.read_exact(&mut magic, at).map_err(not_a_nar)?;
                     if magic != MAGIC {
                         return Err(self.error(ReadErrorKind::BadMagic, at));
                     }
-                    self.read_padding(len)?;
+                    self.read_padding(len).map_err(not_a_nar)?;
                     return self.parse_node(0);
                 }
                 State::Contents { .. } => {
@@ -742,8 +773,11 @@ mod tests {
         assert_eq!(e.offset(), 0);
         let e = error(&Raw::default().u64(1 << 40));
         assert!(matches!(e.kind(), ReadErrorKind::BadMagic));
+        // Empty input, or input that ends inside the magic, is not a NAR.
         let e = error(&Raw::default());
-        assert!(matches!(e.kind(), ReadErrorKind::Truncated));
+        assert!(matches!(e.kind(), ReadErrorKind::BadMagic));
+        let e = error(&Raw::default().u64(13));
+        assert!(matches!(e.kind(), ReadErrorKind::BadMagic));
     }
 
     #[test]
@@ -837,7 +871,8 @@ mod tests {
     #[test]
     fn rejects_truncation_everywhere() {
         let full = good().0;
-        for len in 0..full.len() {
+        // Past the 24 bytes of magic; before them see `rejects_bad_magic`.
+        for len in 24..full.len() {
             let e = parse(&full[..len]).expect_err("truncated");
             assert!(
                 matches!(e.kind(), ReadErrorKind::Truncated),
