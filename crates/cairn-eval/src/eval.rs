@@ -46,10 +46,23 @@ impl Evaluator {
     }
 
     /// Evaluates `expr` in `env` to weak head normal form.
+    #[inline]
     pub(crate) fn eval(&mut self, expr: &Rc<Expr>, env: &Rc<Env>) -> EvalResult<Value> {
+        // Leaves that cannot recurse here (forcing a thunk counts depth
+        // itself) skip the depth and stack bookkeeping.
+        match &**expr {
+            Expr::Lit(v) if !matches!(v, Value::Thunk(_)) => return Ok(v.clone()),
+            Expr::Var { depth, slot, span } => return self.eval_var(env, *depth, *slot, *span),
+            _ => {}
+        }
+        self.eval_deep(expr, env)
+    }
+
+    #[inline(never)]
+    fn eval_deep(&mut self, expr: &Rc<Expr>, env: &Rc<Env>) -> EvalResult<Value> {
         let saved = self.depth;
         self.enter()?;
-        let r = with_stack(|| self.eval_loop(expr.clone(), env.clone()));
+        let r = with_stack(|| self.eval_loop(expr, env));
         // Tail calls in the loop count depth too (Nix has no tail calls, so
         // `(x: x x) (x: x x)` must end in `stack overflow`, not loop).
         self.depth = saved;
@@ -58,6 +71,7 @@ impl Evaluator {
 
     /// Forces a value to weak head normal form (inside builtins; outside,
     /// use [`Evaluator::force_value`]).
+    #[inline]
     pub fn force(&mut self, v: &Value) -> EvalResult<Value> {
         match v {
             Value::Thunk(t) => self.force_thunk(t),
@@ -65,6 +79,7 @@ impl Evaluator {
         }
     }
 
+    #[inline(never)]
     fn force_thunk(&mut self, t: &Thunk) -> EvalResult<Value> {
         if let ThunkState::Done(v) = &*t.0.borrow() {
             return Ok(v.clone());
@@ -99,7 +114,7 @@ impl Evaluator {
     pub(crate) fn delay(&self, expr: &Rc<Expr>, env: &Rc<Env>) -> Value {
         match &**expr {
             Expr::Lit(v) => v.clone(),
-            Expr::Var { depth, slot, .. } => env.up(*depth).slots.borrow()[*slot as usize].clone(),
+            Expr::Var { depth, slot, .. } => env.up(*depth).get(*slot),
             Expr::Lambda(def) => Value::Lambda(Rc::new(Closure {
                 def: def.clone(),
                 env: env.clone(),
@@ -127,52 +142,55 @@ impl Evaluator {
     /// The interpreter loop: tail positions replace `expr`/`env` instead of
     /// recursing. Every arm is a separate non-inlined function so that a
     /// level of Nix recursion only costs the native frames it really uses.
-    fn eval_loop(&mut self, mut expr: Rc<Expr>, mut env: Rc<Env>) -> EvalResult<Value> {
+    fn eval_loop(&mut self, expr: &Rc<Expr>, env: &Rc<Env>) -> EvalResult<Value> {
+        // The tail call being run, once the loop has moved off the caller's.
+        let mut tail: (Rc<Expr>, Rc<Env>);
+        let (mut expr, mut env) = (expr, env);
         loop {
-            let next = match &*expr {
+            let next = match &**expr {
                 Expr::Lit(v) => return self.force(v),
                 Expr::Var { depth, slot, span } => {
-                    return self.eval_var(&env, *depth, *slot, *span);
+                    return self.eval_var(env, *depth, *slot, *span);
                 }
                 Expr::WithVar { name, withs, span } => {
-                    return self.with_lookup(name, withs, &env).map_err(|e| e.at(*span));
+                    return self.with_lookup(name, withs, env).map_err(|e| e.at(*span));
                 }
-                Expr::Let { bindings, body } => self.eval_let(bindings, body, &env),
-                Expr::Attrs(def) => return self.eval_attrs(def, &env),
-                Expr::List(items) => return Ok(self.eval_list(items, &env)),
+                Expr::Let { bindings, body } => self.eval_let(bindings, body, env),
+                Expr::Attrs(def) => return self.eval_attrs(def, env),
+                Expr::List(items) => return Ok(self.eval_list(items, env)),
                 Expr::Select {
                     expr: e,
                     path,
                     default,
                     span,
-                } => self.eval_select(e, path, default.as_ref(), *span, &env)?,
-                Expr::HasAttr { expr: e, path } => return self.eval_has_attr(e, path, &env),
+                } => self.eval_select(e, path, default.as_ref(), *span, env)?,
+                Expr::HasAttr { expr: e, path } => return self.eval_has_attr(e, path, env),
                 Expr::Lambda(def) => {
                     return Ok(Value::Lambda(Rc::new(Closure {
                         def: def.clone(),
-                        env,
+                        env: env.clone(),
                     })));
                 }
                 Expr::Apply { func, args, span } => {
                     self.enter().map_err(|e| e.at(*span))?;
-                    self.eval_apply(func, args, *span, &env)?
+                    self.eval_apply(func, args, *span, env)?
                 }
                 Expr::With { ns, body } => {
-                    let v = self.delay(ns, &env);
-                    Next::Tail(body.clone(), Env::new(Some(env.clone()), vec![v]))
+                    let v = self.delay(ns, env);
+                    Next::Tail(body.clone(), Env::one(env.clone(), v))
                 }
                 Expr::Assert {
                     cond,
                     body,
                     text,
                     span,
-                } => self.eval_assert(cond, body, text, *span, &env)?,
+                } => self.eval_assert(cond, body, text, *span, env)?,
                 Expr::If {
                     cond,
                     then,
                     otherwise,
                     span,
-                } => self.eval_if(cond, then, otherwise, *span, &env)?,
+                } => self.eval_if(cond, then, otherwise, *span, env)?,
                 Expr::BinOp {
                     op,
                     lhs,
@@ -181,25 +199,25 @@ impl Evaluator {
                     rhs_span,
                 } => {
                     return self
-                        .binop(*op, lhs, rhs, *rhs_span, &env)
+                        .binop(*op, lhs, rhs, *rhs_span, env)
                         .map_err(|e| e.at(*span));
                 }
-                Expr::Not(e, span) => return self.eval_not(e, *span, &env),
-                Expr::Neg(e, span) => return self.eval_neg(e, *span, &env),
+                Expr::Not(e, span) => return self.eval_not(e, *span, env),
+                Expr::Neg(e, span) => return self.eval_neg(e, *span, env),
                 Expr::Interp { parts, span } => {
-                    return self.interpolate(parts, &env).map_err(|e| e.at(*span));
+                    return self.interpolate(parts, env).map_err(|e| e.at(*span));
                 }
                 Expr::PathInterp { parts, base, span } => {
                     return self
-                        .path_interpolate(parts, base.as_deref(), &env)
+                        .path_interpolate(parts, base.as_deref(), env)
                         .map_err(|e| e.at(*span));
                 }
             };
             match next {
                 Next::Done(v) => return Ok(v),
                 Next::Tail(e, new_env) => {
-                    expr = e;
-                    env = new_env;
+                    tail = (e, new_env);
+                    (expr, env) = (&tail.0, &tail.1);
                 }
             }
         }
@@ -207,18 +225,18 @@ impl Evaluator {
 
     #[inline(never)]
     fn eval_var(&mut self, env: &Rc<Env>, depth: u32, slot: u32, span: Span) -> EvalResult<Value> {
-        let v = env.up(depth).slots.borrow()[slot as usize].clone();
+        let v = env.up(depth).get(slot);
         self.force(&v).map_err(|e| e.at(span))
     }
 
     #[inline(never)]
     fn eval_let(&mut self, bindings: &[Rc<Expr>], body: &Rc<Expr>, env: &Rc<Env>) -> Next {
-        let new = Env::new(Some(env.clone()), vec![Value::Null; bindings.len()]);
+        let new = Env::unfilled(env.clone());
         let vals: Vec<Value> = bindings
             .iter()
             .map(|b| self.delay_in_new_frame(b, &new))
             .collect();
-        *new.slots.borrow_mut() = vals;
+        new.fill(vals);
         Next::Tail(body.clone(), new)
     }
 
@@ -340,7 +358,7 @@ impl Evaluator {
 
     fn with_lookup(&mut self, name: &Symbol, withs: &[u32], env: &Rc<Env>) -> EvalResult<Value> {
         for &depth in withs {
-            let ns = env.up(depth).slots.borrow()[0].clone();
+            let ns = env.up(depth).get(0);
             let ns = self.force(&ns)?;
             let attrs = self.expect_attrs(&ns)?;
             if let Some(v) = attrs.get(name) {
@@ -356,8 +374,7 @@ impl Evaluator {
         // and dynamic attributes need a sort.
         let mut overridden = false;
         let (mut entries, scope) = if def.rec {
-            let n = def.statics.len() + def.hidden.len();
-            let new = Env::new(Some(env.clone()), vec![Value::Null; n]);
+            let new = Env::unfilled(env.clone());
             let vals: Vec<Value> = def
                 .statics
                 .iter()
@@ -372,7 +389,7 @@ impl Evaluator {
                 .zip(&def.spans)
                 .map(|(((k, _), v), s)| (k.clone(), v.clone(), *s))
                 .collect::<Vec<_>>();
-            *new.slots.borrow_mut() = vals;
+            new.fill(vals);
             let mut entries = entries;
             if let Some(i) = def
                 .statics
@@ -386,7 +403,7 @@ impl Evaluator {
                 for (k, v) in overrides.iter() {
                     match def.statics.iter().position(|(n, _)| n == k) {
                         Some(j) => {
-                            new.slots.borrow_mut()[j] = v.clone();
+                            new.set(u32::try_from(j).expect("slot index fits u32"), v.clone());
                             entries[j].1 = v.clone();
                         }
                         None => {
@@ -499,7 +516,7 @@ impl Evaluator {
 
     fn bind_args(&mut self, def: &LambdaDef, env: &Rc<Env>, arg: Value) -> EvalResult<Rc<Env>> {
         match &def.param {
-            Param::Ident => Ok(Env::new(Some(env.clone()), vec![arg])),
+            Param::Ident => Ok(Env::one(env.clone(), arg)),
             Param::Formals {
                 formals,
                 ellipsis,
@@ -507,7 +524,7 @@ impl Evaluator {
             } => {
                 let v = self.force(&arg)?;
                 let attrs = self.expect_attrs(&v)?;
-                let new = Env::new(Some(env.clone()), vec![Value::Null; def.nslots as usize]);
+                let new = Env::unfilled(env.clone());
                 let mut vals = Vec::with_capacity(def.nslots as usize);
                 let mut used = 0;
                 for f in formals {
@@ -541,7 +558,7 @@ impl Evaluator {
                 if at.is_some() {
                     vals.push(v.clone());
                 }
-                *new.slots.borrow_mut() = vals;
+                new.fill(vals);
                 Ok(new)
             }
         }
@@ -583,6 +600,11 @@ impl Evaluator {
             _ => {
                 let mut l = self.eval(lhs, env)?;
                 let r = self.eval(rhs, env)?;
+                if let (Value::Int(a), Value::Int(b)) = (&l, &r)
+                    && let Some(v) = int_binop(op, *a, *b)
+                {
+                    return Ok(v);
+                }
                 if op == BinOp::Add
                     && !matches!(l, Value::Int(_) | Value::Float(_) | Value::Path(_))
                 {
@@ -1012,6 +1034,24 @@ impl Evaluator {
             other => Err(type_error(&other, "a string")),
         }
     }
+}
+
+/// Integer operators without errors (overflow and division are left to
+/// the general path, which reports them).
+#[inline]
+fn int_binop(op: BinOp, a: i64, b: i64) -> Option<Value> {
+    Some(match op {
+        BinOp::Add => Value::Int(a.checked_add(b)?),
+        BinOp::Sub => Value::Int(a.checked_sub(b)?),
+        BinOp::Mul => Value::Int(a.checked_mul(b)?),
+        BinOp::Eq => Value::Bool(a == b),
+        BinOp::NotEq => Value::Bool(a != b),
+        BinOp::Less => Value::Bool(a < b),
+        BinOp::LessEq => Value::Bool(a <= b),
+        BinOp::Greater => Value::Bool(a > b),
+        BinOp::GreaterEq => Value::Bool(a >= b),
+        _ => return None,
+    })
 }
 
 fn same_ref(a: &Value, b: &Value) -> bool {

@@ -255,7 +255,7 @@ impl Drop for Attrs {
 
 impl Drop for Env {
     fn drop(&mut self) {
-        let slots = std::mem::take(self.slots.get_mut());
+        let slots = std::mem::replace(self.slots.get_mut(), Slots::Many(Vec::new()));
         let parent = self.parent.take();
         crate::eval::with_stack(|| drop((slots, parent)));
     }
@@ -293,22 +293,76 @@ impl Thunk {
     }
 }
 
+/// The slots of an [`Env`]: one-slot frames (`x: …` lambdas, `with`)
+/// keep their value inline, without a second allocation.
+#[derive(Debug)]
+pub(crate) enum Slots {
+    /// Exactly one slot.
+    One(Value),
+    /// Any number of slots (empty while a frame is being filled).
+    Many(Vec<Value>),
+}
+
 /// A runtime environment frame: slots for the variables one scope binds.
 #[derive(Debug)]
 pub(crate) struct Env {
-    pub(crate) slots: RefCell<Vec<Value>>,
+    slots: RefCell<Slots>,
     pub(crate) parent: Option<Rc<Env>>,
 }
 
 impl Env {
     pub(crate) fn new(parent: Option<Rc<Env>>, slots: Vec<Value>) -> Rc<Env> {
         Rc::new(Env {
-            slots: RefCell::new(slots),
+            slots: RefCell::new(Slots::Many(slots)),
             parent,
         })
     }
 
+    /// A frame of one slot.
+    pub(crate) fn one(parent: Rc<Env>, v: Value) -> Rc<Env> {
+        Rc::new(Env {
+            slots: RefCell::new(Slots::One(v)),
+            parent: Some(parent),
+        })
+    }
+
+    /// A frame without slots yet, to be [`Env::fill`]ed (its thunks may
+    /// refer to it before).
+    pub(crate) fn unfilled(parent: Rc<Env>) -> Rc<Env> {
+        Rc::new(Env {
+            slots: RefCell::new(Slots::Many(Vec::new())),
+            parent: Some(parent),
+        })
+    }
+
+    /// Sets all slots of a frame made with [`Env::unfilled`].
+    pub(crate) fn fill(&self, mut vals: Vec<Value>) {
+        *self.slots.borrow_mut() = if vals.len() == 1 {
+            Slots::One(vals.pop().expect("one value"))
+        } else {
+            Slots::Many(vals)
+        };
+    }
+
+    /// The value in slot `i`.
+    #[inline]
+    pub(crate) fn get(&self, i: u32) -> Value {
+        match &*self.slots.borrow() {
+            Slots::One(v) => v.clone(),
+            Slots::Many(v) => v[i as usize].clone(),
+        }
+    }
+
+    /// Replaces the value in slot `i`.
+    pub(crate) fn set(&self, i: u32, val: Value) {
+        match &mut *self.slots.borrow_mut() {
+            Slots::One(v) => *v = val,
+            Slots::Many(v) => v[i as usize] = val,
+        }
+    }
+
     /// The frame `depth` levels up.
+    #[inline]
     pub(crate) fn up(self: &Rc<Env>, depth: u32) -> &Rc<Env> {
         let mut env = self;
         for _ in 0..depth {
