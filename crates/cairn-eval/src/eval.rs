@@ -30,9 +30,53 @@ enum Next {
     Tail(Rc<Expr>, Rc<Env>),
 }
 
+thread_local! {
+    /// The stack address above which more than [`RED_ZONE`] bytes are left
+    /// on the current stack segment (`usize::MAX` when unknown): checking
+    /// it is much cheaper than asking `stacker` on every call.
+    static STACK_FLOOR: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// Roughly the current stack pointer: the address of a local.
+#[inline(always)]
+fn stack_address() -> usize {
+    let marker = 0u8;
+    std::hint::black_box(&raw const marker).addr()
+}
+
 /// Runs `f` with enough native stack.
+#[inline]
 pub(crate) fn with_stack<T>(f: impl FnOnce() -> T) -> T {
-    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, f)
+    if stack_address() > STACK_FLOOR.get() {
+        return f();
+    }
+    with_stack_slow(f)
+}
+
+/// Restores the floor of the enclosing stack segment.
+struct FloorGuard(usize);
+
+impl Drop for FloorGuard {
+    fn drop(&mut self) {
+        STACK_FLOOR.set(self.0);
+    }
+}
+
+#[inline(never)]
+fn with_stack_slow<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(RED_ZONE, STACK_SEGMENT, || {
+        // Now on a segment with room: remember where its red zone starts,
+        // for the fast check, while running `f` on it.
+        let _guard = FloorGuard(STACK_FLOOR.get());
+        if let Some(left) = stacker::remaining_stack() {
+            STACK_FLOOR.set(
+                stack_address()
+                    .saturating_sub(left)
+                    .saturating_add(RED_ZONE),
+            );
+        }
+        f()
+    })
 }
 
 impl Evaluator {
