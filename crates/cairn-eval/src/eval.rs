@@ -515,11 +515,13 @@ impl Evaluator {
         env: &Rc<Env>,
     ) -> EvalResult<Option<Value>> {
         for key in path {
-            let name: Symbol = match key {
-                AttrKey::Static(s) => s.clone(),
+            let dynamic;
+            let name: &str = match key {
+                AttrKey::Static(s) => s,
                 AttrKey::Dynamic(e) => {
                     let k = self.eval(e, env)?;
-                    Symbol::from(self.expect_string(&k)?.as_str())
+                    dynamic = self.expect_string(&k)?;
+                    dynamic.as_str()
                 }
             };
             let v2 = self.force(&v)?;
@@ -528,7 +530,7 @@ impl Evaluator {
                 _ if lenient => return Ok(None),
                 other => return Err(type_error(other, "a set")),
             };
-            match attrs.get(&name) {
+            match attrs.get(name) {
                 Some(x) => v = x.clone(),
                 None if lenient => return Ok(None),
                 None => return Err(ErrorKind::MissingAttr(name.to_string()).into()),
@@ -547,6 +549,17 @@ impl Evaluator {
             Value::Lambda(c) => {
                 let env = self.bind_args(&c.def, &c.env, arg).map_err(at)?;
                 self.eval(&c.def.body, &env)
+            }
+            Value::PrimOp(p) if p.args.len() + 1 == p.op.arity && p.op.arity <= 3 => {
+                // The saturating call: its arguments on the stack.
+                let mut buf = [Value::Null, Value::Null, Value::Null];
+                let n = p.args.len();
+                buf[..n].clone_from_slice(&p.args);
+                buf[n] = arg;
+                self.enter()?;
+                let r = with_stack(|| (p.op.func)(self, &buf[..=n])).map_err(at);
+                self.depth -= 1;
+                r
             }
             Value::PrimOp(p) => {
                 let mut args = Vec::with_capacity(p.args.len() + 1);
@@ -571,6 +584,22 @@ impl Evaluator {
                 other.show_type()
             ))))),
         }
+    }
+
+    /// Calls a function value with two arguments (`f a b`). A curried
+    /// lambda `x: y: body` gets both frames directly, without making the
+    /// closure `f a` in between.
+    pub(crate) fn apply2(&mut self, f: &Value, a: Value, b: Value) -> EvalResult<Value> {
+        if let Value::Lambda(c) = f
+            && matches!(c.def.param, Param::Ident)
+            && let Expr::Lambda(inner) = &*c.def.body
+            && matches!(inner.param, Param::Ident)
+        {
+            let env = Env::one(Env::one(c.env.clone(), a), b);
+            return self.eval(&inner.body, &env);
+        }
+        let g = self.apply(f.clone(), a, None)?;
+        self.apply(g, b, None)
     }
 
     fn bind_args(&mut self, def: &LambdaDef, env: &Rc<Env>, arg: Value) -> EvalResult<Rc<Env>> {

@@ -148,9 +148,11 @@ impl Attrs {
         }
     }
 
+    #[inline]
     fn index(&self, name: &str) -> Option<usize> {
+        let name = name.as_bytes();
         self.entries
-            .binary_search_by(|(k, _, _)| k.as_ref().cmp(name))
+            .binary_search_by(|(k, _, _)| cmp_short(k.as_bytes(), name))
             .ok()
     }
 
@@ -219,6 +221,18 @@ impl Attrs {
         out.extend_from_slice(&b[j..]);
         Attrs { entries: out }
     }
+}
+
+/// Byte-wise order of two names, without a call to `memcmp` (names are
+/// short; the call costs more than the comparison).
+#[inline]
+fn cmp_short(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
 }
 
 /// The elements of a list.

@@ -641,10 +641,16 @@ fn filter(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 
 fn foldl(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let l = ev.expect_list(&a[2])?;
+    // The function is forced by the first call only (`foldl' f x [ ]`
+    // never looks at it).
+    let f = if l.is_empty() {
+        Value::Null
+    } else {
+        ev.force(&a[0])?
+    };
     let mut acc = a[1].clone();
     for x in l.iter() {
-        let partial = ev.apply(a[0].clone(), acc, None)?;
-        acc = ev.apply(partial, x.clone(), None)?;
+        acc = ev.apply2(&f, acc, x.clone())?;
     }
     ev.force(&acc)
 }
@@ -754,13 +760,17 @@ fn sort(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     // A stable merge sort that can propagate errors from the comparator.
     let mut err = None;
     let mut buf = items.clone();
+    let f = if items.len() > 1 {
+        ev.force(&a[0])?
+    } else {
+        Value::Null
+    };
     merge_sort(&mut items, &mut buf, &mut |x, y| {
         if err.is_some() {
             return false;
         }
         match ev
-            .apply(a[0].clone(), x.clone(), None)
-            .and_then(|p| ev.apply(p, y.clone(), None))
+            .apply2(&f, x.clone(), y.clone())
             .and_then(|r| ev.expect_bool(&r))
         {
             Ok(b) => b,
