@@ -1124,6 +1124,20 @@ impl Evaluator {
     }
 }
 
+/// The value itself for a thunk already evaluated (a copy otherwise):
+/// the same value, one indirection less for a builtin that only looks at
+/// it (the identity of the thunk is lost, which `==` on functions inside
+/// lists can see, so results keep the original).
+#[inline]
+pub(crate) fn settled(v: &Value) -> Value {
+    if let Value::Thunk(t) = v
+        && let ThunkState::Done(x) = &*t.0.borrow()
+    {
+        return x.clone();
+    }
+    v.clone()
+}
+
 /// An operand that is already an integer: an integer literal, or a
 /// variable whose value is one (or a thunk already evaluated to one).
 #[inline]

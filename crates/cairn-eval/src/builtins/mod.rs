@@ -756,21 +756,25 @@ fn group_by(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 
 fn sort(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let l = ev.expect_list(&a[1])?;
-    let mut items: Vec<Value> = l.iter().cloned().collect();
-    // A stable merge sort that can propagate errors from the comparator.
+    // Elements already evaluated are compared as their values, without
+    // going through their thunks each time.
+    let items: Vec<Value> = l.iter().map(crate::eval::settled).collect();
+    // A stable merge sort of indices (no reference counting while
+    // shuffling) that can propagate errors from the comparator.
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    let mut buf = order.clone();
     let mut err = None;
-    let mut buf = items.clone();
     let f = if items.len() > 1 {
         ev.force(&a[0])?
     } else {
         Value::Null
     };
-    merge_sort(&mut items, &mut buf, &mut |x, y| {
+    merge_sort(&mut order, &mut buf, &mut |x, y| {
         if err.is_some() {
             return false;
         }
         match ev
-            .apply2(&f, x.clone(), y.clone())
+            .apply2(&f, items[x].clone(), items[y].clone())
             .and_then(|r| ev.expect_bool(&r))
         {
             Ok(b) => b,
@@ -782,11 +786,13 @@ fn sort(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     });
     match err {
         Some(e) => Err(e),
-        None => Ok(Value::list(items)),
+        None => Ok(Value::list(
+            order.into_iter().map(|i| l[i].clone()).collect(),
+        )),
     }
 }
 
-fn merge_sort(v: &mut [Value], buf: &mut [Value], less: &mut dyn FnMut(&Value, &Value) -> bool) {
+fn merge_sort(v: &mut [usize], buf: &mut [usize], less: &mut dyn FnMut(usize, usize) -> bool) {
     let n = v.len();
     if n <= 1 {
         return;
@@ -794,28 +800,21 @@ fn merge_sort(v: &mut [Value], buf: &mut [Value], less: &mut dyn FnMut(&Value, &
     let mid = n / 2;
     merge_sort(&mut v[..mid], &mut buf[..mid], less);
     merge_sort(&mut v[mid..], &mut buf[mid..], less);
-    buf[..n].clone_from_slice(v);
+    buf[..n].copy_from_slice(v);
     let (mut i, mut j, mut k) = (0, mid, 0);
     while i < mid && j < n {
-        if less(&buf[j], &buf[i]) {
-            v[k] = buf[j].clone();
+        if less(buf[j], buf[i]) {
+            v[k] = buf[j];
             j += 1;
         } else {
-            v[k] = buf[i].clone();
+            v[k] = buf[i];
             i += 1;
         }
         k += 1;
     }
-    while i < mid {
-        v[k] = buf[i].clone();
-        i += 1;
-        k += 1;
-    }
-    while j < n {
-        v[k] = buf[j].clone();
-        j += 1;
-        k += 1;
-    }
+    v[k..k + (mid - i)].copy_from_slice(&buf[i..mid]);
+    k += mid - i;
+    v[k..].copy_from_slice(&buf[j..n]);
 }
 
 // ---- files and the search path -----------------------------------------
