@@ -95,7 +95,9 @@ impl Evaluator {
         // Leaves that cannot recurse here (forcing a thunk counts depth
         // itself) skip the depth and stack bookkeeping.
         match &**expr {
-            Expr::Lit(v) if !matches!(v, Value::Thunk(_)) => return Ok(v.clone()),
+            Expr::Lit(v) | Expr::Selected(v) if !matches!(v, Value::Thunk(_)) => {
+                return Ok(v.clone());
+            }
             Expr::Var { depth, slot, span } => return self.eval_var(env, *depth, *slot, *span),
             _ => {}
         }
@@ -223,6 +225,7 @@ impl Evaluator {
                     default,
                     span,
                 } => self.eval_select(e, path, default.as_ref(), *span, env)?,
+                Expr::Selected(v) => return Ok(v.clone()),
                 Expr::HasAttr { expr: e, path } => return self.eval_has_attr(e, path, env),
                 Expr::Lambda(def) => {
                     return Ok(Value::Lambda(Rc::new(Closure {

@@ -36,6 +36,10 @@ pub(crate) enum Expr {
         default: Option<Rc<Expr>>,
         span: Span,
     },
+    /// A selection from a constant set (`builtins.length`) resolved while
+    /// lowering. It is still delayed into a thunk, like the selection it
+    /// replaces (lazy printing shows `<CODE>`, as in Nix).
+    Selected(Value),
     /// `e ? a.b.c`.
     HasAttr { expr: Rc<Expr>, path: Vec<AttrKey> },
     /// A function literal.

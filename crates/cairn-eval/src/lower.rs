@@ -254,6 +254,13 @@ impl Lowerer<'_> {
                 let expr = self.expr(&child(s.expr(), s)?)?;
                 let path = self.attrpath(&child(s.attrpath(), s)?)?;
                 let default = s.default_expr().map(|d| self.expr(&d)).transpose()?;
+                if let (Expr::Lit(Value::Attrs(set)), [AttrKey::Static(name)]) =
+                    (&*expr, path.as_slice())
+                    && let Some(v) = set.get(name)
+                    && !matches!(v, Value::Thunk(_))
+                {
+                    return Ok(Expr::Selected(v.clone()));
+                }
                 Expr::Select {
                     expr,
                     path,
