@@ -751,6 +751,12 @@ impl Evaluator {
                     }
                     Value::Path(canon_path(&format!("{p}{}", s.as_str())).into())
                 }
+                (Value::String(a), Value::String(b)) => {
+                    let mut s = NixString::with_capacity(a.as_str().len() + b.as_str().len());
+                    s.push_nix(a);
+                    s.push_nix(b);
+                    Value::nix_string(s)
+                }
                 (Value::String(a), _) => {
                     let b = self.coerce_to_string(&r, false, true)?;
                     let mut s = NixString::clone(a);
@@ -840,6 +846,11 @@ impl Evaluator {
                 Part::Lit(s) => out.push_str(s),
                 Part::Expr(e, span) => {
                     let v = self.eval(e, env)?;
+                    if let Value::String(s) = &v {
+                        // No copy of the string before appending it.
+                        out.push_nix(s);
+                        continue;
+                    }
                     let s = self
                         .coerce_to_string(&v, false, true)
                         .map_err(|e| e.at(*span))?;

@@ -35,6 +35,14 @@ impl NixString {
         }
     }
 
+    /// An empty string without context with room for `n` bytes.
+    pub(crate) fn with_capacity(n: usize) -> Self {
+        NixString {
+            text: String::with_capacity(n),
+            context: None,
+        }
+    }
+
     /// A string with the given context (the seam for store-aware builtins).
     pub fn with_context(text: impl Into<String>, context: Context) -> Self {
         let context = if context.is_empty() {

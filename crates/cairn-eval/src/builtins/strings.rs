@@ -42,7 +42,12 @@ pub(super) fn concat_strings_sep(ev: &mut Evaluator, a: &[Value]) -> EvalResult<
         if i > 0 {
             out.push_nix(&sep);
         }
-        let s = ev.coerce_to_string(x, false, true)?;
+        let x = ev.force(x)?;
+        if let Value::String(s) = &x {
+            out.push_nix(s);
+            continue;
+        }
+        let s = ev.coerce_to_string(&x, false, true)?;
         out.push_nix(&s);
     }
     Ok(Value::nix_string(out))
