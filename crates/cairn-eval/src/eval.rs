@@ -352,7 +352,20 @@ impl Evaluator {
     ) -> EvalResult<Next> {
         let mut f = self.eval(func, env)?;
         let (last, init) = args.split_last().expect("a call has arguments");
-        for a in init {
+        for (i, a) in init.iter().enumerate() {
+            // `f a b` with `f = x: y: …`: both frames at once, without the
+            // closure `f a` in between.
+            if i + 1 == init.len()
+                && let Value::Lambda(c) = &f
+                && matches!(c.def.param, Param::Ident)
+                && let Expr::Lambda(inner) = &*c.def.body
+                && matches!(inner.param, Param::Ident)
+            {
+                let a = self.delay_arg(a, env);
+                let b = self.delay_arg(last, env);
+                let frame = Env::one(Env::one(c.env.clone(), a), b);
+                return Ok(Next::Tail(inner.body.clone(), frame));
+            }
             let a = self.delay_arg(a, env);
             f = self.apply(f, a, Some(span))?;
         }
