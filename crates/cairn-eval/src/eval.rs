@@ -169,21 +169,6 @@ impl Evaluator {
         }
     }
 
-    /// Like [`Evaluator::delay`] for the argument of a call: an integer
-    /// operation on known integers (`f (n - 1)`) is computed right away,
-    /// which cannot be observed (it cannot fail) but saves a thunk. Only
-    /// arguments get this: a thunk in a set or list shows as `<CODE>` when
-    /// printed lazily, as in Nix.
-    #[inline]
-    fn delay_arg(&self, expr: &Rc<Expr>, env: &Rc<Env>) -> Value {
-        if let Expr::BinOp { op, lhs, rhs, .. } = &**expr
-            && let Some(v) = eager_int_binop(*op, lhs, rhs, env)
-        {
-            return v;
-        }
-        self.delay(expr, env)
-    }
-
     /// Like [`Evaluator::delay`] inside a frame being filled: variables of
     /// that frame get a thunk since their slot may still be empty.
     fn delay_in_new_frame(&self, expr: &Rc<Expr>, env: &Rc<Env>) -> Value {
@@ -361,15 +346,15 @@ impl Evaluator {
                 && let Expr::Lambda(inner) = &*c.def.body
                 && matches!(inner.param, Param::Ident)
             {
-                let a = self.delay_arg(a, env);
-                let b = self.delay_arg(last, env);
+                let a = self.delay(a, env);
+                let b = self.delay(last, env);
                 let frame = Env::one(Env::one(c.env.clone(), a), b);
                 return Ok(Next::Tail(inner.body.clone(), frame));
             }
-            let a = self.delay_arg(a, env);
+            let a = self.delay(a, env);
             f = self.apply(f, a, Some(span))?;
         }
-        let a = self.delay_arg(last, env);
+        let a = self.delay(last, env);
         match f {
             Value::Lambda(c) => {
                 let new = self.bind_args(&c.def, &c.env, a).map_err(|e| e.at(span))?;
@@ -1163,34 +1148,6 @@ pub(crate) fn settled(v: &Value) -> Value {
         return x.clone();
     }
     v.clone()
-}
-
-/// An operand that is already an integer: an integer literal, or a
-/// variable whose value is one (or a thunk already evaluated to one).
-#[inline]
-fn known_int(e: &Expr, env: &Rc<Env>) -> Option<i64> {
-    match e {
-        Expr::Lit(Value::Int(i)) => Some(*i),
-        Expr::Var { depth, slot, .. } => match env.up(*depth).try_get(*slot)? {
-            Value::Int(i) => Some(i),
-            Value::Thunk(t) => match &*t.0.borrow() {
-                ThunkState::Done(Value::Int(i)) => Some(*i),
-                _ => None,
-            },
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// `lhs op rhs` computed right away when both operands are known integers
-/// and the operation cannot fail: as lazy as a thunk, since nothing can
-/// be observed, but without allocating one (`f (n - 1)`).
-fn eager_int_binop(op: BinOp, lhs: &Expr, rhs: &Expr, env: &Rc<Env>) -> Option<Value> {
-    if matches!(op, BinOp::And | BinOp::Or | BinOp::Impl) {
-        return None;
-    }
-    int_binop(op, known_int(lhs, env)?, known_int(rhs, env)?)
 }
 
 /// Integer operators without errors (overflow and division are left to

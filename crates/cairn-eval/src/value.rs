@@ -375,15 +375,6 @@ impl Env {
         }
     }
 
-    /// The value in slot `i`, or `None` while the frame is unfilled.
-    #[inline]
-    pub(crate) fn try_get(&self, i: u32) -> Option<Value> {
-        match &*self.slots.borrow() {
-            Slots::One(v) => Some(v.clone()),
-            Slots::Many(v) => v.get(i as usize).cloned(),
-        }
-    }
-
     /// Replaces the value in slot `i`.
     pub(crate) fn set(&self, i: u32, val: Value) {
         match &mut *self.slots.borrow_mut() {

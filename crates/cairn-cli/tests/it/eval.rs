@@ -15,6 +15,9 @@ fn strict_lazy_and_json_printing() {
     assert_eq!(stdout_of(&strict), "{ x = 6; y = [ \"s\" 1.5 ]; }\n");
     let lazy = context.run(&["eval", "-E", "{ a = 1 + 1; }"]);
     assert_eq!(stdout_of(&lazy), "{ a = <CODE>; }\n");
+    // Call arguments stay unevaluated too, even integer arithmetic.
+    let lazy = context.run(&["eval", "-E", "let n = 3; in (x: { inherit x; }) (n - 1)"]);
+    assert_eq!(stdout_of(&lazy), "{ x = <CODE>; }\n");
     // Nix 2.8 refuses `--json` without `--strict` ("cannot convert a thunk
     // to JSON"); cairn's `--json` implies `--strict`.
     let json = context.run(&["eval", "--json", "-E", "{ a = 1 + 1; }"]);
