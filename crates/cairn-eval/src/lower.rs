@@ -370,17 +370,10 @@ impl Lowerer<'_> {
     }
 
     fn string(&mut self, s: &ast::Str, span: Span) -> EvalResult<Expr> {
-        let parts = s.normalized_parts();
-        if parts.iter().all(|p| matches!(p, InterpolPart::Literal(_))) {
-            let text: String = parts
-                .into_iter()
-                .map(|p| match p {
-                    InterpolPart::Literal(t) => t,
-                    InterpolPart::Interpolation(_) => String::new(),
-                })
-                .collect();
+        if let Some(text) = static_str(s) {
             return Ok(Expr::Lit(Value::string(text)));
         }
+        let parts = s.normalized_parts();
         let mut out = Vec::new();
         for p in parts {
             match p {
@@ -925,7 +918,9 @@ fn ident_text(i: &ast::Ident) -> Symbol {
         .into()
 }
 
-fn static_str(s: &ast::Str) -> Option<String> {
+/// The text of a string literal without interpolations, or `None` when it
+/// has any.
+pub(crate) fn static_str(s: &ast::Str) -> Option<String> {
     let mut out = String::new();
     for p in s.normalized_parts() {
         match p {

@@ -267,18 +267,11 @@ impl Shower<'_> {
     }
 
     fn string(&self, s: &ast::Str, out: &mut String) {
-        let parts = s.normalized_parts();
-        if parts.iter().all(|p| matches!(p, InterpolPart::Literal(_))) {
-            let text: String = parts
-                .into_iter()
-                .map(|p| match p {
-                    InterpolPart::Literal(t) => t,
-                    InterpolPart::Interpolation(_) => String::new(),
-                })
-                .collect();
+        if let Some(text) = crate::lower::static_str(s) {
             print_string(&text, out);
             return;
         }
+        let parts = s.normalized_parts();
         out.push('(');
         for (i, p) in parts.into_iter().enumerate() {
             if i > 0 {

@@ -7,6 +7,7 @@ use cairn_hash::{Hash, HashAlgo, Hasher};
 
 use crate::MAX_DEPTH;
 use crate::encode::EncodeError;
+use crate::pipeline::archive;
 
 /// An error while archiving a filesystem tree. Each variant names the path
 /// on disk it is about.
@@ -105,7 +106,7 @@ pub enum DumpError {
 /// are an error. `out` is wrapped in a [`BufWriter`] internally.
 pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<u64, DumpError> {
     let mut writer = BufWriter::with_capacity(64 * 1024, out);
-    let written = run(path, &mut writer)?;
+    let written = archive(path, &mut writer)?;
     writer.flush().map_err(DumpError::Write)?;
     Ok(written)
 }
@@ -117,14 +118,9 @@ pub fn dump_path<W: Write>(path: &Path, out: W) -> Result<u64, DumpError> {
 /// (a SHA-256 of it is a store object's `narHash`).
 pub fn hash_path(path: &Path, algo: HashAlgo) -> Result<(Hash, u64), DumpError> {
     let mut hasher = Hasher::new(algo);
-    let size = run(path, &mut hasher)?;
+    let size = archive(path, &mut hasher)?;
     debug_assert_eq!(size, hasher.len());
     Ok((hasher.finish(), size))
-}
-
-/// Archives `root` into `out` (see [`crate::pipeline`]).
-fn run<W: Write>(root: &Path, out: W) -> Result<u64, DumpError> {
-    crate::pipeline::archive(root, out)
 }
 
 #[cfg(test)]
