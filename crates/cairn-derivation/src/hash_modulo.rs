@@ -7,7 +7,7 @@
 //! hash and path only, so changing how it fetches (its URL, its builder)
 //! does not change anything that depends on it.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use cairn_hash::{Encoding, Hash, HashAlgo};
 use cairn_store_path::{StoreDir, StorePath, StorePathError};
@@ -87,6 +87,13 @@ pub enum HashModuloError {
         /// Why.
         #[source]
         source: DerivationTypeError,
+    },
+    /// A derivation is, through its inputs, an input of itself (impossible
+    /// for `.drv` files named by their contents; a resolver can still say so).
+    #[error("derivation '{drv_path}' depends on itself")]
+    Cycle {
+        /// A derivation on the cycle, as an absolute path.
+        drv_path: String,
     },
     /// An output path could not be made (for instance, the name is not a
     /// valid store path name).
@@ -183,6 +190,10 @@ impl<R: DerivationResolver> ModuloHasher<R> {
         self.path_inner(drv_path, None)
     }
 
+    /// Hashes the derivation at `drv_path` and every input it needs that is
+    /// not remembered yet, inputs first, with an explicit stack: a chain of
+    /// input derivations of any length never deepens the native stack, and
+    /// [`ModuloHasher::hash_inner`] only ever finds its inputs remembered.
     fn path_inner(
         &mut self,
         drv_path: &StorePath,
@@ -191,8 +202,57 @@ impl<R: DerivationResolver> ModuloHasher<R> {
         if let Some(hash) = self.memo.get(drv_path) {
             return Ok(hash.clone());
         }
-        let drv = self
-            .resolver
+        struct Pending {
+            path: StorePath,
+            drv: Derivation,
+            inputs: Vec<StorePath>,
+            next: usize,
+        }
+        let mut on_stack: HashSet<StorePath> = HashSet::new();
+        let first = self.resolve_for_hashing(drv_path, needed_by)?;
+        on_stack.insert(drv_path.clone());
+        let mut stack = vec![Pending {
+            path: drv_path.clone(),
+            inputs: first.input_drvs.keys().cloned().collect(),
+            drv: first,
+            next: 0,
+        }];
+        while let Some(top) = stack.last_mut() {
+            if let Some(input) = top.inputs.get(top.next).cloned() {
+                top.next += 1;
+                if self.memo.contains_key(&input) {
+                    continue;
+                }
+                if on_stack.contains(&input) {
+                    return Err(HashModuloError::Cycle {
+                        drv_path: self.store_dir.display(&input),
+                    });
+                }
+                let needed_by = top.path.clone();
+                let drv = self.resolve_for_hashing(&input, Some(&needed_by))?;
+                on_stack.insert(input.clone());
+                stack.push(Pending {
+                    path: input,
+                    inputs: drv.input_drvs.keys().cloned().collect(),
+                    drv,
+                    next: 0,
+                });
+                continue;
+            }
+            let done = stack.pop().expect("the loop saw a top");
+            on_stack.remove(&done.path);
+            let hash = self.hash_inner(&done.drv, false, Some(&done.path))?;
+            self.memo.insert(done.path, hash);
+        }
+        Ok(self.memo[drv_path].clone())
+    }
+
+    fn resolve_for_hashing(
+        &mut self,
+        drv_path: &StorePath,
+        needed_by: Option<&StorePath>,
+    ) -> Result<Derivation, HashModuloError> {
+        self.resolver
             .resolve(drv_path)
             .map_err(|source| HashModuloError::Resolve {
                 drv_path: self.store_dir.display(drv_path),
@@ -204,10 +264,7 @@ impl<R: DerivationResolver> ModuloHasher<R> {
                     || BEING_HASHED.to_owned(),
                     |p| format!("'{}'", self.store_dir.display(p)),
                 ),
-            })?;
-        let hash = self.hash_inner(&drv, false, Some(drv_path))?;
-        self.memo.insert(drv_path.clone(), hash.clone());
-        Ok(hash)
+            })
     }
 
     fn hash_inner(

@@ -189,3 +189,70 @@ fn deferred_inputs_defer_outputs() {
         Hash::digest(HashAlgo::Sha256, b"impure")
     );
 }
+
+/// A `.drv` path for a synthetic chain link.
+fn link_path(i: usize) -> StorePath {
+    let mut digest = [0u8; cairn_store_path::DIGEST_LEN];
+    digest[..8].copy_from_slice(&(i as u64).to_le_bytes());
+    StorePath::from_digest(&digest, &format!("link-{i}.drv")).unwrap()
+}
+
+/// Links `0..len`, each taking the previous one's `out` as input.
+fn chain(len: usize, base: &Derivation) -> BTreeMap<StorePath, Derivation> {
+    let mut drvs = BTreeMap::new();
+    for i in 0..len {
+        let mut drv = base.clone();
+        drv.input_drvs.clear();
+        drv.env.insert("i".into(), i.to_string().into());
+        if i > 0 {
+            drv.input_drvs
+                .insert(link_path(i - 1), ["out".to_owned()].into());
+        }
+        drvs.insert(link_path(i), drv);
+    }
+    drvs
+}
+
+#[test]
+fn a_very_deep_input_chain_does_not_exhaust_the_stack() {
+    let (_, base) = fixture("deep-0");
+    let len = 20_000;
+    let drvs = chain(len, &base);
+    // A thread with a small stack: recursion per input would overflow it.
+    let hash = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            let mut hasher = ModuloHasher::new(StoreDir::default(), drvs);
+            hasher.path_derivation_modulo(&link_path(len - 1)).unwrap()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(hash.kind, DrvHashKind::Regular);
+
+    // The same as hashing the links one by one, bottom-up.
+    let (_, base) = fixture("deep-0");
+    let mut step = ModuloHasher::new(StoreDir::default(), chain(len, &base));
+    for i in 0..len {
+        step.path_derivation_modulo(&link_path(i)).unwrap();
+    }
+    assert_eq!(
+        step.path_derivation_modulo(&link_path(len - 1)).unwrap(),
+        hash
+    );
+}
+
+#[test]
+fn a_cycle_from_a_resolver_is_an_error_not_a_hang() {
+    let (_, base) = fixture("deep-0");
+    let mut drvs = chain(3, &base);
+    drvs.get_mut(&link_path(0))
+        .unwrap()
+        .input_drvs
+        .insert(link_path(2), ["out".to_owned()].into());
+    let e = ModuloHasher::new(StoreDir::default(), drvs)
+        .path_derivation_modulo(&link_path(2))
+        .unwrap_err();
+    assert!(matches!(e, HashModuloError::Cycle { .. }), "{e}");
+    assert!(e.to_string().contains("depends on itself"), "{e}");
+}
