@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Times `nix-instantiate --eval --strict` (the Nix peer) against
-# `cairn eval --strict` on the workloads in bench/eval/*.nix:
+# Compares cairn's evaluator with the Nix 2.8 peer on the workloads in
+# bench/eval/*.nix, each run as `nix-instantiate --eval --strict FILE`
+# against `cairn eval --strict FILE`:
 #   fib      naive `fib 27` (calls, int arithmetic, comparisons)
-#   attrs    listToAttrs/mapAttrs/`//`/attrNames on 100k attributes
-#   lists    genList/map/filter/foldl'/sort on 100k-1M elements
-#   strings  interpolation in loops, concatStringsSep, replaceStrings
-# Checks that both print the same output first, then runs hyperfine -N and
-# prints the time ratio cairn/nix per workload (below 1 = cairn is faster).
+#   lists    genList/map/filter/foldl'/sort, a 1,000,000-element pipeline
+#   attrs    listToAttrs/mapAttrs/`//`/attrNames on 100k attributes, rec sets
+#   strings  interpolation in loops, concatStringsSep, replaceStrings, split
+#   pkgset   a 5,000-package fixpoint with callPackage/functionArgs,
+#            overlays through `extends`, override and overrideAttrs
+#   modules  a module-system-like merge of 20,000 definitions: mkIf,
+#            mkOverride, mkMerge, zipAttrsWith, priorities, typed merges
+# For each workload it first checks that both print the same output, then
+# times both side by side with hyperfine -N (mean wall time) and measures
+# peak RSS with /usr/bin/time -f %M (median of three runs), and prints a
+# table of cairn/nix ratios (below 1 = cairn is faster / smaller) with the
+# geometric means. Exits non-zero when any output differs.
 #
 # Usage: bench/eval.sh [CAIRN_BINARY] [WORKLOAD...]
-#   CAIRN_BINARY defaults to target/release/cairn (build it with
-#   cargo build --release --bin cairn).
+#   CAIRN_BINARY defaults to $CARGO_TARGET_DIR/release/cairn, else
+#   target/release/cairn (cargo build --release --bin cairn).
 # Environment: RUNS (default 10) timed runs per command.
 set -euo pipefail
 
@@ -20,24 +28,34 @@ if [ -f /work/shared/peers/nix/env.sh ]; then
   . /work/shared/peers/nix/env.sh
 fi
 
-cairn=${1:-$repo/target/release/cairn}
+cairn=${1:-${CARGO_TARGET_DIR:-$repo/target}/release/cairn}
 [ $# -ge 1 ] && shift
 runs=${RUNS:-10}
 if [ $# -ge 1 ]; then
   workloads=("$@")
 else
-  workloads=(fib attrs lists strings)
+  workloads=(fib lists attrs strings pkgset modules)
 fi
 
 command -v nix-instantiate >/dev/null || { echo "nix-instantiate not found" >&2; exit 1; }
 command -v hyperfine >/dev/null || { echo "hyperfine not found" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "/usr/bin/time not found (apt-get install time)" >&2; exit 1; }
 [ -x "$cairn" ] || { echo "no cairn binary at $cairn" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-summary=()
+# Median peak RSS in KiB of three runs of a command.
+peak_rss() {
+  local i
+  for i in 1 2 3; do
+    /usr/bin/time -f %M -o "$tmp/rss" "$@" >/dev/null
+    cat "$tmp/rss"
+  done | sort -n | sed -n 2p
+}
+
 status=0
+: >"$tmp/rows"
 for w in "${workloads[@]}"; do
   f=$repo/bench/eval/$w.nix
   nix-instantiate --eval --strict "$f" >"$tmp/nix.out"
@@ -52,16 +70,29 @@ for w in "${workloads[@]}"; do
     --export-json "$tmp/$w.json" \
     -n nix "nix-instantiate --eval --strict $f" \
     -n cairn "$cairn eval --strict $f" >&2
-  summary+=("$(python3 - "$tmp/$w.json" "$w" <<'PY'
-import json, sys
-r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-n, c = r["nix"]["mean"], r["cairn"]["mean"]
-print(f"{sys.argv[2]:<8} nix {n:7.3f} s   cairn {c:7.3f} s   cairn/nix {c / n:5.2f}")
-PY
-)")
+  nix_rss=$(peak_rss nix-instantiate --eval --strict "$f")
+  cairn_rss=$(peak_rss "$cairn" eval --strict "$f")
+  echo "$w $tmp/$w.json $nix_rss $cairn_rss" >>"$tmp/rows"
 done
 
-echo
-echo "workload    mean times (hyperfine -N, $runs runs)"
-for line in "${summary[@]}"; do echo "$line"; done
+python3 - "$tmp/rows" "$runs" <<'PY'
+import json, math, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+print()
+print(f"mean wall time of {sys.argv[2]} runs (hyperfine -N), median peak RSS of 3 runs")
+print(f"{'workload':<9} {'nix s':>7} {'cairn s':>8} {'time c/n':>9}   {'nix MiB':>8} {'cairn MiB':>10} {'RSS c/n':>8}")
+tr, mr = [], []
+for w, js, nr, cr in rows:
+    r = {x["command"]: x for x in json.load(open(js))["results"]}
+    n, c = r["nix"]["mean"], r["cairn"]["mean"]
+    nr, cr = int(nr) / 1024, int(cr) / 1024
+    tr.append(c / n)
+    mr.append(cr / nr)
+    print(f"{w:<9} {n:7.3f} {c:8.3f} {c / n:9.2f}   {nr:8.1f} {cr:10.1f} {cr / nr:8.2f}")
+if tr:
+    g = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))
+    print(f"{'geomean':<9} {'':7} {'':8} {g(tr):9.2f}   {'':8} {'':10} {g(mr):8.2f}")
+    print(f"cairn is {1 / g(tr):.2f}x as fast as nix on the geometric mean, "
+          f"slower on {sum(x >= 1 for x in tr)} of {len(tr)} workloads")
+PY
 exit $status
