@@ -12,7 +12,9 @@
 //!
 //! * Writing: [`dump_path`] serialises a path like `nix-store --dump`;
 //!   [`hash_path`] hashes that serialisation without buffering it, like
-//!   `nix hash path`. [`Encoder`] writes a NAR from events (directory,
+//!   `nix hash path`. [`dump_path_filtered`] and [`hash_path_filtered`]
+//!   do the same with a per-entry filter (`builtins.filterSource`).
+//!   [`Encoder`] writes a NAR from events (directory,
 //!   entry, file, symlink) for producers that are not a filesystem tree.
 //! * Reading: [`Parser`] is a streaming pull parser over any
 //!   [`std::io::Read`] that yields [`Event`]s and rejects anything but a
@@ -60,6 +62,7 @@
 mod decode;
 mod dump;
 mod encode;
+mod filtered;
 mod listing;
 mod name;
 mod pipeline;
@@ -69,6 +72,7 @@ mod wire;
 pub use decode::{Event, NodeKind, Parser, ReadError, ReadErrorKind};
 pub use dump::{DumpError, dump_path, hash_path};
 pub use encode::{EncodeError, Encoder};
+pub use filtered::{FilteredDumpError, dump_path_filtered, hash_path_filtered};
 pub use listing::{Listing, LsOptions, RawName, list};
 pub use name::{NameError, check_name};
 pub use restore::restore;
