@@ -59,6 +59,14 @@ pub trait EvalIo {
     fn store_dir(&self) -> &str {
         "/nix/store"
     }
+
+    /// This implementation as [`Any`](std::any::Any), so that builtins
+    /// added through [`EvalOptions::extra_builtins`](crate::EvalOptions::extra_builtins)
+    /// (plain `fn`s) can reach the state of the layer that added them
+    /// through [`Evaluator::io`](crate::Evaluator::io). `None` by default.
+    fn as_any(&self) -> Option<&dyn std::any::Any> {
+        None
+    }
 }
 
 /// Builds derivations the evaluator needs to read from

@@ -28,6 +28,7 @@
 //! | `print`, `show` | `nix-instantiate --eval` printing; Nix 2.8's expression printer for messages |
 //! | `error` | positions, snippets with a caret, catchable vs fatal errors |
 //! | `io` | `EvalIo`, `BuildHook`, `StdIo` |
+//! | `api` | small entry points for store-aware builtins defined outside the crate |
 //!
 //! ```
 //! use std::rc::Rc;
@@ -43,6 +44,7 @@
 //! # Ok::<(), cairn_eval::EvalError>(())
 //! ```
 
+mod api;
 mod builtins;
 mod error;
 mod eval;
