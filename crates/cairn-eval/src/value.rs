@@ -203,6 +203,35 @@ impl Attrs {
         }
     }
 
+    /// The bindings of `self` whose names `keys` also has (positions
+    /// kept), as `builtins.intersectAttrs keys self`. A small `keys` (a
+    /// `callPackage`'s formals against a whole package set) is looked up
+    /// name by name; sets of similar size are walked side by side.
+    pub(crate) fn intersect(&self, keys: &Attrs) -> Attrs {
+        let (a, b) = (&keys.entries, &self.entries);
+        let mut out = Vec::with_capacity(a.len().min(b.len()));
+        if a.len().saturating_mul(8) < b.len() {
+            out.extend(
+                a.iter()
+                    .filter_map(|(k, _, _)| self.index(k).map(|i| b[i].clone())),
+            );
+        } else {
+            let (mut i, mut j) = (0, 0);
+            while i < a.len() && j < b.len() {
+                match a[i].0.cmp(&b[j].0) {
+                    std::cmp::Ordering::Less => i += 1,
+                    std::cmp::Ordering::Greater => j += 1,
+                    std::cmp::Ordering::Equal => {
+                        out.push(b[j].clone());
+                        i += 1;
+                        j += 1;
+                    }
+                }
+            }
+        }
+        Attrs { entries: out }
+    }
+
     /// `self // other`.
     pub(crate) fn update(&self, other: &Attrs) -> Attrs {
         let mut out = Vec::with_capacity(self.len() + other.len());

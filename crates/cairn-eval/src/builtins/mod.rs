@@ -458,7 +458,7 @@ fn remove_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 fn intersect_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let x = ev.expect_attrs(&a[0])?;
     let y = ev.expect_attrs(&a[1])?;
-    Ok(Value::attrs(y.filter(|k| x.get(k).is_some())))
+    Ok(Value::attrs(y.intersect(&x)))
 }
 
 fn map_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
