@@ -1,0 +1,5 @@
+//! Integration tests: real sandboxes running the static busybox.
+
+mod support;
+
+mod basics;
