@@ -68,7 +68,7 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
         (
             "cairn-build",
             with(
-                LAYER_0,
+                &layers_0_1,
                 &[
                     "cairn-derivation",
                     "cairn-store",

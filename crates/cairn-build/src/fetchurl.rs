@@ -1,0 +1,176 @@
+//! `builtin:fetchurl`, the builder Nix runs in-process for
+//! `<nix/fetchurl.nix>` (the bootstrap tarballs of every package set).
+//!
+//! It reads `url`, writes the file to the output `out`, makes it
+//! executable when `executable = "1"`, and with `unpack = "1"` restores
+//! the download as a NAR instead. It is always a fixed-output derivation,
+//! so the download is checked against `outputHash` afterwards like any
+//! other fixed output, and TLS verification would add nothing.
+//!
+//! Only `file://` URLs are supported for now: they are read directly from
+//! the host file system, which makes tests hermetic. `http://` and
+//! `https://` need an HTTP client, which cairn does not have yet; they
+//! fail with an error saying so.
+
+use std::path::Path;
+
+use cairn_derivation::Derivation;
+
+use crate::error::BuildError;
+
+/// Decodes `%XX` escapes in a URL path.
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(high), Some(low)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(high * 16 + low);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn hex(byte: u8) -> Option<u8> {
+    (byte as char)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+/// Runs `builtin:fetchurl` for `drv`, writing the result to `target` (the
+/// host path where the output is built).
+pub(crate) fn fetchurl(
+    drv: &Derivation,
+    drv_display: &str,
+    target: &Path,
+) -> Result<(), BuildError> {
+    let attr = |name: &str| {
+        drv.env_var(name)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+    };
+    let url = attr("url").ok_or_else(|| BuildError::InvalidAttribute {
+        drv: drv_display.to_owned(),
+        attribute: "url".to_owned(),
+        reason: "attribute 'url' missing".to_owned(),
+    })?;
+    let unpack = attr("unpack").as_deref() == Some("1");
+    let executable = attr("executable").as_deref() == Some("1");
+    let fetch_error = |reason: String| BuildError::Fetch {
+        url: url.clone(),
+        reason,
+    };
+    let Some(rest) = url.strip_prefix("file://") else {
+        let scheme = url.split_once("://").map_or("this kind of", |(s, _)| s);
+        return Err(fetch_error(format!(
+            "cairn's builtin:fetchurl cannot download {scheme} URLs yet, only file:// ones; \
+             add the file to the store and use its path instead"
+        )));
+    };
+    // `file://HOST/path`: only the local host (empty or `localhost`).
+    let path = if let Some(local) = rest.strip_prefix("localhost") {
+        local
+    } else {
+        rest
+    };
+    if !path.starts_with('/') {
+        return Err(fetch_error(format!(
+            "'{rest}' is not an absolute path on this host"
+        )));
+    }
+    let source = {
+        use std::os::unix::ffi::OsStringExt;
+        std::path::PathBuf::from(std::ffi::OsString::from_vec(percent_decode(path)))
+    };
+    let io = |source: cairn_util::Error| fetch_error(error_chain(&source));
+    let file = cairn_util::fs::open(&source).map_err(io)?;
+    if unpack {
+        if url.ends_with(".xz") {
+            return Err(fetch_error(
+                "unpacking xz-compressed NARs is not supported yet".to_owned(),
+            ));
+        }
+        cairn_nar::restore(std::io::BufReader::new(file), target)
+            .map_err(|err| fetch_error(format!("the download is not a valid NAR: {err}")))?;
+    } else {
+        let mut reader = std::io::BufReader::new(file);
+        let mut out = cairn_util::fs::create_new(target).map_err(io)?;
+        std::io::copy(&mut reader, &mut out)
+            .map_err(|err| fetch_error(format!("copying to '{}': {err}", target.display())))?;
+        if executable {
+            use std::os::unix::fs::PermissionsExt;
+            cairn_util::fs::set_permissions(target, std::fs::Permissions::from_mode(0o755))
+                .map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+/// `error: cause: cause…` for a message that has no room for a chain.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drv(url: &str) -> Derivation {
+        let mut drv = Derivation::default();
+        drv.env.insert("url".into(), url.into());
+        drv
+    }
+
+    #[test]
+    fn copies_a_file_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("a b.txt");
+        std::fs::write(&source, "hello\n").unwrap();
+        let url = format!("file://{}", dir.path().join("a%20b.txt").display());
+        let target = dir.path().join("out");
+        fetchurl(&drv(&url), "x.drv", &target).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"hello\n");
+    }
+
+    #[test]
+    fn refuses_http_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = fetchurl(
+            &drv("https://example.invalid/x"),
+            "x.drv",
+            &dir.path().join("o"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with(
+            "unable to download 'https://example.invalid/x': cairn's builtin:fetchurl cannot download https URLs yet"
+        ));
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = fetchurl(
+            &drv("file:///nonexistent/x"),
+            "x.drv",
+            &dir.path().join("o"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unable to download 'file:///nonexistent/x': failed to open '/nonexistent/x': No such file or directory (os error 2)"
+        );
+    }
+}

@@ -1,0 +1,102 @@
+//! Per-output locks, so that two processes (or two threads) never build the
+//! same output at once.
+//!
+//! As in Nix, each output `ROOT/nix/store/HASH-NAME` is guarded by the lock
+//! file `ROOT/nix/store/HASH-NAME.lock`, locked with `flock` in sorted
+//! order (so two builders needing overlapping sets cannot deadlock). The
+//! builder that gets the locks second re-checks validity and reuses what
+//! the first one built.
+//!
+//! Lock files are deleted when released, with Nix's protocol against the
+//! race that deleting creates: the holder writes a byte into the file
+//! before unlinking it, and a locker that obtains a lock on a non-empty
+//! file knows that it holds a lock on a deleted inode and starts over.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use cairn_util::{FileLock, LockMode};
+
+/// Locks held on a set of paths; released (and the lock files removed)
+/// when dropped.
+#[derive(Debug)]
+pub(crate) struct PathLocks {
+    locks: Vec<FileLock>,
+}
+
+impl PathLocks {
+    /// Locks `paths.lock` for each of `paths`, waiting as long as it takes.
+    pub(crate) fn lock(paths: &[PathBuf]) -> Result<PathLocks, cairn_util::Error> {
+        let mut sorted: Vec<PathBuf> = paths
+            .iter()
+            .map(|p| {
+                let mut lock = p.clone().into_os_string();
+                lock.push(".lock");
+                PathBuf::from(lock)
+            })
+            .collect();
+        sorted.sort();
+        sorted.dedup();
+        let mut locks = Vec::with_capacity(sorted.len());
+        for path in sorted {
+            loop {
+                let lock = FileLock::acquire(&path, LockMode::Exclusive)?;
+                let stale = lock
+                    .file()
+                    .metadata()
+                    .map_err(|e| cairn_util::Error::new(cairn_util::Operation::Stat, &path, e))?
+                    .len()
+                    > 0;
+                if !stale {
+                    locks.push(lock);
+                    break;
+                }
+            }
+        }
+        Ok(PathLocks { locks })
+    }
+}
+
+impl Drop for PathLocks {
+    fn drop(&mut self) {
+        for lock in self.locks.drain(..) {
+            // Mark the file stale before it disappears, so that anyone
+            // who opened it meanwhile and then gets the lock retries.
+            let _ = lock.file().write_all(b"d");
+            let _ = std::fs::remove_file(lock.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Barrier};
+
+    use super::*;
+
+    #[test]
+    fn excludes_and_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("aaaa-out");
+        let held = PathLocks::lock(std::slice::from_ref(&out)).unwrap();
+        assert!(dir.path().join("aaaa-out.lock").exists());
+        let barrier = Arc::new(Barrier::new(2));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = {
+            let out = out.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let _second = PathLocks::lock(&[out]).unwrap();
+                tx.send(()).unwrap();
+            })
+        };
+        barrier.wait();
+        // The second locker cannot have finished while the first holds it.
+        assert!(rx.try_recv().is_err());
+        drop(held);
+        rx.recv().unwrap();
+        thread.join().unwrap();
+        assert!(!dir.path().join("aaaa-out.lock").exists());
+    }
+}
