@@ -60,10 +60,7 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("cairn-sandbox", vec!["cairn-util"]),
         // L3
         ("cairn-substituter", with(&layers_0_1, &["cairn-store"])),
-        (
-            "cairn-profile",
-            vec!["cairn-store", "cairn-store-path", "cairn-util"],
-        ),
+        ("cairn-profile", with(&layers_0_1, &["cairn-store"])),
         // L4
         (
             "cairn-build",
