@@ -95,6 +95,10 @@ pub struct EvalArgs {
     /// `PREFIX=PATH`), before those of `NIX_PATH`.
     #[arg(short = 'I', long = "include", value_name = "PATH")]
     pub include: Vec<String>,
+    /// On errors, show every `while evaluating …` frame, with positions,
+    /// including the function calls the error went through.
+    #[arg(long)]
+    pub show_trace: bool,
 }
 
 /// `cairn config …`

@@ -77,6 +77,17 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // Multi-call: started as `nix-instantiate` (a symlink to cairn), take
+    // Nix's command line and behave like Nix.
+    if args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        == Some(std::ffi::OsStr::new(commands::instantiate::PROGRAM))
+    {
+        let env = environment::Environment::capture();
+        return commands::instantiate::main(args, &env, stdout);
+    }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {

@@ -82,19 +82,25 @@ impl SourceMap {
         let line = lines.get(idx)?;
         let mut out = String::new();
         if idx > 0 {
-            out.push_str(&format!("{:>13}| {}\n", idx, lines[idx - 1]));
+            out.push_str(&code_line(idx, lines[idx - 1]));
+            out.push('\n');
         }
-        out.push_str(&format!("{:>13}| {line}\n", idx + 1));
+        out.push_str(&code_line(idx + 1, line));
+        out.push('\n');
         out.push_str(&format!(
             "{:>13}| {}^",
             "",
             " ".repeat((pos.column as usize).saturating_sub(1))
         ));
+        // Nix reads files line by line (a final newline ends the last
+        // line) but splits `-E` and stdin text at every newline.
+        let from_file = f.name.starts_with('/');
         if let Some(next) = lines
             .get(idx + 1)
-            .filter(|l| idx + 2 < lines.len() || !l.is_empty())
+            .filter(|l| !from_file || idx + 2 < lines.len() || !l.is_empty())
         {
-            out.push_str(&format!("\n{:>13}| {next}", idx + 2));
+            out.push('\n');
+            out.push_str(&code_line(idx + 2, next));
         }
         Some(out)
     }
@@ -118,6 +124,16 @@ impl SourceMap {
             line: u32::try_from(line_idx + 1).unwrap_or(u32::MAX),
             column: u32::try_from(column).unwrap_or(u32::MAX),
         }
+    }
+}
+
+/// One numbered source line of a snippet (an empty line has no trailing
+/// space, as in Nix).
+fn code_line(number: usize, text: &str) -> String {
+    if text.is_empty() {
+        format!("{number:>13}|")
+    } else {
+        format!("{number:>13}| {text}")
     }
 }
 
@@ -176,6 +192,40 @@ pub enum ErrorKind {
     Other(String),
 }
 
+/// One frame of an error's trace: what was being evaluated and where.
+///
+/// Frames are only ever created on the error path, as the error travels
+/// outwards through the evaluator, so a successful evaluation pays nothing
+/// for them. Which frames exist follows Nix 2.8: attribute selections,
+/// strict forcing of attributes, `import`, `builtins.addErrorContext` and
+/// (with [`crate::EvalOptions::show_trace`]) function calls with their call
+/// sites.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceFrame {
+    /// The text after `… `, e.g. `while evaluating the attribute 'a.b'`.
+    pub message: String,
+    /// Where, when known.
+    pub pos: Option<Pos>,
+    /// The source lines around [`TraceFrame::pos`] with a caret.
+    pub snippet: Option<String>,
+    pub(crate) span: Option<Span>,
+    /// A `from call site` frame of a call made by a builtin, whose position
+    /// is the builtin's own call site, filled in when the error leaves it.
+    pub(crate) pending_call_site: bool,
+}
+
+impl TraceFrame {
+    fn new(message: String, span: Option<Span>) -> Self {
+        TraceFrame {
+            message,
+            pos: None,
+            snippet: None,
+            span: span.filter(|s| *s != Span::NONE),
+            pending_call_site: false,
+        }
+    }
+}
+
 /// An evaluation error: its kind, where it happened and the context trace.
 /// Boxed so that results stay small; its fields are reached through
 /// [`ErrorData`].
@@ -189,8 +239,9 @@ pub struct ErrorData {
     pub kind: ErrorKind,
     /// Where, when known.
     pub pos: Option<Pos>,
-    /// `while evaluating …` lines, innermost first.
-    pub trace: Vec<String>,
+    /// The `… while evaluating …` frames, innermost first, recorded as the
+    /// error propagated (see [`TraceFrame`]).
+    pub trace: Vec<TraceFrame>,
     /// The source lines around [`ErrorData::pos`] with a caret, as Nix
     /// shows them.
     pub snippet: Option<String>,
@@ -222,16 +273,98 @@ impl EvalError {
         self
     }
 
-    /// Fills [`ErrorData::pos`] from the span.
+    /// Marks the error as having no position, ever (Nix reports `throw`
+    /// and `abort` without one).
+    pub(crate) fn unpositioned(mut self) -> Self {
+        self.span = Some(Span::NONE);
+        self
+    }
+
+    /// Adds a trace frame without a position, e.g. the message of
+    /// `builtins.addErrorContext` or a store-aware builtin's context.
+    #[must_use]
+    pub fn add_trace(mut self, message: impl Into<String>) -> Self {
+        self.0.trace.push(TraceFrame::new(message.into(), None));
+        self
+    }
+
+    /// Adds a trace frame at `span` (no position for [`Span::NONE`]).
+    #[cold]
+    pub(crate) fn add_trace_at(mut self, span: Span, message: String) -> Self {
+        self.0.trace.push(TraceFrame::new(message, Some(span)));
+        self
+    }
+
+    /// Adds the `from call site` frame of a function call: at `span`, or,
+    /// for `None` (a call made by a builtin), at the builtin's call site
+    /// once the error leaves it ([`EvalError::fill_call_sites`]).
+    #[cold]
+    pub(crate) fn add_call_site(mut self, span: Option<Span>) -> Self {
+        let mut frame = TraceFrame::new("from call site".to_string(), span);
+        frame.pending_call_site = span.is_none();
+        self.0.trace.push(frame);
+        self
+    }
+
+    /// Gives pending `from call site` frames the position of the builtin
+    /// call the error is leaving.
+    #[cold]
+    pub(crate) fn fill_call_sites(mut self, span: Span) -> Self {
+        for frame in self.0.trace.iter_mut().filter(|f| f.pending_call_site) {
+            frame.pending_call_site = false;
+            frame.span = Some(span).filter(|s| *s != Span::NONE);
+        }
+        self
+    }
+
+    /// Fills [`ErrorData::pos`] and the trace frames' positions from their
+    /// spans.
     pub(crate) fn resolve(mut self, map: &SourceMap) -> Self {
         if self.pos.is_none()
             && let Some(span) = self.span
+            && span != Span::NONE
         {
             let pos = map.resolve(span);
             self.snippet = map.snippet(span.file, &pos);
             self.pos = Some(pos);
         }
+        for frame in &mut self.0.trace {
+            if frame.pos.is_none()
+                && let Some(span) = frame.span
+            {
+                let pos = map.resolve(span);
+                frame.snippet = map.snippet(span.file, &pos);
+                frame.pos = Some(pos);
+            }
+        }
         self
+    }
+
+    /// The error as Nix 2.8 prints it on standard error (without the final
+    /// newline). With `show_trace` every trace frame follows the error;
+    /// without it the frames are left out and, when there are any, Nix's
+    /// hint `(use '--show-trace' to show detailed location information)`
+    /// ends the text. (Function-call frames are only recorded with
+    /// [`crate::EvalOptions::show_trace`], so they never cause the hint.)
+    pub fn render(&self, show_trace: bool) -> String {
+        let mut out = String::new();
+        self.write_head(&mut out);
+        if show_trace {
+            for frame in &self.trace {
+                out.push_str("\n\n       … ");
+                out.push_str(&frame.message);
+                write_pos(&mut out, frame.pos.as_ref(), frame.snippet.as_deref());
+            }
+        } else if !self.trace.is_empty() {
+            out.push_str("\n(use '--show-trace' to show detailed location information)");
+        }
+        out
+    }
+
+    fn write_head(&self, out: &mut String) {
+        out.push_str("error: ");
+        out.push_str(&self.kind.to_string());
+        write_pos(out, self.pos.as_ref(), self.snippet.as_deref());
     }
 }
 
@@ -254,19 +387,22 @@ impl From<ErrorKind> for EvalError {
     }
 }
 
+/// `at FILE:LINE:COL:` and the snippet, as Nix lays them out.
+fn write_pos(out: &mut String, pos: Option<&Pos>, snippet: Option<&str>) {
+    if let Some(pos) = pos {
+        out.push_str(&format!("\n\n       at {pos}:"));
+        if let Some(snippet) = snippet {
+            out.push_str("\n\n");
+            out.push_str(snippet);
+        }
+    }
+}
+
+/// The error with its whole trace, like Nix with `--show-trace`
+/// ([`EvalError::render`] chooses).
 impl fmt::Display for EvalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "error: {}", self.kind)?;
-        if let Some(pos) = &self.pos {
-            write!(f, "\n\n       at {pos}:")?;
-            if let Some(snippet) = &self.snippet {
-                write!(f, "\n\n{snippet}")?;
-            }
-        }
-        for t in &self.trace {
-            write!(f, "\n\n       … {t}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(true))
     }
 }
 

@@ -16,6 +16,7 @@ use crate::Evaluator;
 use crate::error::{Catchable, ErrorKind, EvalError, EvalResult, Span, other};
 use crate::ir::{AttrKey, BinOp, Expr, LambdaDef, Param, Part};
 use crate::lower::canon_path;
+use crate::trace::{attr_frame, primop_error};
 use crate::value::{
     Attrs, Closure, Env, NixList, NixString, PrimOpApp, Symbol, Thunk, ThunkState, Value,
 };
@@ -138,7 +139,8 @@ impl Evaluator {
             ThunkState::Apply(f, a) => {
                 self.enter()?;
                 let (f, a) = (f.clone(), a.clone());
-                let r = with_stack(|| self.apply(f, a, None));
+                // A delayed call has no call site (Nix: `noPos`).
+                let r = with_stack(|| self.apply(f, a, Some(Span::NONE)));
                 self.depth -= 1;
                 r
             }
@@ -302,17 +304,20 @@ impl Evaluator {
         env: &Rc<Env>,
     ) -> EvalResult<Next> {
         let v = self.eval(e, env)?;
-        match self
-            .select(v, path, default.is_some(), env)
-            .map_err(|e| e.at(span))?
-        {
-            Some(v) => Ok(Next::Done(self.force(&v).map_err(|e| e.at(span))?)),
-            None => Ok(Next::Tail(
+        let mut found = None;
+        let r = match self.select(v, path, default.is_some(), env, &mut found) {
+            Ok(Some(v)) => self.force(&v).map(Some),
+            r => r,
+        };
+        match r {
+            Ok(Some(v)) => Ok(Next::Done(v)),
+            Ok(None) => Ok(Next::Tail(
                 default
                     .expect("select without default returns a value")
                     .clone(),
                 env.clone(),
             )),
+            Err(err) => Err(self.select_frame(err.at(span), found, path, env)),
         }
     }
 
@@ -324,7 +329,8 @@ impl Evaluator {
         env: &Rc<Env>,
     ) -> EvalResult<Value> {
         let v = self.eval(e, env)?;
-        Ok(Value::Bool(self.select(v, path, true, env)?.is_some()))
+        let r = self.select(v, path, true, env, &mut None);
+        Ok(Value::Bool(r?.is_some()))
     }
 
     #[inline(never)]
@@ -349,6 +355,9 @@ impl Evaluator {
                 let a = self.delay(a, env);
                 let b = self.delay(last, env);
                 let frame = Env::one(Env::one(c.env.clone(), a), b);
+                if self.options.show_trace {
+                    return self.eval_body_traced(inner, &frame, span).map(Next::Done);
+                }
                 return Ok(Next::Tail(inner.body.clone(), frame));
             }
             let a = self.delay(a, env);
@@ -358,6 +367,9 @@ impl Evaluator {
         match f {
             Value::Lambda(c) => {
                 let new = self.bind_args(&c.def, &c.env, a).map_err(|e| e.at(span))?;
+                if self.options.show_trace {
+                    return self.eval_body_traced(&c.def, &new, span).map(Next::Done);
+                }
                 Ok(Next::Tail(c.def.body.clone(), new))
             }
             f => Ok(Next::Done(self.apply(f, a, Some(span))?)),
@@ -507,15 +519,19 @@ impl Evaluator {
     }
 
     /// Walks an attribute path. With `lenient`, a missing attribute or a
-    /// non-set gives `None` (for `or` and `?`); otherwise an error.
+    /// non-set gives `None` (for `or` and `?`); otherwise an error. `found`
+    /// receives the set of the last attribute found and that attribute's
+    /// index in `path` (the position of an error's trace frame; moving the
+    /// set there costs nothing, it would be dropped otherwise).
     fn select(
         &mut self,
         mut v: Value,
         path: &[AttrKey],
         lenient: bool,
         env: &Rc<Env>,
+        found: &mut Option<(Value, usize)>,
     ) -> EvalResult<Option<Value>> {
-        for key in path {
+        for (i, key) in path.iter().enumerate() {
             let dynamic;
             let name: &str = match key {
                 AttrKey::Static(s) => s,
@@ -536,6 +552,7 @@ impl Evaluator {
                 None if lenient => return Ok(None),
                 None => return Err(ErrorKind::MissingAttr(name.to_string()).into()),
             }
+            *found = Some((v2, i));
         }
         Ok(Some(v))
     }
@@ -549,7 +566,10 @@ impl Evaluator {
         match self.force(&f)? {
             Value::Lambda(c) => {
                 let env = self.bind_args(&c.def, &c.env, arg).map_err(at)?;
-                self.eval(&c.def.body, &env)
+                match self.eval(&c.def.body, &env) {
+                    Err(e) if self.options.show_trace => Err(self.call_frames(e, &c.def, span)),
+                    r => r,
+                }
             }
             Value::PrimOp(p) if p.args.len() + 1 == p.op.arity && p.op.arity <= 3 => {
                 // The saturating call: its arguments on the stack.
@@ -558,7 +578,8 @@ impl Evaluator {
                 buf[..n].clone_from_slice(&p.args);
                 buf[n] = arg;
                 self.enter()?;
-                let r = with_stack(|| (p.op.func)(self, &buf[..=n])).map_err(at);
+                let r =
+                    with_stack(|| (p.op.func)(self, &buf[..=n])).map_err(|e| primop_error(e, span));
                 self.depth -= 1;
                 r
             }
@@ -568,7 +589,8 @@ impl Evaluator {
                 args.push(arg);
                 if args.len() == p.op.arity {
                     self.enter()?;
-                    let r = with_stack(|| (p.op.func)(self, &args)).map_err(at);
+                    let r =
+                        with_stack(|| (p.op.func)(self, &args)).map_err(|e| primop_error(e, span));
                     self.depth -= 1;
                     r
                 } else {
@@ -597,7 +619,10 @@ impl Evaluator {
             && matches!(inner.param, Param::Ident)
         {
             let env = Env::one(Env::one(c.env.clone(), a), b);
-            return self.eval(&inner.body, &env);
+            return match self.eval(&inner.body, &env) {
+                Err(e) if self.options.show_trace => Err(self.call_frames(e, inner, None)),
+                r => r,
+            };
         }
         let g = self.apply(f.clone(), a, None)?;
         self.apply(g, b, None)
@@ -1075,8 +1100,10 @@ impl Evaluator {
         let r = with_stack(|| -> EvalResult<()> {
             match &v {
                 Value::Attrs(a) if seen.insert(Rc::as_ptr(a) as usize) => {
-                    for (_, x) in a.iter() {
-                        self.force_deep_inner(x, seen)?;
+                    for (name, x) in a.iter() {
+                        if let Err(e) = self.force_deep_inner(x, seen) {
+                            return Err(attr_frame(e, a, name));
+                        }
                     }
                 }
                 Value::List(l) if seen.insert(Rc::as_ptr(l) as usize) => {

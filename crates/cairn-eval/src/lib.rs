@@ -26,7 +26,8 @@
 //! | `value` | `Value` (16 bytes), sorted `Attrs` with positions, `NixString` with context, `Env` frames |
 //! | `builtins` | the builtins table of Nix 2.8 (+ a few newer ones), JSON/TOML, XML, strings, regexes |
 //! | `print`, `show` | `nix-instantiate --eval` printing; Nix 2.8's expression printer for messages |
-//! | `error` | positions, snippets with a caret, catchable vs fatal errors |
+//! | `error` | positions, snippets with a caret, catchable vs fatal errors, trace frames |
+//! | `trace` | where trace frames are added as an error propagates (cold paths only) |
 //! | `io` | `EvalIo`, `BuildHook`, `StdIo` |
 //! | `api` | small entry points for store-aware builtins defined outside the crate |
 //!
@@ -53,13 +54,14 @@ mod ir;
 mod lower;
 mod print;
 mod show;
+mod trace;
 mod value;
 
 use std::collections::HashMap;
 use std::rc::Rc;
 
 pub use builtins::{Builtin, BuiltinFn};
-pub use error::{Catchable, ErrorData, ErrorKind, EvalError, EvalResult, Pos};
+pub use error::{Catchable, ErrorData, ErrorKind, EvalError, EvalResult, Pos, TraceFrame};
 pub use io::{BuildHook, EvalIo, FileType, StdIo};
 pub use print::format_float;
 pub use value::{Attrs, Context, NixList, NixString, Symbol, Value};
@@ -92,6 +94,11 @@ pub struct EvalOptions {
     /// The environment `builtins.getEnv` sees (the CLI passes the process
     /// environment; the library never reads it).
     pub environment: std::collections::BTreeMap<String, String>,
+    /// Record a `while evaluating 'f'` / `from call site` trace frame for
+    /// every function call an error propagates through, as Nix does with
+    /// `--show-trace` (other frames are always recorded, on the error path
+    /// only). Function bodies are then not evaluated as tail calls.
+    pub show_trace: bool,
 }
 
 impl Default for EvalOptions {
@@ -103,6 +110,7 @@ impl Default for EvalOptions {
             current_system: "x86_64-linux".to_string(),
             environment: std::collections::BTreeMap::new(),
             extra_builtins: Vec::new(),
+            show_trace: false,
             current_time: std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
@@ -174,6 +182,23 @@ impl Evaluator {
         let env = Env::new(None, Vec::new());
         self.depth = 0;
         self.eval(&expr, &env)
+    }
+
+    /// Parses `text` and returns it unevaluated, as a thunk (how Nix passes
+    /// `--arg NAME EXPR`: syntax errors now, evaluation errors when used).
+    pub fn delay_source(&mut self, name: &str, text: &str, base_dir: &str) -> EvalResult<Value> {
+        let r = self.compile(name, text, base_dir);
+        let expr = r.map_err(|e| e.resolve(&self.sources))?;
+        let env = Env::new(None, Vec::new());
+        Ok(self.delay(&expr, &env))
+    }
+
+    /// Parses `text` like `nix-instantiate --parse`: syntax and
+    /// undefined-variable errors as evaluation reports them, else the
+    /// expression printed in Nix 2.8's `showExpr` form.
+    pub fn parse_and_show(&mut self, name: &str, text: &str, base_dir: &str) -> EvalResult<String> {
+        self.check_source(name, text, base_dir)?;
+        Ok(show::show_source(&normalize_newlines(text), base_dir))
     }
 
     /// Parses and lowers without evaluating (syntax and scope errors only).

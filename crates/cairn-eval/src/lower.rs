@@ -50,7 +50,17 @@ pub(crate) fn parse_and_lower(ctx: LowerCtx<'_>) -> EvalResult<Rc<Expr>> {
     // that is large enough even for debug builds.
     let parsed = stacker::grow(64 * 1024 * 1024, || rnix::Root::parse(&text));
     if let Some(err) = parsed.errors().first() {
-        return Err(parse_error(err, ctx.file, &text));
+        let err = parse_error(err, ctx.file, &text);
+        // Nix places an unexpected end of file at the start of the last
+        // thing its lexer read, whitespace included.
+        let last = parsed
+            .syntax()
+            .last_token()
+            .map_or(0, |t| u32::from(t.text_range().start()));
+        return Err(err.at(Span {
+            file: ctx.file,
+            offset: last,
+        }));
     }
     let root = parsed.tree();
     let outer: HashMap<Symbol, u32> = ctx
@@ -83,9 +93,10 @@ fn parse_error(err: &rnix::ParseError, file: u32, text: &str) -> EvalError {
         ),
         P::UnexpectedDoubleBind(r) => ("duplicate '@' binding".to_string(), Some(*r)),
         P::UnexpectedEOF => ("unexpected end of file".to_string(), None),
-        P::UnexpectedEOFWanted(want) => {
-            (format!("unexpected end of file, expecting {want:?}"), None)
-        }
+        P::UnexpectedEOFWanted(want) => match nix_token_names(want) {
+            Some(names) => (format!("unexpected end of file, expecting {names}"), None),
+            None => ("unexpected end of file".to_string(), None),
+        },
         P::DuplicatedArgs(r, name) => (
             format!("duplicate formal function argument '{name}'"),
             Some(*r),
@@ -117,6 +128,30 @@ fn parse_error(err: &rnix::ParseError, file: u32, text: &str) -> EvalError {
         }),
         None => e,
     }
+}
+
+/// How Nix's parser names the tokens it expected (`';'`, `'then'`), when
+/// cairn knows them all.
+fn nix_token_names(kinds: &[rnix::SyntaxKind]) -> Option<String> {
+    use rnix::SyntaxKind as K;
+    let names: Option<Vec<&str>> = kinds
+        .iter()
+        .map(|k| match k {
+            K::TOKEN_SEMICOLON => Some("';'"),
+            K::TOKEN_R_PAREN => Some("')'"),
+            K::TOKEN_R_BRACE => Some("'}'"),
+            K::TOKEN_R_BRACK => Some("']'"),
+            K::TOKEN_ASSIGN => Some("'='"),
+            K::TOKEN_COLON => Some("':'"),
+            K::TOKEN_THEN => Some("'then'"),
+            K::TOKEN_ELSE => Some("'else'"),
+            K::TOKEN_IN => Some("'in'"),
+            K::TOKEN_IDENT => Some("ID"),
+            K::TOKEN_STRING_END => Some("'\"'"),
+            _ => None,
+        })
+        .collect();
+    names.filter(|n| !n.is_empty()).map(|n| n.join(" or "))
 }
 
 /// An attribute binding before lowering: nested attrpaths are merged here.
@@ -877,7 +912,14 @@ impl Lowerer<'_> {
                     f.default = d.map(|d| self.expr(&d)).transpose()?;
                 }
             }
-            let body = self.expr(&child(l.body(), l)?)?;
+            // `f = x: y: …`: the inner lambda is named `f` too (Nix's
+            // `ExprLambda::setName` passes the name on to the body).
+            let body = match (&name, child(l.body(), l)?) {
+                (Some(n), ast::Expr::Lambda(inner)) => {
+                    Rc::new(Expr::Lambda(self.lambda(&inner, Some(n.clone()))?))
+                }
+                (_, body) => self.expr(&body)?,
+            };
             Ok(Rc::new(LambdaDef {
                 name,
                 arg_name,

@@ -14,6 +14,14 @@ pub(crate) fn show(e: &ast::Expr, base_dir: &str) -> String {
     out
 }
 
+/// Parses `src` (known to be valid) and shows its expression.
+pub(crate) fn show_source(src: &str, base_dir: &str) -> String {
+    match rnix::Root::parse(src).tree().expr() {
+        Some(e) => show(&e, base_dir),
+        None => String::new(),
+    }
+}
+
 struct Shower<'a> {
     base_dir: &'a str,
 }

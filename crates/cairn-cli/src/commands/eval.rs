@@ -1,36 +1,55 @@
 //! `cairn eval`: evaluate a Nix expression and print its value, like
 //! `nix-instantiate --eval` (Nix 2.8): the same values, the same printing
-//! and the same error messages.
+//! and the same error messages. The evaluator setup and the printing are
+//! shared with the `nix-instantiate` personality (`commands::instantiate`)
+//! and `cairn repl`.
 
 use std::io::Write;
+use std::path::Path;
 use std::rc::Rc;
 
-use cairn_eval::{EvalError, EvalOptions, Evaluator, StdIo, Value};
+use cairn_eval::{EvalError, EvalOptions, EvalResult, Evaluator, StdIo, Value};
 
 use crate::args::EvalArgs;
 use crate::commands::emit_line;
 use crate::environment::Environment;
 use crate::error::{CliError, CliResult};
 
-/// Runs `cairn eval`.
-pub(crate) fn run(args: &EvalArgs, env: &Environment, stdout: &mut dyn Write) -> CliResult {
-    let cwd = std::env::current_dir().map_err(|err| {
-        CliError::user(format!("cannot determine the current directory: {err}"))
-            .with_help("run cairn from a directory that exists")
-    })?;
-    let mut nix_path = args.include.clone();
+/// An evaluator set up like Nix's: `-I` entries before `NIX_PATH`, `$HOME`
+/// for `~/…` paths, the process environment for `getEnv`, and
+/// `builtins.trace`/`warn` reporting on standard error.
+pub(crate) fn new_evaluator(env: &Environment, include: &[String], show_trace: bool) -> Evaluator {
+    // Relative search path entries are relative to the current directory
+    // (Nix makes them absolute when it resolves them).
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let absolute = |entry: &String| -> String {
+        let (prefix, path) = match entry.split_once('=') {
+            Some((prefix, path)) => (Some(prefix), path),
+            None => (None, entry.as_str()),
+        };
+        if path.starts_with('/') || path.contains("://") || path.is_empty() {
+            return entry.clone();
+        }
+        let path = cwd.join(path).display().to_string();
+        match prefix {
+            Some(prefix) => format!("{prefix}={path}"),
+            None => path,
+        }
+    };
+    let mut nix_path: Vec<String> = include.iter().map(absolute).collect();
     if let Some(value) = env.variables().get("NIX_PATH") {
         nix_path.extend(
             value
                 .split(':')
                 .filter(|entry| !entry.is_empty())
-                .map(str::to_owned),
+                .map(|entry| absolute(&entry.to_owned())),
         );
     }
     let options = EvalOptions {
         home_dir: env.home().map(|home| home.display().to_string()),
         nix_path,
         environment: env.variables().clone(),
+        show_trace,
         ..EvalOptions::default()
     };
     let mut evaluator = Evaluator::new(Rc::new(StdIo), options);
@@ -44,28 +63,74 @@ pub(crate) fn run(args: &EvalArgs, env: &Environment, stdout: &mut dyn Write) ->
         reason = "builtins.warn reports on standard error, as in Nix"
     )]
     evaluator.set_warning_handler(|message| eprintln!("warning: {message}"));
+    evaluator
+}
+
+/// The current directory, which relative paths and `-E` resolve against.
+pub(crate) fn current_dir() -> CliResult<std::path::PathBuf> {
+    std::env::current_dir().map_err(|err| {
+        CliError::user(format!("cannot determine the current directory: {err}"))
+            .with_help("run cairn from a directory that exists")
+    })
+}
+
+/// How `--eval` prints values.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Output {
+    /// `--strict`: force the whole value.
+    pub(crate) strict: bool,
+    /// `--json`.
+    pub(crate) json: bool,
+    /// `--xml`.
+    pub(crate) xml: bool,
+    /// `--no-location` (XML only).
+    pub(crate) no_location: bool,
+}
+
+/// Prints `value` as `nix-instantiate --eval` does with `output`; XML
+/// comes with its own final newline, the others need one.
+pub(crate) fn print_value(
+    evaluator: &mut Evaluator,
+    value: &Value,
+    output: Output,
+) -> EvalResult<String> {
+    if output.json {
+        evaluator.print_json(value)
+    } else if output.xml {
+        evaluator.print_xml(value, output.strict, !output.no_location)
+    } else if output.strict {
+        evaluator.print_strict(value)
+    } else {
+        evaluator.print_lazy(value)
+    }
+}
+
+/// Evaluates the file at `file` (relative to `cwd`; a directory means its
+/// `default.nix`).
+pub(crate) fn eval_file(evaluator: &mut Evaluator, cwd: &Path, file: &Path) -> EvalResult<Value> {
+    let path = if file.is_absolute() {
+        file.to_path_buf()
+    } else {
+        cwd.join(file)
+    };
+    evaluator.eval_file(&path.display().to_string())
+}
+
+/// Runs `cairn eval`.
+pub(crate) fn run(args: &EvalArgs, env: &Environment, stdout: &mut dyn Write) -> CliResult {
+    let cwd = current_dir()?;
+    let show_trace = args.show_trace;
+    let fail = |err: EvalError| eval_error(&err, show_trace);
+    let mut evaluator = new_evaluator(env, &args.include, show_trace);
 
     let cwd_text = cwd.display().to_string();
-    let value = match (&args.expr, &args.file) {
-        (Some(expr), _) => evaluator.eval_source("«string»", expr, &cwd_text),
-        (None, Some(file)) => {
-            let path = if file.is_absolute() {
-                file.clone()
-            } else {
-                cwd.join(file)
-            };
-            evaluator.eval_file(&path.display().to_string())
-        }
-        (None, None) => evaluator.eval_file(&cwd.join("default.nix").display().to_string()),
-    }
-    .map_err(eval_error)?;
-
+    // `--arg` values are parsed now and evaluated when used, as in Nix.
     let mut auto_args = Vec::new();
     for pair in args.args.chunks(2) {
         let [name, expr] = pair else { continue };
         let value = evaluator
-            .eval_source("«string»", expr, &cwd_text)
-            .map_err(|err| eval_error(err).context(format!("in the value of --arg {name}")))?;
+            .delay_source("«string»", expr, &cwd_text)
+            .map_err(fail)?;
         auto_args.push((name.clone(), value));
     }
     for pair in args.argstrs.chunks(2) {
@@ -73,33 +138,33 @@ pub(crate) fn run(args: &EvalArgs, env: &Environment, stdout: &mut dyn Write) ->
         auto_args.push((name.clone(), Value::string(text.as_str())));
     }
 
+    let value = match (&args.expr, &args.file) {
+        (Some(expr), _) => evaluator.eval_source("«string»", expr, &cwd_text),
+        (None, Some(file)) => eval_file(&mut evaluator, &cwd, file),
+        (None, None) => eval_file(&mut evaluator, &cwd, Path::new("default.nix")),
+    }
+    .map_err(fail)?;
+
     let attr_paths: Vec<&str> = if args.attr.is_empty() {
         vec![""]
     } else {
         args.attr.iter().map(String::as_str).collect()
     };
-    let root = evaluator
-        .auto_call(&value, &auto_args)
-        .map_err(eval_error)?;
+    let root = evaluator.auto_call(&value, &auto_args).map_err(fail)?;
+    let output = Output {
+        strict: args.strict,
+        json: args.json,
+        xml: args.xml,
+        no_location: args.no_location,
+    };
     for attr_path in attr_paths {
         let selected = if attr_path.is_empty() {
             root.clone()
         } else {
-            let v = evaluator
-                .select_attr_path(&root, attr_path)
-                .map_err(eval_error)?;
-            evaluator.auto_call(&v, &auto_args).map_err(eval_error)?
+            let v = evaluator.select_attr_path(&root, attr_path).map_err(fail)?;
+            evaluator.auto_call(&v, &auto_args).map_err(fail)?
         };
-        let text = if args.json {
-            evaluator.print_json(&selected)
-        } else if args.xml {
-            evaluator.print_xml(&selected, args.strict, !args.no_location)
-        } else if args.strict {
-            evaluator.print_strict(&selected)
-        } else {
-            evaluator.print_lazy(&selected)
-        }
-        .map_err(eval_error)?;
+        let text = print_value(&mut evaluator, &selected, output).map_err(fail)?;
         if args.xml {
             crate::commands::emit(stdout, text.as_bytes())?;
         } else {
@@ -109,14 +174,16 @@ pub(crate) fn run(args: &EvalArgs, env: &Environment, stdout: &mut dyn Write) ->
     Ok(())
 }
 
-/// An evaluation error, shown exactly as Nix shows it.
-fn eval_error(err: EvalError) -> CliError {
+/// An evaluation error, shown exactly as Nix shows it (with the full trace
+/// under `--show-trace`, else Nix's hint when there is one), then cairn's
+/// help line.
+fn eval_error(err: &EvalError, show_trace: bool) -> CliError {
     let help = if err.pos.is_some() {
         "fix the expression at the position shown above"
     } else {
         "check the expression and the files it imports"
     };
-    CliError::verbatim(err.to_string()).with_help(help)
+    CliError::verbatim(err.render(show_trace)).with_help(help)
 }
 
 #[cfg(test)]
@@ -127,8 +194,26 @@ mod tests {
     fn errors_keep_nix_layout() {
         let mut ev = Evaluator::new(Rc::new(StdIo), EvalOptions::default());
         let err = ev.eval_source("«string»", "1 + \"x\"", "/").unwrap_err();
-        let rendered = eval_error(err).render(false);
+        let rendered = eval_error(&err, false).render(false);
         assert!(rendered.starts_with("error: "), "{rendered}");
         assert!(rendered.contains("help: "), "{rendered}");
+    }
+
+    #[test]
+    fn hint_without_show_trace() {
+        let mut ev = Evaluator::new(Rc::new(StdIo), EvalOptions::default());
+        let err = ev
+            .eval_source("«string»", "{ a = 1 + \"x\"; }.a", "/")
+            .unwrap_err();
+        let rendered = eval_error(&err, false).render(false);
+        assert!(
+            rendered.contains("\n(use '--show-trace' to show detailed location information)"),
+            "{rendered}"
+        );
+        let rendered = eval_error(&err, true).render(false);
+        assert!(
+            rendered.contains("… while evaluating the attribute 'a'"),
+            "{rendered}"
+        );
     }
 }

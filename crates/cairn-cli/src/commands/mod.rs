@@ -4,6 +4,7 @@ pub(crate) mod config;
 pub(crate) mod derivation;
 pub(crate) mod eval;
 pub(crate) mod hash;
+pub(crate) mod instantiate;
 pub(crate) mod key;
 pub(crate) mod nar;
 pub(crate) mod store;

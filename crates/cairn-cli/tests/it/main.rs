@@ -12,6 +12,7 @@ mod derivation;
 mod errors;
 mod eval;
 mod hash;
+mod instantiate;
 mod key;
 mod layering;
 mod nar;
@@ -29,6 +30,7 @@ fn test_files_are_all_listed() {
         "errors",
         "eval",
         "hash",
+        "instantiate",
         "key",
         "layering",
         "main",

@@ -90,7 +90,7 @@ const fn g(name: &'static str, arity: usize, func: BuiltinFn) -> Builtin {
 static BUILTINS: &[Builtin] = &[
     g("abort", 1, abort),
     b("add", 2, |ev, a| arith(ev, BinOp::Add, a)),
-    b("addErrorContext", 2, |ev, a| ev.force(&a[1])),
+    b("addErrorContext", 2, add_error_context),
     b("all", 2, all),
     b("any", 2, any),
     b("appendContext", 2, strings::append_context),
@@ -307,12 +307,16 @@ pub(crate) fn globals(ev: &Evaluator) -> HashMap<Symbol, Value> {
 
 fn abort(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let msg = ev.coerce_to_string(&a[0], false, false)?;
-    Err(ErrorKind::Abort(msg.as_str().to_string()).into())
+    // Nix reports `abort` and `throw` without a position.
+    Err(EvalError::new(ErrorKind::Abort(msg.as_str().to_string())).unpositioned())
 }
 
 fn throw(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let msg = ev.coerce_to_string(&a[0], false, false)?;
-    Err(ErrorKind::Catchable(Catchable::Throw(msg.as_str().to_string())).into())
+    Err(EvalError::new(ErrorKind::Catchable(Catchable::Throw(
+        msg.as_str().to_string(),
+    )))
+    .unpositioned())
 }
 
 fn try_eval(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
@@ -426,7 +430,7 @@ fn has_attr(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 
 fn list_to_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let l = ev.expect_list(&a[0])?;
-    let mut entries: Vec<(Symbol, Value)> = Vec::with_capacity(l.len());
+    let mut entries: Vec<(Symbol, Value, crate::error::Span)> = Vec::with_capacity(l.len());
     for item in l.iter() {
         let item = ev.expect_attrs(item)?;
         let name = item
@@ -438,11 +442,13 @@ fn list_to_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
             .get("value")
             .cloned()
             .ok_or_else(|| other("attribute 'value' missing for call to 'listToAttrs'"))?;
-        entries.push((name.as_str().into(), value));
+        // Positioned where `value` is defined, as in Nix (trace frames).
+        let pos = item.position("value").unwrap_or(crate::error::Span::NONE);
+        entries.push((name.as_str().into(), value, pos));
     }
     // The first occurrence of a name wins.
     entries.reverse();
-    Ok(Value::attrs(Attrs::from_unsorted(entries)))
+    Ok(Value::attrs(Attrs::from_unsorted_pos(entries)))
 }
 
 fn remove_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
@@ -861,12 +867,20 @@ const CORE_FILES: &[(&str, &str)] = &[("fetchurl.nix", include_str!("fetchurl.ni
 
 impl Evaluator {
     /// Evaluates the file at `path` (or `path/default.nix`), cached.
-    pub(crate) fn import_path(&mut self, path: &str) -> EvalResult<Value> {
-        let path = self.resolve_import(path);
+    pub(crate) fn import_path(&mut self, given: &str) -> EvalResult<Value> {
+        let path = self.resolve_import(given);
         if let Some(v) = self.import_cache.get(&path) {
             return Ok(v.clone());
         }
-        let v = self.load_file(&path, &[], Vec::new())?;
+        let v = self.load_file(&path, &[], Vec::new()).map_err(|e| {
+            // A path that does not exist at all fails where Nix first
+            // looks at it.
+            let given = canon_path(given);
+            match self.io.file_type(&given) {
+                Err(io) => io_error(&given, "getting status of", &io),
+                Ok(_) => e,
+            }
+        })?;
         self.import_cache.insert(path, v.clone());
         Ok(v)
     }
@@ -928,13 +942,32 @@ fn scoped_import(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let names: Vec<Symbol> = scope.iter().map(|(k, _)| k.clone()).collect();
     let values: Vec<Value> = scope.iter().map(|(_, v)| v.clone()).collect();
     let v = ev.load_file(&p, &names, values)?;
-    ev.force(&v)
+    ev.force(&v).map_err(|e| file_frame(e, &p))
 }
 
 fn import(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let p = real_path(ev, &a[0])?;
     let v = ev.import_path(&p)?;
     ev.force(&v)
+        .map_err(|e| file_frame(e, &ev.resolve_import(&p)))
+}
+
+/// The trace frame of an error while evaluating an imported file.
+#[cold]
+fn file_frame(err: EvalError, path: &str) -> EvalError {
+    err.add_trace(format!("while evaluating the file '{path}':"))
+}
+
+/// `builtins.addErrorContext msg e`: `e`, with `msg` as a trace frame of
+/// its errors.
+fn add_error_context(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    match ev.force(&a[1]) {
+        Ok(v) => Ok(v),
+        Err(e) => match ev.coerce_to_string(&a[0], false, false) {
+            Ok(msg) => Err(e.add_trace(msg.as_str())),
+            Err(_) => Err(e),
+        },
+    }
 }
 
 fn read_file(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
