@@ -156,7 +156,7 @@ pub(crate) fn build(
     let drv_display = store_dir.display(&node.drv_path);
     let store_error = |source| BuildError::Store {
         drv: drv_display.clone(),
-        source,
+        source: Box::new(source),
     };
     let io_error = |source| BuildError::Io {
         drv: drv_display.clone(),
@@ -239,6 +239,17 @@ pub(crate) fn build(
     remove_tree(&scratch).map_err(io_error)?;
     cairn_util::fs::create_dir(&scratch).map_err(io_error)?;
     let scratch_guard = ScratchGuard(&scratch);
+    // Mount points for the inputs, which are bound on top of the scratch
+    // store: an empty directory or file of the input's type.
+    for path in &closure {
+        let mount_point = scratch.join(path.base_name());
+        let is_dir = std::fs::metadata(store.real_path(path)).is_ok_and(|m| m.is_dir());
+        if is_dir {
+            cairn_util::fs::create_dir(&mount_point).map_err(io_error)?;
+        } else {
+            cairn_util::fs::write(&mount_point, b"").map_err(io_error)?;
+        }
+    }
 
     // 4. Run.
     let mut log = Vec::new();
@@ -481,7 +492,7 @@ fn finish(
         }
         return Err(BuildError::Store {
             drv: drv_display.to_owned(),
-            source,
+            source: Box::new(source),
         });
     }
     Ok(())
@@ -504,7 +515,7 @@ fn check_determinism(
             .query_path_info(path)
             .map_err(|source| BuildError::Store {
                 drv: drv_display.to_owned(),
-                source,
+                source: Box::new(source),
             })?;
         if info.is_some_and(|info| info.info.nar_hash == result.nar_hash) {
             continue;

@@ -127,7 +127,7 @@ impl Builder {
         let drv = self.store.store_dir().display(drv);
         move |source| BuildError::Store {
             drv: drv.clone(),
-            source,
+            source: Box::new(source),
         }
     }
 
@@ -153,7 +153,7 @@ impl Builder {
             })?;
         Derivation::from_aterm(store_dir, &bytes).map_err(|source| BuildError::Parse {
             drv: store_dir.display(path),
-            source,
+            source: Box::new(source),
         })
     }
 
@@ -203,15 +203,13 @@ impl Builder {
         }
     }
 
-    /// The derivations to build for `targets`, keyed by `.drv` path.
-    fn plan(
-        &self,
-        targets: &[DerivedPath],
-        check: bool,
-    ) -> Result<BTreeMap<StorePath, Node>, BuildError> {
+    /// The derivations to build for `targets`, in the order they were
+    /// found (breadth first from the targets, in order).
+    fn plan(&self, targets: &[DerivedPath], check: bool) -> Result<Vec<Node>, BuildError> {
         let store_dir = self.store.store_dir();
         let mut drvs: HashMap<StorePath, Derivation> = HashMap::new();
-        let mut nodes: BTreeMap<StorePath, Node> = BTreeMap::new();
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut node_index: HashMap<StorePath, usize> = HashMap::new();
         let mut queue: VecDeque<(StorePath, OutputSelection, bool)> = VecDeque::new();
         for target in targets {
             match target {
@@ -232,8 +230,8 @@ impl Builder {
             }
         }
         while let Some((drv_path, selection, check)) = queue.pop_front() {
-            if let Some(node) = nodes.get_mut(&drv_path) {
-                node.check |= check;
+            if let Some(&i) = node_index.get(&drv_path) {
+                nodes[i].check |= check;
                 continue;
             }
             if !drvs.contains_key(&drv_path) {
@@ -286,16 +284,14 @@ impl Builder {
                 );
                 queue.push_back((input.clone(), used_selection, false));
             }
-            nodes.insert(
-                drv_path.clone(),
-                Node {
-                    drv_path,
-                    drv,
-                    outputs,
-                    inputs,
-                    check,
-                },
-            );
+            node_index.insert(drv_path.clone(), nodes.len());
+            nodes.push(Node {
+                drv_path,
+                drv,
+                outputs,
+                inputs,
+                check,
+            });
         }
         Ok(nodes)
     }
@@ -313,33 +309,30 @@ impl Builder {
         observer: &mut dyn BuildObserver,
     ) -> Result<Realisation, BuildError> {
         let started = Instant::now();
-        let nodes: Vec<Node> = self.plan(targets, options.check)?.into_values().collect();
+        let nodes: Vec<Node> = self.plan(targets, options.check)?;
         let index: HashMap<&StorePath, usize> = nodes
             .iter()
             .enumerate()
             .map(|(i, n)| (&n.drv_path, i))
             .collect();
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
+        let mut dependencies: Vec<Vec<usize>> = vec![Vec::new(); nodes.len()];
         let mut waiting_on: Vec<usize> = vec![0; nodes.len()];
         for (i, node) in nodes.iter().enumerate() {
             for input in node.drv.input_drvs.keys() {
                 if let Some(&dep) = index.get(input) {
                     dependents[dep].push(i);
+                    dependencies[i].push(dep);
                     waiting_on[i] += 1;
                 }
             }
         }
 
-        // Order for the plan, and the cycle check.
-        let order = topological_order(&dependents, &waiting_on);
-        if order.len() < nodes.len() {
-            let stuck = (0..nodes.len())
-                .find(|i| !order.contains(i))
-                .unwrap_or_default();
-            return Err(BuildError::Cycle {
-                drv: self.store.store_dir().display(&nodes[stuck].drv_path),
-            });
-        }
+        // Dependencies first, otherwise in the order of the targets; and
+        // the cycle check.
+        let order = topological_order(&dependencies).map_err(|on_cycle| BuildError::Cycle {
+            drv: self.store.store_dir().display(&nodes[on_cycle].drv_path),
+        })?;
         let planned: Vec<StorePath> = order.iter().map(|&i| nodes[i].drv_path.clone()).collect();
         observer.on_event(&BuildEvent::Planned { drvs: &planned });
 
@@ -478,24 +471,44 @@ impl Builder {
     }
 }
 
-/// Kahn's algorithm: every node whose dependencies all come earlier, in a
-/// deterministic order. Shorter than the node count when there is a cycle.
-fn topological_order(dependents: &[Vec<usize>], waiting_on: &[usize]) -> Vec<usize> {
-    let mut remaining = waiting_on.to_vec();
-    let mut queue: VecDeque<usize> = (0..remaining.len())
-        .filter(|&i| remaining[i] == 0)
-        .collect();
-    let mut order = Vec::with_capacity(remaining.len());
-    while let Some(i) = queue.pop_front() {
-        order.push(i);
-        for &next in &dependents[i] {
-            remaining[next] -= 1;
-            if remaining[next] == 0 {
-                queue.push_back(next);
+/// Every node after its dependencies: a depth-first post-order from each
+/// node in turn, so builds follow the order of the targets. `Err` names a
+/// node on a cycle.
+fn topological_order(dependencies: &[Vec<usize>]) -> Result<Vec<usize>, usize> {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum State {
+        New,
+        OnStack,
+        Done,
+    }
+    let mut state = vec![State::New; dependencies.len()];
+    let mut order = Vec::with_capacity(dependencies.len());
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for root in 0..dependencies.len() {
+        if state[root] != State::New {
+            continue;
+        }
+        state[root] = State::OnStack;
+        stack.push((root, 0));
+        while let Some((node, next)) = stack.last_mut() {
+            if let Some(&dep) = dependencies[*node].get(*next) {
+                *next += 1;
+                match state[dep] {
+                    State::New => {
+                        state[dep] = State::OnStack;
+                        stack.push((dep, 0));
+                    }
+                    State::OnStack => return Err(dep),
+                    State::Done => {}
+                }
+            } else {
+                state[*node] = State::Done;
+                order.push(*node);
+                stack.pop();
             }
         }
     }
-    order
+    Ok(order)
 }
 
 #[cfg(test)]
@@ -504,13 +517,11 @@ mod tests {
 
     #[test]
     fn topological_order_puts_dependencies_first_and_detects_cycles() {
-        // 0 → 1 → 2, 0 → 2 (edges point from dependency to dependent).
-        let dependents = vec![vec![1, 2], vec![2], vec![]];
-        let waiting_on = vec![0, 1, 2];
-        assert_eq!(topological_order(&dependents, &waiting_on), [0, 1, 2]);
+        // 0 needs 2, 1 needs nothing, 2 needs 1.
+        let dependencies = vec![vec![2], vec![], vec![1]];
+        assert_eq!(topological_order(&dependencies), Ok(vec![1, 2, 0]));
         // 0 → 1 → 0.
-        let dependents = vec![vec![1], vec![0]];
-        assert!(topological_order(&dependents, &[1, 1]).is_empty());
+        assert!(topological_order(&[vec![1], vec![0]]).is_err());
     }
 
     #[test]

@@ -254,7 +254,7 @@ fn closure_of(
                 .query_path_info(&next)
                 .map_err(|source| BuildError::Store {
                     drv: facts.drv_display.to_owned(),
-                    source,
+                    source: Box::new(source),
                 })?
                 .ok_or_else(|| BuildError::MissingPath {
                     path: facts.store.store_dir().display(&next),

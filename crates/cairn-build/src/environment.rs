@@ -210,7 +210,7 @@ fn export_references_graph(
             .compute_closure(&BTreeSet::from([path]))
             .map_err(|source| BuildError::Store {
                 drv: store_dir.display(cx.drv_path),
-                source,
+                source: Box::new(source),
             })?;
         files.insert(
             file.to_owned(),
@@ -234,7 +234,7 @@ fn validity_registration(
             .query_path_info(path)
             .map_err(|source| BuildError::Store {
                 drv: store_dir.display(drv_path),
-                source,
+                source: Box::new(source),
             })?;
         let references = info.map(|info| info.info.references).unwrap_or_default();
         text.push_str(&store_dir.display(path));

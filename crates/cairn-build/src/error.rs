@@ -14,7 +14,7 @@ pub enum BuildError {
         drv: String,
         /// Why.
         #[source]
-        source: StoreError,
+        source: Box<StoreError>,
     },
     /// A file operation failed.
     #[error("file operation failed while building '{drv}'")]
@@ -32,7 +32,7 @@ pub enum BuildError {
         drv: String,
         /// Why.
         #[source]
-        source: cairn_derivation::ParseError,
+        source: Box<cairn_derivation::ParseError>,
     },
     /// A derivation's outputs do not make a valid derivation.
     #[error("derivation '{drv}' is invalid")]

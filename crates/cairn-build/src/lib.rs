@@ -36,12 +36,6 @@
 //! | `TMP/cairn-build-NAME.drv-PID-N/` (the build directory, `/build` inside) | `build.rs`, `environment.rs` |
 //! | `ROOT/nix/var/cairn/log/drvs/XX/REST.bz2` | `log.rs` |
 
-#![allow(
-    clippy::result_large_err,
-    reason = "a BuildError is made at most once per failed build, and its variants carry the \
-              paths and causes callers print; boxing would only move the allocation"
-)]
-
 mod api;
 mod build;
 mod builder;

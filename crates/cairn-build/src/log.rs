@@ -108,7 +108,7 @@ impl LogStore {
             .query_valid_derivers(path)
             .map_err(|source| BuildError::Store {
                 drv: store.store_dir().display(path),
-                source,
+                source: Box::new(source),
             })?;
         let deriver = store
             .query_path_info(path)

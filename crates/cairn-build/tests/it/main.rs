@@ -1,0 +1,9 @@
+//! Integration tests of cairn-build: real builds with busybox in a
+//! temporary chroot store, sandboxed.
+
+mod basics;
+mod failures;
+mod fixed;
+mod references;
+mod scheduling;
+mod support;
