@@ -84,15 +84,13 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
             ],
         ),
         // L5
+        // Layers 0 and 1 too: hashes and NAR hashing of imported sources.
         (
             "cairn-glue",
-            vec![
-                "cairn-eval",
-                "cairn-store",
-                "cairn-build",
-                "cairn-derivation",
-                "cairn-store-path",
-            ],
+            with(
+                &layers_0_1,
+                &["cairn-eval", "cairn-store", "cairn-build"],
+            ),
         ),
         (
             "cairn-daemon",

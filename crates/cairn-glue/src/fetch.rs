@@ -1,0 +1,182 @@
+//! `builtins.fetchurl` and `fetchTarball`, as Nix 2.8 does them, for
+//! `file://` URLs (the only scheme that works without a network).
+//!
+//! `fetchurl` stores the file flat, named after the URL's last component
+//! (or `name`), so its path is the fixed-output path of its SHA-256;
+//! `fetchTarball` unpacks a tarball (plain or gzip), requires exactly one
+//! top-level entry and stores that as a `source`-style path named `source`
+//! (or `name`). With `sha256`, a path already valid is used as it is, and
+//! a fetched file whose hash differs is an error that shows both hashes.
+//! In read-only mode the paths are computed and nothing is written.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use cairn_eval::{EvalResult, Evaluator, Value};
+use cairn_hash::{Encoding, HashAlgo};
+use cairn_store_path::FileIngestionMethod;
+
+use crate::io::{GlueIo, other};
+use crate::paths::{base_name, parse_hash_allow_empty, store_path_value, string_no_context};
+
+/// `builtins.fetchurl URL-or-ATTRS`.
+pub(crate) fn fetchurl(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    fetch(ev, &a[0], "fetchurl", false, "")
+}
+
+/// `fetchTarball URL-or-ATTRS`.
+pub(crate) fn fetch_tarball(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    fetch(ev, &a[0], "fetchTarball", true, "source")
+}
+
+fn fetch(
+    ev: &mut Evaluator,
+    arg: &Value,
+    who: &str,
+    unpack: bool,
+    default_name: &str,
+) -> EvalResult<Value> {
+    let mut url = None;
+    let mut expected = None;
+    let mut name = default_name.to_string();
+    match ev.force_value(arg)? {
+        Value::Attrs(attrs) => {
+            for (k, v) in attrs.iter() {
+                match k.as_ref() {
+                    "url" => url = Some(string_no_context(ev, v)?),
+                    "sha256" => {
+                        let s = string_no_context(ev, v)?;
+                        expected = Some(parse_hash_allow_empty(&s, Some(HashAlgo::Sha256))?);
+                    }
+                    "name" => name = string_no_context(ev, v)?,
+                    n => {
+                        return Err(other(format!("unsupported argument '{n}' to '{who}'")));
+                    }
+                }
+            }
+            if url.is_none() {
+                return Err(other("'url' argument required"));
+            }
+        }
+        v => url = Some(string_no_context(ev, &v)?),
+    }
+    let url = url.unwrap_or_default();
+    if name.is_empty() {
+        name = base_name(&url).to_string();
+    }
+    let io = Rc::clone(ev.io());
+    let glue = GlueIo::from_io(&io)?;
+    let store_dir = glue.store_dir_value().clone();
+    let method = if unpack {
+        FileIngestionMethod::Recursive
+    } else {
+        FileIngestionMethod::Flat
+    };
+    if let Some(h) = &expected {
+        let expected_path = store_dir
+            .make_fixed_output_path(method, h, &name, [], false)
+            .map_err(|e| other(e.to_string()))?;
+        if glue.is_known_path(&expected_path)? {
+            return Ok(store_path_value(&store_dir, &expected_path));
+        }
+    }
+    let source = local_file(&url)?;
+    let (store_path, hash) = if unpack {
+        let dir = tempfile::tempdir()
+            .map_err(|e| other(format!("creating a temporary directory: {e}")))?;
+        unpack_tarball(&source, dir.path(), &url)?;
+        let top = single_top_level(dir.path(), &url)?;
+        let hash = crate::paths::hash_host_path(&top, method, HashAlgo::Sha256, None)?;
+        (glue.add_host_path(&name, &top, method, None)?, hash)
+    } else {
+        let hash = crate::paths::hash_host_path(&source, method, HashAlgo::Sha256, None)?;
+        (glue.add_host_path(&name, &source, method, None)?, hash)
+    };
+    if let Some(h) = expected
+        && h != hash
+    {
+        return Err(other(format!(
+            "hash mismatch in file downloaded from '{url}':\n  specified: {}\n  got:       {}",
+            h.encode(Encoding::Nix32, true),
+            hash.encode(Encoding::Nix32, true)
+        )));
+    }
+    Ok(store_path_value(&store_dir, &store_path))
+}
+
+/// The local file a `file://` URL names.
+fn local_file(url: &str) -> EvalResult<PathBuf> {
+    match url.strip_prefix("file://") {
+        Some(p) => {
+            let p = percent_decode(p);
+            if !Path::new(&p).exists() {
+                return Err(other(format!(
+                    "unable to download '{url}': Couldn't read a file:// file (37)"
+                )));
+            }
+            Ok(PathBuf::from(p))
+        }
+        None => Err(other(format!(
+            "unable to download '{url}': cairn fetches only file:// URLs during evaluation"
+        ))),
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(b);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Unpacks a plain or gzip-compressed tar archive into `dest`.
+fn unpack_tarball(source: &Path, dest: &Path, url: &str) -> EvalResult<()> {
+    let bytes = std::fs::read(source)
+        .map_err(|e| other(format!("opening file '{}': {e}", source.display())))?;
+    let fail = |e: std::io::Error| other(format!("failed to extract archive '{url}': {e}"));
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
+        archive.set_preserve_mtime(false);
+        archive.unpack(dest).map_err(fail)
+    } else {
+        let mut archive = tar::Archive::new(bytes.as_slice());
+        archive.set_preserve_mtime(false);
+        archive.unpack(dest).map_err(fail)
+    }
+}
+
+fn single_top_level(dir: &Path, url: &str) -> EvalResult<PathBuf> {
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| other(format!("reading directory '{}': {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    match entries.as_slice() {
+        [one] => Ok(one.clone()),
+        _ => Err(other(format!(
+            "tarball '{url}' contains an unexpected number of top-level files"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_decoding_and_schemes() {
+        assert_eq!(percent_decode("/a%20b"), "/a b");
+        assert!(local_file("https://example.invalid/x").is_err());
+    }
+}

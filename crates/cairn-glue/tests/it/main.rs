@@ -1,0 +1,4 @@
+//! Integration tests of cairn-glue, one module per area.
+
+mod conformance;
+mod fixtures;
