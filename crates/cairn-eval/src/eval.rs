@@ -171,6 +171,24 @@ impl Evaluator {
         }
     }
 
+    /// The argument of a call to a lambda that is strict in it
+    /// ([`LambdaDef::strict`]): an integer operation on integers already
+    /// known (`f (n - 1)`) is computed right away instead of in a thunk.
+    /// It cannot fail or have effects, and the callee forces its parameter
+    /// before returning, so nothing can tell the difference.
+    #[inline]
+    fn delay_strict_arg(&self, expr: &Rc<Expr>, env: &Rc<Env>) -> Value {
+        if let Expr::BinOp { op, lhs, rhs, .. } = &**expr
+            && !matches!(op, BinOp::And | BinOp::Or | BinOp::Impl)
+            && let Some(a) = known_int(lhs, env)
+            && let Some(b) = known_int(rhs, env)
+            && let Some(v) = int_binop(*op, a, b)
+        {
+            return v;
+        }
+        self.delay(expr, env)
+    }
+
     /// Like [`Evaluator::delay`] inside a frame being filled: variables of
     /// that frame get a thunk since their slot may still be empty.
     fn delay_in_new_frame(&self, expr: &Rc<Expr>, env: &Rc<Env>) -> Value {
@@ -352,18 +370,32 @@ impl Evaluator {
                 && let Expr::Lambda(inner) = &*c.def.body
                 && matches!(inner.param, Param::Ident)
             {
-                let a = self.delay(a, env);
-                let b = self.delay(last, env);
+                let a = if inner.strict_outer {
+                    self.delay_strict_arg(a, env)
+                } else {
+                    self.delay(a, env)
+                };
+                let b = if inner.strict {
+                    self.delay_strict_arg(last, env)
+                } else {
+                    self.delay(last, env)
+                };
                 let frame = Env::one(Env::one(c.env.clone(), a), b);
                 if self.options.show_trace {
                     return self.eval_body_traced(inner, &frame, span).map(Next::Done);
                 }
                 return Ok(Next::Tail(inner.body.clone(), frame));
             }
-            let a = self.delay(a, env);
+            let a = match &f {
+                Value::Lambda(c) if c.def.strict => self.delay_strict_arg(a, env),
+                _ => self.delay(a, env),
+            };
             f = self.apply(f, a, Some(span))?;
         }
-        let a = self.delay(last, env);
+        let a = match &f {
+            Value::Lambda(c) if c.def.strict => self.delay_strict_arg(last, env),
+            _ => self.delay(last, env),
+        };
         match f {
             Value::Lambda(c) => {
                 let new = self.bind_args(&c.def, &c.env, a).map_err(|e| e.at(span))?;
@@ -1177,6 +1209,17 @@ pub(crate) fn settled(v: &Value) -> Value {
     v.clone()
 }
 
+/// An operand whose integer value is already known: an integer literal,
+/// or a variable holding an integer (or a thunk evaluated to one).
+#[inline]
+fn known_int(e: &Expr, env: &Rc<Env>) -> Option<i64> {
+    match e {
+        Expr::Lit(Value::Int(i)) => Some(*i),
+        Expr::Var { depth, slot, .. } => env.up(*depth).peek_int(*slot),
+        _ => None,
+    }
+}
+
 /// Integer operators without errors (overflow and division are left to
 /// the general path, which reports them).
 #[inline]
@@ -1253,6 +1296,34 @@ mod tests {
         assert_eq!(eval("builtins.length [ (throw \"a\") (abort \"b\") ]"), "2");
         assert_eq!(eval("({ a = throw \"x\"; b = 1; }).b"), "1");
         assert_eq!(eval("false && throw \"x\""), "false");
+    }
+
+    #[test]
+    fn early_arguments_are_invisible() {
+        // Arguments computed early for strict lambdas print like Nix's
+        // thunks: `<CODE>` where the callee never forced them.
+        let lazy = |src: &str| {
+            let mut ev = ev();
+            let v = ev.eval_source("«string»", src, "/").unwrap();
+            ev.print_lazy(&v).unwrap()
+        };
+        assert_eq!(lazy("let f = n: [ n ]; in f (1 - 1)"), "[ <CODE> ]");
+        assert_eq!(
+            lazy("let f = n: if n < 2 then [ n ] else [ ]; in f (1 - 1)"),
+            "[ 0 ]"
+        );
+        assert_eq!(
+            lazy("let f = n: m: [ (n + m) n m ]; in f (1 - 1) (2 * 3)"),
+            "[ <CODE> <CODE> <CODE> ]"
+        );
+        assert_eq!(
+            lazy("let f = n: m: if n < m then [ n m ] else [ ]; in f (1 - 1) (2 * 3)"),
+            "[ 0 6 ]"
+        );
+        assert_eq!(
+            eval("let f = n: if n < 0 then n else 0; in f (9223372036854775807 + 1)"),
+            "error: integer overflow in adding 9223372036854775807 + 1"
+        );
     }
 
     #[test]

@@ -139,6 +139,77 @@ pub(crate) struct LambdaDef {
     pub(crate) body: Rc<Expr>,
     /// Where the lambda is.
     pub(crate) span: Span,
+    /// An `x: …` lambda whose body forces `x` whenever it returns (see
+    /// [`forces_slot0`]): a call may compute a cheap argument right away.
+    pub(crate) strict: bool,
+    /// Likewise for the parameter of the enclosing `x: …` lambda, one
+    /// frame up (`x: y: body` forcing `x`), for curried calls.
+    pub(crate) strict_outer: bool,
+}
+
+impl LambdaDef {
+    /// A lambda, with its strictness computed from the body.
+    pub(crate) fn new(
+        name: Option<Symbol>,
+        arg_name: Option<Symbol>,
+        param: Param,
+        nslots: u32,
+        body: Rc<Expr>,
+        span: Span,
+    ) -> LambdaDef {
+        let ident = matches!(param, Param::Ident);
+        LambdaDef {
+            strict: ident && forces_slot0(&body, 0),
+            strict_outer: forces_slot0(&body, 1),
+            name,
+            arg_name,
+            param,
+            nslots,
+            body,
+            span,
+        }
+    }
+}
+
+/// Whether evaluating `e` to weak head normal form forces the variable in
+/// slot 0 of the frame `depth` levels up on every path that returns a
+/// value. For such a variable, a thunk and the value it would compute are
+/// indistinguishable once the expression has returned, so the argument of
+/// a call can be computed early when that cannot fail or have effects
+/// (`fib (n - 1)` with `fib = n: if n < 2 …`): laziness is kept exactly,
+/// `<CODE>` included, without allocating the thunk. Conservative: any
+/// construct not listed forces nothing.
+pub(crate) fn forces_slot0(e: &Expr, depth: u32) -> bool {
+    match e {
+        Expr::Var { depth: d, slot, .. } => *d == depth && *slot == 0,
+        Expr::Let { body, .. } | Expr::With { body, .. } => forces_slot0(body, depth + 1),
+        Expr::Select { expr, .. } | Expr::HasAttr { expr, .. } => forces_slot0(expr, depth),
+        Expr::Apply { func, .. } => forces_slot0(func, depth),
+        Expr::Assert { cond, body, .. } => forces_slot0(cond, depth) || forces_slot0(body, depth),
+        Expr::If {
+            cond,
+            then,
+            otherwise,
+            ..
+        } => {
+            forces_slot0(cond, depth)
+                || (forces_slot0(then, depth) && forces_slot0(otherwise, depth))
+        }
+        Expr::BinOp { op, lhs, rhs, .. } => match op {
+            BinOp::And | BinOp::Or | BinOp::Impl => forces_slot0(lhs, depth),
+            _ => forces_slot0(lhs, depth) || forces_slot0(rhs, depth),
+        },
+        Expr::Not(e, _) | Expr::Neg(e, _) => forces_slot0(e, depth),
+        Expr::Interp { parts, .. } | Expr::PathInterp { parts, .. } => parts
+            .iter()
+            .any(|p| matches!(p, Part::Expr(e, _) if forces_slot0(e, depth))),
+        Expr::Lit(_)
+        | Expr::Selected(_)
+        | Expr::WithVar { .. }
+        | Expr::Attrs(_)
+        | Expr::List(_)
+        | Expr::Lambda(_) => false,
+    }
 }
 
 /// A lambda's parameter.

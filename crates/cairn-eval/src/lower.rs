@@ -920,14 +920,9 @@ impl Lowerer<'_> {
                 }
                 (_, body) => self.expr(&body)?,
             };
-            Ok(Rc::new(LambdaDef {
-                name,
-                arg_name,
-                param,
-                nslots,
-                body,
-                span,
-            }))
+            Ok(Rc::new(LambdaDef::new(
+                name, arg_name, param, nslots, body, span,
+            )))
         })();
         self.scopes.pop();
         r

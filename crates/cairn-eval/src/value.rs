@@ -404,6 +404,25 @@ impl Env {
         }
     }
 
+    /// The integer in slot `i`, if it holds one or a thunk evaluated to
+    /// one (`None` for anything else, and for a slot not filled yet).
+    #[inline]
+    pub(crate) fn peek_int(&self, i: u32) -> Option<i64> {
+        let slots = self.slots.borrow();
+        let v = match &*slots {
+            Slots::One(v) => v,
+            Slots::Many(v) => v.get(i as usize)?,
+        };
+        match v {
+            Value::Int(n) => Some(*n),
+            Value::Thunk(t) => match &*t.0.borrow() {
+                ThunkState::Done(Value::Int(n)) => Some(*n),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// Replaces the value in slot `i`.
     pub(crate) fn set(&self, i: u32, val: Value) {
         match &mut *self.slots.borrow_mut() {
