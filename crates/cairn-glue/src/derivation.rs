@@ -100,10 +100,8 @@ pub(crate) fn derivation_strict(ev: &mut Evaluator, a: &[Value]) -> EvalResult<V
         return Err(other("required attribute 'name' missing"));
     };
     let name_v = name_v.clone();
-    // Nix adds the trace line `while evaluating the derivation attribute
-    // 'name'` here; cairn adds trace lines once cairn-eval's trace frames
-    // are public API.
-    let drv_name = string_no_context(ev, &name_v)?;
+    let drv_name = string_no_context(ev, &name_v)
+        .map_err(|e| e.add_trace("while evaluating the derivation attribute 'name'"))?;
     let at_name = |ev: &Evaluator, e: EvalError| ev.error_at_attr(e, &attrs, "name");
 
     let structured = match attrs.get("__structuredAttrs") {
@@ -123,7 +121,15 @@ pub(crate) fn derivation_strict(ev: &mut Evaluator, a: &[Value]) -> EvalResult<V
         if key.as_ref() == "__ignoreNulls" {
             continue;
         }
-        collect_attribute(ev, &mut c, key, value, ignore_nulls).map_err(|e| at_name(ev, e))?;
+        collect_attribute(ev, &mut c, key, value, ignore_nulls).map_err(|e| {
+            let e = ev.error_at_attr(e, &attrs, key);
+            ev.trace_at_attr(
+                e,
+                &attrs,
+                "name",
+                format!("while evaluating the attribute '{key}' of the derivation '{drv_name}'"),
+            )
+        })?;
     }
     if let Some(entries) = c.json.take() {
         let mut text = String::from("{");

@@ -316,8 +316,7 @@ fn add_path(
     let io = Rc::clone(ev.io());
     let glue = GlueIo::from_io(&io)?;
     let p = path.as_str();
-    // Nix adds the trace line `while adding path '…'` to errors from here.
-    (|| {
+    let result = (|| {
         if path.has_context() {
             let ctx: Vec<Rc<str>> = path.context().cloned().collect();
             if let Some(hook) = ev.build_hook().cloned() {
@@ -354,7 +353,8 @@ fn add_path(
             )));
         }
         Ok(store_path_value(glue.store_dir_value(), &store_path))
-    })()
+    })();
+    result.map_err(|e| e.add_trace(format!("while adding path '{p}'")))
 }
 
 /// `builtins.filterSource FILTER PATH`.
