@@ -9,7 +9,11 @@
 //! `recurseForDerivations = true`; a list's elements are all searched. The
 //! same set is reported once.
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
+
+use cairn_build::{DerivedPath, OutputSelection};
+use cairn_store_path::StoreDir;
 
 use cairn_eval::{EvalResult, Evaluator, Value};
 
@@ -36,6 +40,19 @@ impl DerivationInfo {
         } else {
             format!("{}!{}", self.drv_path, self.output_name)
         }
+    }
+
+    /// What `nix-build` realises for it: its output of its derivation.
+    ///
+    /// # Errors
+    /// The `.drv` path is not a store path of `store_dir`.
+    pub fn derived_path(&self, store_dir: &StoreDir) -> EvalResult<DerivedPath> {
+        Ok(DerivedPath::Built {
+            drv: store_dir
+                .parse_path(&self.drv_path)
+                .map_err(|e| other(e.to_string()))?,
+            outputs: OutputSelection::Names(BTreeSet::from([self.output_name.clone()])),
+        })
     }
 }
 

@@ -22,9 +22,11 @@
 //! | `paths` | tree hashing with filters, `toFile`, `path`, `filterSource`, `storePath`, path copying |
 //! | `fetch` | `fetchurl`, `fetchTarball` (`file://`) |
 //! | `instantiate` | finding the derivations in a value (`nix-instantiate`) |
+//! | `ifd` | [`StoreBuildHook`]: import from derivation through `cairn-build` |
 
 mod derivation;
 mod fetch;
+mod ifd;
 mod instantiate;
 mod io;
 mod paths;
@@ -33,6 +35,7 @@ use std::rc::Rc;
 
 use cairn_eval::{Builtin, EvalOptions, Evaluator};
 
+pub use ifd::StoreBuildHook;
 pub use instantiate::{DerivationInfo, find_derivations};
 pub use io::{GlueIo, Mode};
 
