@@ -36,6 +36,8 @@ pub enum Command {
     /// Evaluate a Nix expression and print its value, like
     /// `nix-instantiate --eval`.
     Eval(EvalArgs),
+    /// Evaluate Nix expressions interactively, like `nix repl`.
+    Repl,
     /// Compute and convert cryptographic hashes.
     #[command(subcommand)]
     Hash(HashCommand),

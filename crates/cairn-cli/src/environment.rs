@@ -6,6 +6,7 @@
 //! | `CAIRN_CONF_DIR` | directory of the system `cairn.conf` (default `/etc/cairn`) |
 //! | `XDG_CONFIG_HOME`, `HOME` | the user file is `$XDG_CONFIG_HOME/cairn/cairn.conf`, else `$HOME/.config/cairn/cairn.conf` |
 //! | `CAIRN_<SETTING>` | a setting, e.g. `CAIRN_MAX_JOBS` for `max-jobs` (see [`Settings::environment_variable`]) |
+//! | `XDG_STATE_HOME`, `HOME` | `cairn repl` history: `$XDG_STATE_HOME/cairn/repl-history`, else `~/.local/state/cairn/repl-history` |
 //! | `NO_COLOR` | when set and not empty, errors are not coloured |
 //! | `NIX_PATH` | search path for `<name>` in `cairn eval`, after `-I` |
 //! | every variable | what `builtins.getEnv` sees in `cairn eval` |
@@ -22,6 +23,7 @@ use crate::error::{CliError, CliResult, ErrorKind};
 pub(crate) struct Environment {
     conf_dir: Option<PathBuf>,
     xdg_config_home: Option<PathBuf>,
+    xdg_state_home: Option<PathBuf>,
     home: Option<PathBuf>,
     no_color: bool,
     /// Every `CAIRN_*` variable with a UTF-8 value.
@@ -57,6 +59,7 @@ impl Environment {
             match name {
                 "CAIRN_CONF_DIR" => env.conf_dir = non_empty(&value),
                 "XDG_CONFIG_HOME" => env.xdg_config_home = non_empty(&value),
+                "XDG_STATE_HOME" => env.xdg_state_home = non_empty(&value),
                 "HOME" => env.home = non_empty(&value),
                 "NO_COLOR" => env.no_color = !value.is_empty(),
                 _ => {}
@@ -78,6 +81,17 @@ impl Environment {
     /// The home directory (`HOME`).
     pub(crate) fn home(&self) -> Option<&std::path::Path> {
         self.home.as_deref()
+    }
+
+    /// The file `cairn repl` keeps its history in:
+    /// `$XDG_STATE_HOME/cairn/repl-history`, else
+    /// `~/.local/state/cairn/repl-history`.
+    pub(crate) fn repl_history(&self) -> Option<PathBuf> {
+        let dir = self
+            .xdg_state_home
+            .clone()
+            .or_else(|| self.home.as_ref().map(|home| home.join(".local/state")))?;
+        Some(dir.join("cairn/repl-history"))
     }
 
     /// Whether output may be coloured (`NO_COLOR` is unset or empty).

@@ -119,6 +119,7 @@ fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) ->
     let options = environment::option_pairs(&cli.options);
     match cli.command {
         Command::Eval(args) => commands::eval::run(&args, env, stdout),
+        Command::Repl => commands::repl::run(env, stdout),
         Command::Hash(command) => commands::hash::run(command, stdout),
         Command::Store(command) => commands::store::run(command, stdout),
         Command::Nar(command) => commands::nar::run(command, stdout),

@@ -208,6 +208,16 @@ impl Evaluator {
     }
 
     fn compile(&mut self, name: &str, text: &str, base_dir: &str) -> EvalResult<Rc<ir::Expr>> {
+        self.compile_scoped(name, text, base_dir, Vec::new())
+    }
+
+    fn compile_scoped(
+        &mut self,
+        name: &str,
+        text: &str,
+        base_dir: &str,
+        scope: Vec<Symbol>,
+    ) -> EvalResult<Rc<ir::Expr>> {
         let file = self
             .sources
             .add(name.into(), normalize_newlines(text).into());
@@ -217,8 +227,42 @@ impl Evaluator {
             file,
             base_dir: base_dir.into(),
             home_dir: self.options.home_dir.as_deref().map(Into::into),
-            scope: Vec::new(),
+            scope,
         })
+    }
+
+    /// Parses `text` with the names of `scope` bound to their values (the
+    /// REPL's variables; they shadow builtins) and returns it unevaluated,
+    /// as a thunk.
+    pub fn delay_source_in_scope(
+        &mut self,
+        name: &str,
+        text: &str,
+        base_dir: &str,
+        scope: &[(Symbol, Value)],
+    ) -> EvalResult<Value> {
+        let names = scope.iter().map(|(n, _)| n.clone()).collect();
+        let r = self.compile_scoped(name, text, base_dir, names);
+        let expr = r.map_err(|e| e.resolve(&self.sources))?;
+        let env = Env::new(None, scope.iter().map(|(_, v)| v.clone()).collect());
+        Ok(self.delay(&expr, &env))
+    }
+
+    /// The names in scope everywhere (`builtins`, `map`, `true`, …), for
+    /// completion.
+    pub fn global_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.globals.keys().map(|k| k.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    /// Where lambda `v` is defined, as Nix 2.8 writes it in messages
+    /// (`(string):1:5`, `/path/f.nix:3:1`); `None` for other values.
+    pub fn lambda_position(&self, v: &Value) -> Option<String> {
+        match v {
+            Value::Lambda(c) => Some(lower::message_pos(&self.sources.resolve(c.def.span))),
+            _ => None,
+        }
     }
 
     /// Evaluates a file (a directory means its `default.nix`), like `import`.

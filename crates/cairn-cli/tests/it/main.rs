@@ -17,6 +17,7 @@ mod key;
 mod layering;
 mod nar;
 mod reference;
+mod repl;
 mod settings;
 mod store;
 
@@ -36,6 +37,7 @@ fn test_files_are_all_listed() {
         "main",
         "nar",
         "reference",
+        "repl",
         "settings",
         "store",
     ];
