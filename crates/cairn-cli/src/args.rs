@@ -239,6 +239,12 @@ pub enum StoreCommand {
         /// exist.
         path: PathBuf,
     },
+    /// Build derivations (or check that paths are valid) and print their
+    /// output paths, like `nix-store --realise`.
+    Realise(RealiseArgs),
+    /// Print the build log of a derivation or of a path it built, like
+    /// `nix-store --read-log`.
+    Log(LogArgs),
 }
 
 /// `cairn nar …`
@@ -375,4 +381,75 @@ mod tests {
         };
         assert_eq!(args.format.encoding(), Encoding::Sri);
     }
+}
+
+/// Which store to use.
+#[derive(Debug, Args)]
+pub struct StoreLocation {
+    /// Use the store under DIR (files in DIR/nix/store, state in
+    /// DIR/nix/var/cairn); default: `/` for root, `~/.local/share/cairn`
+    /// otherwise.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+}
+
+/// Flags shared by the commands that build.
+#[derive(Debug, Args)]
+pub struct BuildFlags {
+    /// Run at most N builds at once (the `max-jobs` setting).
+    #[arg(short = 'j', long = "max-jobs", value_name = "N")]
+    pub max_jobs: Option<usize>,
+    /// Tell builders to use N cores (`NIX_BUILD_CORES`; 0: all).
+    #[arg(long, value_name = "N")]
+    pub cores: Option<u32>,
+    /// Keep the build directory of a failed build.
+    #[arg(short = 'K', long)]
+    pub keep_failed: bool,
+    /// Keep building what does not depend on a failed build.
+    #[arg(short = 'k', long)]
+    pub keep_going: bool,
+    /// Kill a build that runs longer than SECONDS.
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
+    /// Kill a build that prints nothing for SECONDS.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_silent_time: Option<u64>,
+    /// Rebuild already-valid outputs and report any difference.
+    #[arg(long)]
+    pub check: bool,
+    /// Show the builders' output as it arrives.
+    #[arg(short = 'L', long)]
+    pub print_build_logs: bool,
+}
+
+/// Arguments of `cairn store realise`.
+#[derive(Debug, Args)]
+pub struct RealiseArgs {
+    /// Store paths: `.drv` files (all outputs, or `DRV!out,dev`), or paths
+    /// that must be valid.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Make LINK a symlink to the result and a GC root (`LINK-dev` for
+    /// output `dev`, `LINK-2` for the second path).
+    #[arg(short = 'o', long = "out-link", value_name = "LINK")]
+    pub out_link: Option<PathBuf>,
+    /// Make no result link.
+    #[arg(long, conflicts_with = "out_link")]
+    pub no_link: bool,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+    /// How to build.
+    #[command(flatten)]
+    pub flags: BuildFlags,
+}
+
+/// Arguments of `cairn store log`.
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// A `.drv`, or a path built from one.
+    pub path: String,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
 }

@@ -61,7 +61,7 @@ use clap::Parser;
 
 pub use error::{CliError, CliResult, ErrorKind, ExitStatus};
 
-use args::{Cli, Command};
+use args::{Cli, Command, StoreCommand};
 
 /// Runs `cairn` with the process's arguments and standard streams.
 #[must_use]
@@ -121,6 +121,14 @@ fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) ->
         Command::Eval(args) => commands::eval::run(&args, env, stdout),
         Command::Repl => commands::repl::run(env, stdout),
         Command::Hash(command) => commands::hash::run(command, stdout),
+        Command::Store(StoreCommand::Realise(args)) => {
+            let settings = env.settings(&options)?;
+            commands::build::realise(&args, &settings, env, stdout)
+        }
+        Command::Store(StoreCommand::Log(args)) => {
+            let settings = env.settings(&options)?;
+            commands::build::log(&args, &settings, env, stdout)
+        }
         Command::Store(command) => commands::store::run(command, stdout),
         Command::Nar(command) => commands::nar::run(command, stdout),
         Command::Derivation(command) => {

@@ -1,5 +1,6 @@
 //! One module per command group; each is a thin layer over a library.
 
+pub(crate) mod build;
 pub(crate) mod config;
 pub(crate) mod derivation;
 pub(crate) mod eval;
