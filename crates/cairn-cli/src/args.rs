@@ -56,6 +56,9 @@ pub enum Command {
     /// Show the settings from cairn.conf, the environment and `--option`.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Work with profiles and their generations: history, rollback,
+    /// switch, delete.
+    Profile(ProfileArgs),
 }
 
 /// `cairn eval …`
@@ -311,6 +314,71 @@ pub enum KeyCommand {
     },
     /// Read a secret key from standard input and print its public key.
     Public,
+}
+
+/// `cairn profile …`
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The profile to work on; by default the one
+    /// `~/.local/state/cairn/profile` points to (created on first use as a
+    /// link to `ROOT/nix/var/cairn/profiles/per-user/$USER/profile`).
+    #[arg(long, short = 'p', global = true, value_name = "PATH")]
+    pub profile: Option<PathBuf>,
+    /// The store's root directory: objects live under `DIR/nix/store`,
+    /// profiles under `DIR/nix/var/cairn/profiles`. Default: `/` for root,
+    /// `~/.local/share/cairn` for other users.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: ProfileCommand,
+}
+
+/// The `cairn profile` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// List what the current generation contains (its user-environment
+    /// manifest).
+    List {
+        /// Print the manifest's elements as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the generations, like `nix-env --list-generations`.
+    History {
+        /// Print a JSON array instead of lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Switch to the generation before the current one.
+    Rollback,
+    /// Switch to generation N.
+    Switch {
+        /// The generation number.
+        #[arg(value_name = "N")]
+        number: u64,
+    },
+    /// Delete generations (never the current one), like `nix-env
+    /// --delete-generations`: numbers, `+K` (keep the current one and the
+    /// K-1 before it), `Nd` (older than N days) or `old` (all but the
+    /// current one).
+    DeleteGenerations {
+        /// Generation numbers, or one `+K`, `Nd` or `old`.
+        #[arg(value_name = "GENERATIONS", required_unless_present = "older_than", conflicts_with = "older_than")]
+        generations: Vec<String>,
+        /// Delete generations older than this many days, e.g. `30d`.
+        #[arg(long, value_name = "DAYS")]
+        older_than: Option<String>,
+        /// Show what would be deleted without deleting it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Delete every generation except the current one.
+    WipeHistory {
+        /// Show what would be deleted without deleting it.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// A hash algorithm on the command line.

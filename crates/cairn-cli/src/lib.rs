@@ -140,5 +140,9 @@ fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) ->
             let settings = env.settings(&options)?;
             commands::config::run(command, &settings, stdout)
         }
+        Command::Profile(args) => {
+            let settings = env.settings(&options)?;
+            commands::profile::run(args, &settings, env, stdout)
+        }
     }
 }

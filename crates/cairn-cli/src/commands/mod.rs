@@ -8,6 +8,7 @@ pub(crate) mod hash;
 pub(crate) mod instantiate;
 pub(crate) mod key;
 pub(crate) mod nar;
+pub(crate) mod profile;
 pub(crate) mod repl;
 pub(crate) mod store;
 

@@ -16,6 +16,7 @@ mod instantiate;
 mod key;
 mod layering;
 mod nar;
+mod profile;
 mod reference;
 mod repl;
 mod settings;
@@ -36,6 +37,7 @@ fn test_files_are_all_listed() {
         "layering",
         "main",
         "nar",
+        "profile",
         "reference",
         "repl",
         "settings",

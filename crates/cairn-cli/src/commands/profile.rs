@@ -1,0 +1,299 @@
+//! `cairn profile …`: generations of a profile, over `cairn-profile`.
+//!
+//! The profile is `--profile P`, or the user's default one
+//! (`~/.local/state/cairn/profile`, a link made on first use to
+//! `ROOT/nix/var/cairn/profiles/per-user/$USER/profile`). `ROOT` is
+//! `--store DIR`, else `/` for root and `~/.local/share/cairn` for other
+//! users (DESIGN.md, "Store layout").
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use cairn_profile::{DeleteSelector, Generation, Manifest, Profile, ProfileError, Switch};
+use cairn_settings::Settings;
+use cairn_store_path::StoreDir;
+
+use crate::args::{ProfileArgs, ProfileCommand};
+use crate::commands::emit_line;
+use crate::environment::Environment;
+use crate::error::{CliError, CliResult, ErrorKind};
+
+/// Runs a `cairn profile` subcommand.
+pub(crate) fn run(
+    args: ProfileArgs,
+    settings: &Settings,
+    env: &Environment,
+    stdout: &mut dyn Write,
+) -> CliResult {
+    let store_dir = StoreDir::new(&settings.store_dir).map_err(|err| {
+        CliError::from_error(ErrorKind::User, &err)
+            .context(format!("bad store-dir '{}'", settings.store_dir))
+            .with_help("set store-dir to an absolute, canonical directory")
+    })?;
+    let root = store_root(args.store.as_deref(), env)?;
+    let profile_path = match args.profile {
+        Some(path) => path,
+        None => default_profile(&root, env)?,
+    };
+    let profile = Profile::open(profile_path, &store_dir).map_err(from_profile)?;
+
+    match args.command {
+        ProfileCommand::History { json } => history(&profile, json, stdout),
+        ProfileCommand::List { json } => list(&profile, &root, json, stdout),
+        ProfileCommand::Rollback => {
+            let switch = profile.rollback().map_err(from_profile)?;
+            report_switch(switch, stdout)
+        }
+        ProfileCommand::Switch { number } => {
+            let switch = profile.switch_to(number).map_err(from_profile)?;
+            report_switch(switch, stdout)
+        }
+        ProfileCommand::DeleteGenerations {
+            generations,
+            older_than,
+            dry_run,
+        } => {
+            let selector = match older_than {
+                Some(days) => DeleteSelector::parse_days(&days),
+                None => DeleteSelector::parse(&generations),
+            }
+            .map_err(from_profile)?;
+            let deleted = profile
+                .delete_generations(&selector, SystemTime::now(), dry_run)
+                .map_err(from_profile)?;
+            report_deleted(&deleted, dry_run, stdout)
+        }
+        ProfileCommand::WipeHistory { dry_run } => {
+            let deleted = profile.wipe_history(dry_run).map_err(from_profile)?;
+            report_deleted(&deleted, dry_run, stdout)
+        }
+    }
+}
+
+/// `ROOT`: `--store`, else `/` for root and `~/.local/share/cairn` for
+/// everyone else.
+fn store_root(flag: Option<&Path>, env: &Environment) -> CliResult<PathBuf> {
+    if let Some(dir) = flag {
+        return Ok(dir.to_owned());
+    }
+    if running_as_root() {
+        return Ok(PathBuf::from("/"));
+    }
+    let home = env.home().ok_or_else(|| {
+        CliError::user("cannot find the store: HOME is not set")
+            .with_help("pass `--store DIR`, or set HOME")
+    })?;
+    Ok(home.join(".local/share/cairn"))
+}
+
+/// Whether this process runs as root: `/proc/self` belongs to the
+/// effective user.
+fn running_as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// The user's default profile, making its home link on first use.
+fn default_profile(root: &Path, env: &Environment) -> CliResult<PathBuf> {
+    let user = env
+        .variables()
+        .get("USER")
+        .filter(|user| !user.is_empty())
+        .ok_or_else(|| {
+            CliError::user("cannot tell whose default profile to use: USER is not set")
+                .with_help("pass `--profile PATH`, or set USER")
+        })?;
+    let home = env.home().ok_or_else(|| {
+        CliError::user("cannot find the default profile: HOME is not set")
+            .with_help("pass `--profile PATH`, or set HOME")
+    })?;
+    cairn_profile::location::default_profile(root, user, home).map_err(from_profile)
+}
+
+/// `nix-env --list-generations` lines (`   N   DATE   PATH   (current)`,
+/// dates in UTC), or JSON.
+fn history(profile: &Profile, json: bool, stdout: &mut dyn Write) -> CliResult {
+    let generations = profile.generations().map_err(from_profile)?;
+    let current = profile.current().map_err(from_profile)?.map(|g| g.number);
+    let store_dir = profile.store_dir();
+    if json {
+        let array: Vec<serde_json::Value> = generations
+            .iter()
+            .map(|g| {
+                serde_json::json!({
+                    "number": g.number,
+                    "created": g.created_seconds(),
+                    "storePath": store_dir.display(&g.target),
+                    "current": Some(g.number) == current,
+                })
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&array)
+            .map_err(|err| CliError::from_error(ErrorKind::Internal, &err))?;
+        return emit_line(stdout, &text);
+    }
+    for generation in &generations {
+        let mut line = format!(
+            "{:4}   {}   {}",
+            generation.number,
+            utc_time(generation.created_seconds()),
+            store_dir.display(&generation.target)
+        );
+        if Some(generation.number) == current {
+            line.push_str("   (current)");
+        }
+        emit_line(stdout, &line)?;
+    }
+    Ok(())
+}
+
+/// The current generation's manifest elements, one per line, or its store
+/// path and a hint when it is not a user environment.
+fn list(profile: &Profile, root: &Path, json: bool, stdout: &mut dyn Write) -> CliResult {
+    let Some(target) = profile.resolve().map_err(from_profile)? else {
+        return Err(CliError::user(format!(
+            "profile '{}' does not exist yet",
+            profile.path().display()
+        ))
+        .with_help("a profile is created by its first generation"));
+    };
+    let store_dir = profile.store_dir();
+    let logical = store_dir.display(&target);
+    let real = root.join(logical.trim_start_matches('/'));
+    let manifest = Manifest::read_from_dir(&real, store_dir).map_err(from_profile)?;
+    let Some(manifest) = manifest else {
+        emit_line(stdout, &logical)?;
+        return emit_line(
+            stdout,
+            "hint: this is not a user environment (it has no `manifest.json`), so there are no installed packages to list",
+        );
+    };
+    if json {
+        return emit_line(stdout, manifest.to_json(store_dir).trim_end());
+    }
+    let width = manifest
+        .elements
+        .iter()
+        .map(|e| e.name.len())
+        .max()
+        .unwrap_or(0);
+    for element in &manifest.elements {
+        let paths: Vec<String> = element
+            .store_paths
+            .iter()
+            .map(|p| store_dir.display(p))
+            .collect();
+        let mut line = format!("{:width$}  {}", element.name, element.version);
+        line = format!("{}  {}", line.trim_end(), paths.join(" "));
+        if !element.active {
+            line.push_str("  (inactive)");
+        }
+        emit_line(stdout, &line)?;
+    }
+    Ok(())
+}
+
+/// `Switched to generation N (was M)`.
+fn report_switch(switch: Switch, stdout: &mut dyn Write) -> CliResult {
+    let line = match switch.from {
+        Some(from) if from == switch.to => format!("Already at generation {}", switch.to),
+        Some(from) => format!("Switched to generation {} (was {from})", switch.to),
+        None => format!("Switched to generation {}", switch.to),
+    };
+    emit_line(stdout, &line)
+}
+
+/// `Removed generations 1, 2` and a hint about garbage collection.
+fn report_deleted(deleted: &[Generation], dry_run: bool, stdout: &mut dyn Write) -> CliResult {
+    if deleted.is_empty() {
+        return emit_line(stdout, "No generations to remove");
+    }
+    let mut numbers: Vec<u64> = deleted.iter().map(|g| g.number).collect();
+    numbers.sort_unstable();
+    let list = numbers
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let noun = if numbers.len() == 1 {
+        "generation"
+    } else {
+        "generations"
+    };
+    if dry_run {
+        emit_line(stdout, &format!("Would remove {noun} {list}"))
+    } else {
+        emit_line(stdout, &format!("Removed {noun} {list}"))?;
+        emit_line(
+            stdout,
+            "hint: the store paths only they used are garbage now; collect them with `cairn store gc`",
+        )
+    }
+}
+
+/// `YYYY-MM-DD HH:MM:SS` in UTC.
+fn utc_time(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let rest = seconds.rem_euclid(86_400);
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60
+    )
+}
+
+/// A profile error for the user, with the next step.
+fn from_profile(err: ProfileError) -> CliError {
+    let help = match &err {
+        ProfileError::NoSuchGeneration { .. } => {
+            "`cairn profile history` lists the generations".to_owned()
+        }
+        ProfileError::NoOlderGeneration { .. } => {
+            "there is nothing to roll back to; `cairn profile history` lists the generations"
+                .to_owned()
+        }
+        ProfileError::NoCurrentGeneration { .. } => {
+            "switch to a generation first with `cairn profile switch N`".to_owned()
+        }
+        ProfileError::DeleteCurrent { .. } => {
+            "switch to another generation first, or leave the current one out".to_owned()
+        }
+        ProfileError::BadSelector { .. } => {
+            "give generation numbers, or one of `+K` (keep K), `Nd` (older than N days), `old`"
+                .to_owned()
+        }
+        ProfileError::NotASymlink { .. } => {
+            "move the file away, or choose another profile with `--profile`".to_owned()
+        }
+        ProfileError::Io(io) => crate::error::io_help(io.kind())
+            .unwrap_or("check the profile's directory")
+            .to_owned(),
+        _ => "check the profile and its generation links".to_owned(),
+    };
+    CliError::from_error(ErrorKind::User, &err).with_help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_times() {
+        assert_eq!(utc_time(0), "1970-01-01 00:00:00");
+        assert_eq!(utc_time(1_795_513_408), "2026-11-24 09:43:28");
+        assert_eq!(utc_time(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(utc_time(-1), "1969-12-31 23:59:59");
+    }
+}
