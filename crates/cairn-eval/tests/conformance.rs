@@ -24,10 +24,10 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-fn corpus_dir() -> Option<PathBuf> {
-    let dir = match env("CAIRN_CONFORMANCE_DIR") {
+fn corpus_dir(suite: &str, variable: &str) -> Option<PathBuf> {
+    let dir = match env(variable) {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/nix-lang"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance").join(suite),
     };
     dir.is_dir()
         .then(|| dir.canonicalize().expect("corpus dir canonicalizes"))
@@ -212,19 +212,37 @@ fn read_not_yet_passing(path: &Path) -> BTreeMap<String, String> {
 }
 
 #[test]
-#[expect(clippy::print_stderr, reason = "the pass count is the test's report")]
 fn nix_lang_suite() {
-    let Some(corpus) = corpus_dir() else {
+    run_suite("nix-lang", "CAIRN_CONFORMANCE_DIR", "notyetpassing.txt");
+}
+
+/// The newest Nix's suite (`shared/conformance/nix-lang-latest`), run the
+/// same way (its `.err.exp` expected messages are not compared; its
+/// `parse-okay` `.exp` files hold newer Nix's `--parse` output and are not
+/// compared either). `tests/notyetpassing-latest.txt` lists the cases that
+/// do not pass: most test features newer than Nix 2.8, the target.
+#[test]
+fn nix_lang_latest_suite() {
+    run_suite(
+        "nix-lang-latest",
+        "CAIRN_CONFORMANCE_LATEST_DIR",
+        "notyetpassing-latest.txt",
+    );
+}
+
+#[expect(clippy::print_stderr, reason = "the pass count is the test's report")]
+fn run_suite(suite: &str, variable: &str, list: &str) {
+    let Some(corpus) = corpus_dir(suite, variable) else {
         if env("CAIRN_SKIP_CONFORMANCE").as_deref() == Some("1") {
             eprintln!("conformance corpus missing; skipped because CAIRN_SKIP_CONFORMANCE=1");
             return;
         }
         panic!(
-            "the conformance corpus ../shared/conformance/nix-lang is missing \
-             (set CAIRN_CONFORMANCE_DIR, or CAIRN_SKIP_CONFORMANCE=1 to skip)"
+            "the conformance corpus ../shared/conformance/{suite} is missing \
+             (set {variable}, or CAIRN_SKIP_CONFORMANCE=1 to skip)"
         );
     };
-    let list_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/notyetpassing.txt");
+    let list_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(list);
     let not_yet = read_not_yet_passing(&list_path);
 
     let mut names: Vec<String> = std::fs::read_dir(&corpus)
@@ -276,12 +294,12 @@ fn nix_lang_suite() {
         .iter()
         .map(|(k, (p, t))| format!("{p} of {t} {k}"))
         .collect();
-    eprintln!("nix-lang conformance: {}", report.join(", "));
+    eprintln!("{suite} conformance: {}", report.join(", "));
 
     if env("CAIRN_UPDATE_NOTYETPASSING").as_deref() == Some("1") {
-        let mut out = String::from(
-            "# Conformance cases of shared/conformance/nix-lang that cairn does not pass yet.\n\
-             # One per line: NAME  reason. The runner fails when a listed case passes.\n",
+        let mut out = format!(
+            "# Conformance cases of shared/conformance/{suite} that cairn does not pass yet.\n\
+             # One per line: NAME  reason. The runner fails when a listed case passes.\n"
         );
         for (name, why) in &failures {
             let reason = not_yet
