@@ -24,6 +24,16 @@ pub enum SandboxError {
         /// Where it was to appear inside.
         target: PathBuf,
     },
+    /// [`SandboxSpec::max_processes`](crate::SandboxSpec::max_processes)
+    /// was asked for, but nothing here can enforce it.
+    #[error(
+        "cannot limit the sandbox to {max} processes: no pids cgroup is writable here, and \
+         RLIMIT_NPROC does not apply because the sandbox user is root (uid 0) on the host"
+    )]
+    ProcessLimitUnavailable {
+        /// The limit asked for.
+        max: u32,
+    },
     /// One step of setting the sandbox up failed, on the host side or in
     /// the sandbox before the program was executed.
     #[error("cannot {step}")]

@@ -19,8 +19,9 @@
 //! * **Process**: nothing inherited — no environment, no descriptors
 //!   besides stdin (`/dev/null`) and stdout/stderr (one pipe to the
 //!   caller), a new session, `no_new_privs`, no capabilities, core dumps
-//!   off, an optional process-count limit (`RLIMIT_NPROC`, which the
-//!   kernel counts per user namespace, so per sandbox), killed if the
+//!   off, an optional process-count limit (a `pids` cgroup of its own, or
+//!   `RLIMIT_NPROC` when the sandbox user is not root on the host — the
+//!   kernel exempts root from it; see [`ProcessLimit`]), killed if the
 //!   calling thread dies.
 //! * **Time**: a total [`SandboxSpec::timeout`] and a
 //!   [`SandboxSpec::max_silent_time`], enforced with `poll` — no sleeping.
@@ -51,6 +52,7 @@
 //! assert_eq!(output, b"hello from /build\n");
 //! ```
 
+mod cgroup;
 mod child;
 mod error;
 mod plan;
@@ -58,5 +60,5 @@ mod run;
 mod spec;
 
 pub use error::{SandboxError, SetupStep};
-pub use run::{Outcome, Sandbox, run};
+pub use run::{Outcome, PidsCgroupHandle, ProcessLimit, Sandbox, run};
 pub use spec::{Bind, HostIds, SandboxFile, SandboxSpec};

@@ -19,6 +19,7 @@ use rustix::io::Errno;
 use rustix::pipe::PipeFlags;
 use rustix::process::{Signal, WaitId, WaitIdOptions};
 
+use crate::cgroup::PidsCgroup;
 use crate::child::{ChildFds, REPORT_LEN, clone_sandbox};
 use crate::error::{SandboxError, SetupStep};
 use crate::plan::Plan;
@@ -61,6 +62,33 @@ pub struct Sandbox {
     timeout: Option<Duration>,
     max_silent_time: Option<Duration>,
     reaped: bool,
+    /// How the process count is limited. Dropped after the sandbox is
+    /// reaped (fields drop after `Drop::drop`), which removes the cgroup.
+    limit: ProcessLimit,
+}
+
+/// How a sandbox's [`SandboxSpec::max_processes`] is enforced.
+#[derive(Debug)]
+pub enum ProcessLimit {
+    /// No limit was asked for.
+    Unlimited,
+    /// A `pids` cgroup made for the sandbox (removed with it).
+    Cgroup(PidsCgroupHandle),
+    /// `RLIMIT_NPROC` only; it holds because the sandbox user is not root
+    /// on the host (the kernel counts it per user namespace).
+    Rlimit,
+}
+
+/// A sandbox's own `pids` cgroup.
+#[derive(Debug)]
+pub struct PidsCgroupHandle(PidsCgroup);
+
+impl PidsCgroupHandle {
+    /// The cgroup's directory.
+    #[must_use]
+    pub fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
 }
 
 /// Runs `spec` to the end, passing its standard output and error (one
@@ -99,6 +127,14 @@ impl Sandbox {
         // allowed; then the sandbox drops the supplementary groups it
         // inherited. Otherwise they stay, as in Nix (seen as 65534).
         let plan = Plan::new(spec, privileged)?;
+        let limit = match spec.max_processes {
+            None => ProcessLimit::Unlimited,
+            Some(max) => match PidsCgroup::create(max)? {
+                Some(cgroup) => ProcessLimit::Cgroup(PidsCgroupHandle(cgroup)),
+                None if host_uid != 0 => ProcessLimit::Rlimit,
+                None => return Err(SandboxError::ProcessLimitUnavailable { max }),
+            },
+        };
 
         let pipe = || {
             rustix::pipe::pipe_with(PipeFlags::CLOEXEC).map_err(|errno| SandboxError::Setup {
@@ -129,10 +165,14 @@ impl Sandbox {
             timeout: spec.timeout,
             max_silent_time: spec.max_silent_time,
             reaped: false,
+            limit,
         };
 
         // Until the go-ahead byte, the child only waits: on any error here,
         // dropping `sandbox` kills and reaps it.
+        if let ProcessLimit::Cgroup(cgroup) = &sandbox.limit {
+            cgroup.0.add(pid)?;
+        }
         let proc_dir = PathBuf::from(format!("/proc/{pid}"));
         if !privileged {
             write_proc(&proc_dir.join("setgroups"), b"deny")?;
@@ -193,6 +233,12 @@ impl Sandbox {
     #[must_use]
     pub fn pid(&self) -> i32 {
         self.pid
+    }
+
+    /// How the process count is limited.
+    #[must_use]
+    pub fn process_limit(&self) -> &ProcessLimit {
+        &self.limit
     }
 
     /// Kills every process in the sandbox (`SIGKILL` to its init). Call

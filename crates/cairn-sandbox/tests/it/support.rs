@@ -23,8 +23,31 @@ pub(crate) fn output(spec: &SandboxSpec) -> Result<(Outcome, String), SandboxErr
     Ok((outcome, String::from_utf8_lossy(&out).into_owned()))
 }
 
-/// Runs `sh -c SCRIPT` in a fresh build directory; the output.
+/// Runs `sh -c SCRIPT` in a fresh build directory; the outcome and output.
 pub(crate) fn sh(script: &str) -> (Outcome, String) {
     let build = tempfile::tempdir().unwrap();
     output(&shell(build.path(), script)).unwrap()
+}
+
+/// The full error message with its causes, as the CLI would print it.
+pub(crate) fn chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Whether a host process has `marker` in its command line.
+pub(crate) fn host_process_with(marker: &str) -> bool {
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        std::fs::read(entry.path().join("cmdline")).is_ok_and(|cmdline| {
+            cmdline
+                .split(|&b| b == 0)
+                .any(|arg| arg == marker.as_bytes())
+        })
+    })
 }

@@ -1,0 +1,146 @@
+//! What the sandbox can and cannot see or change.
+
+use cairn_sandbox::{Bind, Outcome};
+
+use crate::support::{output, sh, shell};
+
+#[test]
+fn root_holds_only_what_the_sandbox_made() {
+    let (outcome, out) = sh("cd / && echo *; cd /dev && echo *; cd /etc && echo *");
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!(
+        out,
+        "bin build dev etc proc tmp\n\
+         fd full null ptmx pts random shm stderr stdin stdout tty urandom zero\n\
+         group hosts passwd\n"
+    );
+}
+
+#[test]
+fn host_secrets_are_not_visible() {
+    let (outcome, out) = sh(
+        "for p in /etc/shadow /root /home /usr /nix/var /proc/1/root/etc/shadow; do \
+           if cat $p >/dev/null 2>&1 || ls $p >/dev/null 2>&1; then echo \"$p visible\"; fi; \
+         done; echo done",
+    );
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!(out, "done\n");
+}
+
+#[test]
+fn unbound_host_directory_is_not_visible() {
+    let build = tempfile::tempdir().unwrap();
+    let secret = tempfile::tempdir().unwrap();
+    std::fs::write(secret.path().join("file"), "secret").unwrap();
+    let script = format!("cat {}/file || echo hidden", secret.path().display());
+    let (outcome, out) = output(&shell(build.path(), &script)).unwrap();
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert!(out.ends_with("hidden\n"), "{out}");
+    assert!(!out.contains("secret"));
+}
+
+#[test]
+fn process_table_is_private() {
+    // Only the shell (pid 1) and the listing itself exist.
+    let (outcome, out) = sh("cd /proc && echo [0-9]*");
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!(out, "1\n");
+}
+
+#[test]
+fn read_only_and_writable_binds() {
+    let build = tempfile::tempdir().unwrap();
+    let ro = tempfile::tempdir().unwrap();
+    let rw = tempfile::tempdir().unwrap();
+    std::fs::create_dir(ro.path().join("sub")).unwrap();
+    std::fs::write(ro.path().join("sub/input"), "input\n").unwrap();
+    let mut spec = shell(
+        build.path(),
+        "cat /in/sub/input; \
+         echo x > /in/new 2>/dev/null || echo ro-refused; \
+         echo x > /in/sub/input 2>/dev/null || echo ro-file-refused; \
+         mkdir /in/sub/dir 2>/dev/null || echo ro-mkdir-refused; \
+         echo out > /out/result && echo rw-ok; \
+         echo build > /build/log && echo build-ok; \
+         echo tmp > /tmp/t && cat /tmp/t",
+    );
+    spec.binds.push(Bind::read_only(ro.path()).at("/in"));
+    spec.binds.push(Bind::writable(rw.path()).at("/out"));
+    let (outcome, out) = output(&spec).unwrap();
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!(
+        out,
+        "input\n\
+         sh: can't create /in/new: Read-only file system\nro-refused\n\
+         sh: can't create /in/sub/input: Read-only file system\nro-file-refused\n\
+         ro-mkdir-refused\nrw-ok\nbuild-ok\ntmp\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(rw.path().join("result")).unwrap(),
+        "out\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(build.path().join("log")).unwrap(),
+        "build\n"
+    );
+    assert!(!ro.path().join("new").exists());
+}
+
+#[test]
+fn writable_output_inside_a_read_only_store() {
+    // Nix's shape: the store read-only, the output writable inside it; the
+    // mount point already exists in the store directory.
+    let build = tempfile::tempdir().unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(store.path().join("x-out")).unwrap();
+    std::fs::write(store.path().join("x-dep"), "dep\n").unwrap();
+    let mut spec = shell(
+        build.path(),
+        "cat /nix/store/x-dep; echo built > /nix/store/x-out/file; \
+         touch /nix/store/other 2>/dev/null || echo store-ro",
+    );
+    spec.binds
+        .push(Bind::read_only(store.path()).at("/nix/store"));
+    spec.binds
+        .push(Bind::writable(out_dir.path()).at("/nix/store/x-out"));
+    let (outcome, out) = output(&spec).unwrap();
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!(out, "dep\nstore-ro\n");
+    assert_eq!(
+        std::fs::read_to_string(out_dir.path().join("file")).unwrap(),
+        "built\n"
+    );
+}
+
+#[test]
+fn setuid_bits_do_not_apply() {
+    let (outcome, out) = sh(
+        "grep -c nosuid /proc/self/mountinfo; grep ' / / ' /proc/self/mountinfo | grep -c nosuid",
+    );
+    assert_eq!(outcome, Outcome::Exited(0));
+    let counts: Vec<&str> = out.lines().collect();
+    assert_eq!(counts[1], "1", "{out}");
+}
+
+#[test]
+fn fixed_host_ids_own_the_files_on_the_host() {
+    if !rustix::process::geteuid().is_root() {
+        // Mapping to another host uid needs CAP_SETUID; nothing to test.
+        return;
+    }
+    let build = tempfile::tempdir().unwrap();
+    let (uid, gid) = (30_123, 30_456);
+    std::os::unix::fs::chown(build.path(), Some(uid), Some(gid)).unwrap();
+    let mut spec = shell(
+        build.path(),
+        "id -u; echo x > made; cat /proc/self/uid_map | tr -s ' '",
+    );
+    spec.host_ids = cairn_sandbox::HostIds::Fixed { uid, gid };
+    let (outcome, out) = output(&spec).unwrap();
+    assert_eq!(outcome, Outcome::Exited(0), "{out}");
+    assert_eq!(out, format!("1000\n 1000 {uid} 1\n"));
+    let made = std::fs::metadata(build.path().join("made")).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!((made.uid(), made.gid()), (uid, gid));
+}
