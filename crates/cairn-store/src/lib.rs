@@ -4,7 +4,7 @@
 //! [`Store`] is the interface every other crate uses (the evaluator glue
 //! writes `.drv` files and imported sources through it, the builder
 //! registers outputs through it, profiles and the system layer add roots
-//! through it). `LocalStore` implements it over a directory tree and a
+//! through it). [`LocalStore`] implements it over a directory tree and a
 //! SQLite database at `ROOT/nix/var/cairn/db/db.sqlite`.
 //!
 //! Invariants every implementation keeps:
@@ -24,8 +24,10 @@ use cairn_narinfo::PathInfo;
 use cairn_store_path::{FileIngestionMethod, StoreDir, StorePath};
 
 mod error;
+mod local;
 
 pub use error::StoreError;
+pub use local::{GcAction, GcOptions, GcResults, LocalStore, OptimiseResults, Root, VerifyResults};
 
 /// What the database knows about one valid store object: the portable
 /// metadata of [`PathInfo`] plus local bookkeeping.
@@ -195,8 +197,7 @@ pub trait Store: Send + Sync {
     /// # Errors
     /// A hash or size mismatch, a malformed NAR, a reference that is not
     /// valid, an I/O or database error.
-    fn add_nar_to_store(&self, info: &ValidPathInfo, nar: &mut dyn Read)
-    -> Result<(), StoreError>;
+    fn add_nar_to_store(&self, info: &ValidPathInfo, nar: &mut dyn Read) -> Result<(), StoreError>;
 
     /// Registers objects whose content the caller already put at their real
     /// paths (the builder's outputs), in one transaction. Each is made
