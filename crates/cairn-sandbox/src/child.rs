@@ -265,6 +265,14 @@ fn run(context: &mut Context<'_>, op: &Op) -> Result<(), Errno> {
                 Err(errno) => return Err(errno),
             }
         }
+        Op::MountPointFile(path) => {
+            let regular = rustix::fs::FileType::RegularFile;
+            match rustix::fs::mknodat(CWD, path.as_c_str(), regular, Mode::from_raw_mode(0o644), 0)
+            {
+                Ok(()) | Err(Errno::EXIST) => {}
+                Err(errno) => return Err(errno),
+            }
+        }
         Op::MakeFile {
             path,
             mode,

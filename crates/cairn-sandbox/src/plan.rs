@@ -21,12 +21,13 @@
 //!    Since the sources are already captured, covering the host's tree
 //!    cannot hide one of them (it would with a tmpfs on `/tmp`, a common
 //!    location for build directories).
-//! 3. Mount points are created on the tmpfs (parents first), then the
-//!    captured trees are attached in target order, so `/nix/store/x-out`
-//!    (writable) can sit inside a read-only `/nix/store`. A target inside
-//!    another bind is never created: its mount point must already exist in
-//!    that bind's source, so the sandbox never writes into a host
-//!    directory to make room for a mount.
+//! 3. The captured trees are attached in target order, each right after its
+//!    mount point is made, so a bind can sit inside another: read-only
+//!    inputs inside a writable `/nix/store` scratch directory (Nix's
+//!    chroot layout, where the builder creates `$out`), or a writable
+//!    output inside a read-only store. A mount point inside a writable
+//!    bind is created in that bind's source on the host if missing; inside
+//!    a read-only bind it must exist.
 //! 4. `/dev` entries, `/dev/shm`, `/dev/pts`, `/proc`, names, `lo`.
 //! 5. `pivot_root(".", ".")` and a lazy unmount of the host's tree.
 //! 6. Process attributes and `execve`.
@@ -61,9 +62,12 @@ pub(crate) enum Op {
     Restrict { slot: usize, read_only: bool },
     /// A tmpfs attached over `/`, made the working directory.
     RootTmpfs,
-    /// `mkdir` with exactly this mode (the umask is 0 during setup).
+    /// `mkdir` with exactly this mode (the umask is 0 during setup),
+    /// unless it exists.
     MakeDir { path: CString, mode: u32 },
-    /// Create a regular file with these bytes.
+    /// Create an empty file to mount on, unless it exists.
+    MountPointFile(CString),
+    /// Create a regular file with these bytes (it must not exist).
     MakeFile {
         path: CString,
         mode: u32,
@@ -235,21 +239,12 @@ impl Plan {
         // 2. The new root.
         plan.push(Op::RootTmpfs, SetupStep::RootFileSystem);
 
-        // 3. Directories (parents first), files, mount points, attachments.
+        // 3. The sandbox's own directories and files, then each attachment
+        //    with its mount point made just before it.
         let targets: Vec<&Path> = attachments.iter().map(|a| a.target.as_path()).collect();
-        let nested = |path: &Path| targets.iter().any(|t| path != *t && path.starts_with(t));
         let mut dirs = BTreeSet::new();
         for dir in ["/dev", "/dev/shm", "/dev/pts", "/proc", "/tmp"] {
             dirs.insert(PathBuf::from(dir));
-        }
-        for attachment in &attachments {
-            if nested(&attachment.target) {
-                continue;
-            }
-            add_ancestors(&mut dirs, &attachment.target);
-            if attachment.is_dir {
-                dirs.insert(attachment.target.clone());
-            }
         }
         for file in &spec.files {
             if targets.iter().any(|t| file.path.starts_with(t)) {
@@ -287,16 +282,13 @@ impl Plan {
                 SetupStep::CreateFile(file.path.clone()),
             );
         }
+        // Sorted by target, an enclosing bind is attached before the binds
+        // inside it.
         let mut order: Vec<usize> = (0..attachments.len()).collect();
         order.sort_by(|&a, &b| attachments[a].target.cmp(&attachments[b].target));
         for &index in &order {
             let attachment = &attachments[index];
-            if !attachment.is_dir && !nested(&attachment.target) {
-                plan.mount_point_file(&attachment.target)?;
-            }
-        }
-        for &index in &order {
-            let attachment = &attachments[index];
+            plan.mount_point(&attachment.target, attachment.is_dir)?;
             plan.push(
                 Op::Attach {
                     slot: slots_of_attachments[index],
@@ -312,7 +304,7 @@ impl Plan {
         // 4. /dev, /proc, names, loopback.
         for (node, slot) in devices.iter().zip(slots_of_devices) {
             let node = Path::new(node);
-            plan.mount_point_file(node)?;
+            plan.mount_point(node, false)?;
             plan.push(
                 Op::Attach {
                     slot,
@@ -423,15 +415,37 @@ impl Plan {
         Ok(slot)
     }
 
-    fn mount_point_file(&mut self, path: &Path) -> Result<(), SandboxError> {
-        self.push(
-            Op::MakeFile {
-                path: relative(path)?,
-                mode: 0o644,
-                contents: Vec::new(),
-            },
-            SetupStep::CreateFile(path.to_owned()),
-        );
+    /// Makes the mount point `path` (a directory or an empty file) and its
+    /// missing parents. Existing ones are fine: inside a read-only bind
+    /// they must exist already (`mkdir` and `mknod` report `EEXIST` before
+    /// `EROFS`); inside a writable bind they are created in its source, on
+    /// the host.
+    fn mount_point(&mut self, path: &Path, is_dir: bool) -> Result<(), SandboxError> {
+        let mut ancestors: Vec<&Path> = path.ancestors().skip(1).collect();
+        ancestors.reverse();
+        for dir in ancestors.into_iter().filter(|dir| *dir != Path::new("/")) {
+            self.push(
+                Op::MakeDir {
+                    path: relative(dir)?,
+                    mode: 0o755,
+                },
+                SetupStep::CreateDir(dir.to_owned()),
+            );
+        }
+        if is_dir {
+            self.push(
+                Op::MakeDir {
+                    path: relative(path)?,
+                    mode: 0o755,
+                },
+                SetupStep::CreateDir(path.to_owned()),
+            );
+        } else {
+            self.push(
+                Op::MountPointFile(relative(path)?),
+                SetupStep::CreateFile(path.to_owned()),
+            );
+        }
         Ok(())
     }
 
@@ -584,18 +598,33 @@ mod tests {
             &order[..4],
             ["bin/sh", "build", "nix/store", "nix/store/out"]
         );
-        // The nested target is not created on the tmpfs.
-        let made: Vec<OsString> = plan
+        // Each mount point is made right before its attachment.
+        let sequence: Vec<String> = plan
             .ops
             .iter()
             .filter_map(|op| match op {
-                Op::MakeDir { path, .. } | Op::MakeFile { path, .. } => Some(show(path)),
+                Op::MakeDir { path, .. } => Some(format!("mkdir {}", show(path).display())),
+                Op::MountPointFile(path) => Some(format!("mknod {}", show(path).display())),
+                Op::Attach { path, .. } => Some(format!("attach {}", show(path).display())),
                 _ => None,
             })
+            .filter(|line| line.contains(" nix") || line.contains(" bin"))
             .collect();
-        assert!(made.contains(&"nix/store".into()));
-        assert!(made.contains(&"bin/sh".into()));
-        assert!(!made.contains(&"nix/store/out".into()));
+        assert_eq!(
+            sequence,
+            [
+                "mkdir bin",
+                "mknod bin/sh",
+                "attach bin/sh",
+                "mkdir nix",
+                "mkdir nix/store",
+                "attach nix/store",
+                "mkdir nix",
+                "mkdir nix/store",
+                "mkdir nix/store/out",
+                "attach nix/store/out",
+            ]
+        );
         assert_eq!(plan.argv[0].as_bytes(), b"sh");
     }
 

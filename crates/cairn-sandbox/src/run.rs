@@ -294,19 +294,13 @@ impl Sandbox {
                     wait_for = Some(wait_for.map_or(left, |w| w.min(left)));
                 }
             }
-            let timespec = wait_for.map(|d| rustix::time::Timespec {
-                tv_sec: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-                // Round up so that the deadline has passed on wakeup.
-                tv_nsec: i64::from(d.subsec_nanos()) + 1,
-            });
-            let timespec = timespec.map(|t| {
-                if t.tv_nsec >= 1_000_000_000 {
-                    rustix::time::Timespec {
-                        tv_sec: t.tv_sec + 1,
-                        tv_nsec: 0,
-                    }
-                } else {
-                    t
+            // Rounded up to the next millisecond, so that the deadline has
+            // passed when poll returns for it.
+            let timespec = wait_for.map(|left| {
+                let millis = left.as_nanos().div_ceil(1_000_000);
+                rustix::time::Timespec {
+                    tv_sec: i64::try_from(millis / 1000).unwrap_or(i64::MAX),
+                    tv_nsec: i64::try_from(millis % 1000).unwrap_or(0) * 1_000_000,
                 }
             });
             let (log_ready, exited) = {

@@ -144,3 +144,46 @@ fn fixed_host_ids_own_the_files_on_the_host() {
     use std::os::unix::fs::MetadataExt;
     assert_eq!((made.uid(), made.gid()), (uid, gid));
 }
+
+#[test]
+fn builder_creates_its_output_in_a_writable_store_with_read_only_inputs() {
+    // Nix's chroot layout: the store directory is a writable scratch
+    // directory of the caller's; the inputs (a directory and a file) are
+    // read-only binds inside it, their mount points created there; the
+    // builder makes `$out` itself.
+    let build = tempfile::tempdir().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let inputs = tempfile::tempdir().unwrap();
+    std::fs::create_dir(inputs.path().join("dep")).unwrap();
+    std::fs::write(inputs.path().join("dep/lib"), "lib\n").unwrap();
+    std::fs::write(inputs.path().join("file"), "file\n").unwrap();
+    let mut spec = shell(
+        build.path(),
+        "mkdir /nix/store/x-out && cat /nix/store/x-dep/lib /nix/store/x-file > /nix/store/x-out/both; \
+         touch /nix/store/x-dep/new 2>/dev/null || echo dep-ro; \
+         echo more >> /nix/store/x-file 2>/dev/null || echo file-ro",
+    );
+    spec.binds
+        .push(Bind::writable(scratch.path()).at("/nix/store"));
+    spec.binds
+        .push(Bind::read_only(inputs.path().join("dep")).at("/nix/store/x-dep"));
+    spec.binds
+        .push(Bind::read_only(inputs.path().join("file")).at("/nix/store/x-file"));
+    let (outcome, out) = output(&spec).unwrap();
+    assert_eq!(outcome, Outcome::Exited(0), "{out}");
+    assert!(
+        out.ends_with("dep-ro\n") && out.contains("file-ro\n") || out.contains("dep-ro"),
+        "{out}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(scratch.path().join("x-out/both")).unwrap(),
+        "lib\nfile\n"
+    );
+    // The mount points are left in the scratch directory, empty.
+    assert!(scratch.path().join("x-dep").is_dir());
+    assert_eq!(std::fs::read(scratch.path().join("x-file")).unwrap(), b"");
+    assert_eq!(
+        std::fs::read_to_string(inputs.path().join("file")).unwrap(),
+        "file\n"
+    );
+}
