@@ -5,6 +5,7 @@ mod common;
 mod concurrency;
 mod crash;
 mod diff;
+mod gc;
 mod generations;
 
 /// Every `.rs` file here is a module of this binary (a forgotten one
