@@ -181,6 +181,7 @@ fn borrow(fd: RawFd) -> BorrowedFd<'static> {
 
 fn run(context: &mut Context<'_>, op: &Op) -> Result<(), Errno> {
     match op {
+        Op::ResetSignals => reset_signals()?,
         Op::SwitchIds {
             uid,
             gid,
@@ -387,6 +388,64 @@ fn run(context: &mut Context<'_>, op: &Op) -> Result<(), Errno> {
             }
             return Err(last_errno());
         }
+    }
+    Ok(())
+}
+
+/// The kernel's `struct sigaction` for `rt_sigaction(2)` on x86-64 and
+/// most other architectures (handler, flags, restorer, mask).
+#[repr(C)]
+struct KernelSigaction {
+    handler: usize,
+    flags: u64,
+    restorer: usize,
+    mask: u64,
+}
+
+/// Sets every catchable signal's action to the default and unblocks all.
+/// Ignored signals survive `execve` (handled ones are reset by it), so
+/// the caller's — Rust ignores `SIGPIPE`, a caller's caller may ignore
+/// more — would leak into the program. The system call is used directly
+/// because glibc's wrapper refuses its two internal real-time signals.
+fn reset_signals() -> Result<(), Errno> {
+    let default = KernelSigaction {
+        handler: 0,
+        flags: 0,
+        restorer: 0,
+        mask: 0,
+    };
+    for signal in 1..=64 {
+        if signal == libc::SIGKILL || signal == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: `default` is a valid kernel sigaction (SIG_DFL, no flags)
+        // of the size passed; no old action is requested.
+        let result = unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                signal,
+                std::ptr::from_ref(&default),
+                std::ptr::null_mut::<KernelSigaction>(),
+                std::mem::size_of::<u64>(),
+            )
+        };
+        if result == -1 {
+            return Err(last_errno());
+        }
+    }
+    let none = 0u64;
+    // SAFETY: an all-clear signal set of the kernel's size; no old set.
+    let result = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            std::ptr::from_ref(&none),
+            std::ptr::null_mut::<u64>(),
+            std::mem::size_of::<u64>(),
+        )
+    };
+    if result == -1 {
+        return Err(last_errno());
     }
     Ok(())
 }

@@ -45,6 +45,9 @@ use crate::spec::SandboxSpec;
 /// (its tmpfs is the working directory) unless they say otherwise.
 #[derive(Debug)]
 pub(crate) enum Op {
+    /// Every signal to its default action, none blocked: the caller's
+    /// dispositions (Rust ignores `SIGPIPE`) must not leak into the program.
+    ResetSignals,
     /// Switch to the sandbox's gid (dropping supplementary groups when
     /// allowed) and uid.
     SwitchIds {
@@ -191,6 +194,10 @@ impl Plan {
         let attachments = attachments(spec)?;
 
         let (uid, gid) = (spec.uid, spec.gid);
+        plan.push(
+            Op::ResetSignals,
+            SetupStep::ProcessAttribute("signal dispositions"),
+        );
         plan.push(
             Op::SwitchIds {
                 uid,

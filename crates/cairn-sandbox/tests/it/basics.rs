@@ -121,3 +121,13 @@ fn dropping_a_sandbox_kills_it() {
     drop(sandbox);
     assert!(!crate::support::host_process_with(marker));
 }
+
+#[test]
+fn signals_start_at_their_defaults() {
+    // The test harness (Rust) ignores SIGPIPE; the program must not: `yes`
+    // is killed by it instead of complaining about a broken pipe.
+    let (outcome, out) =
+        sh("grep -E '^Sig(Ign|Blk)' /proc/self/status | tr -d '\\t'; yes | head -n 1");
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!(out, "SigBlk:0000000000000000\nSigIgn:0000000000000000\ny\n");
+}
