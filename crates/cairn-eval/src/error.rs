@@ -127,6 +127,21 @@ impl SourceMap {
     }
 }
 
+/// The edit distance between `a` and `b` (bytes, as Nix counts).
+fn levenshtein(a: &[u8], b: &[u8]) -> usize {
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    let mut current = vec![0; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        current[0] = i + 1;
+        for (j, y) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(x != y);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        std::mem::swap(&mut previous, &mut current);
+    }
+    previous[b.len()]
+}
+
 /// One numbered source line of a snippet (an empty line has no trailing
 /// space, as in Nix).
 fn code_line(number: usize, text: &str) -> String {
@@ -245,6 +260,8 @@ pub struct ErrorData {
     /// The source lines around [`ErrorData::pos`] with a caret, as Nix
     /// shows them.
     pub snippet: Option<String>,
+    /// Names close to a misspelt one, best first (`Did you mean …?`).
+    pub suggestions: Vec<String>,
     pub(crate) span: Option<Span>,
 }
 
@@ -256,6 +273,7 @@ impl EvalError {
             pos: None,
             trace: Vec::new(),
             snippet: None,
+            suggestions: Vec::new(),
             span: None,
         }))
     }
@@ -277,6 +295,30 @@ impl EvalError {
     /// and `abort` without one).
     pub(crate) fn unpositioned(mut self) -> Self {
         self.span = Some(Span::NONE);
+        self
+    }
+
+    /// Adds Nix's `Did you mean …?` suggestions: the (at most five)
+    /// `candidates` within edit distance 2 of `query`, closest first.
+    #[cold]
+    #[must_use]
+    pub fn suggest<'a>(
+        mut self,
+        query: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let mut scored: Vec<(usize, &str)> = candidates
+            .into_iter()
+            .map(|c| (levenshtein(query.as_bytes(), c.as_bytes()), c))
+            .filter(|(d, _)| *d <= 2)
+            .collect();
+        scored.sort_unstable();
+        scored.dedup();
+        self.0.suggestions = scored
+            .into_iter()
+            .take(5)
+            .map(|(_, c)| c.to_string())
+            .collect();
         self
     }
 
@@ -365,6 +407,18 @@ impl EvalError {
         out.push_str("error: ");
         out.push_str(&self.kind.to_string());
         write_pos(out, self.pos.as_ref(), self.snippet.as_deref());
+        if let Some((last, first)) = self.suggestions.split_last() {
+            out.push_str("\n       Did you mean ");
+            if first.is_empty() {
+                out.push_str(last);
+            } else {
+                out.push_str("one of ");
+                out.push_str(&first.join(", "));
+                out.push_str(" or ");
+                out.push_str(last);
+            }
+            out.push('?');
+        }
     }
 }
 
@@ -454,6 +508,26 @@ mod tests {
         .resolve(&map);
         let want = "error: value is an integer while a set was expected\n\n       at /tmp/t.nix:3:7:\n\n            2|   a = 1;\n            3|   b = a.x;\n             |       ^\n            4| in";
         assert_eq!(err.to_string(), want);
+    }
+
+    #[test]
+    fn suggestions_like_nix() {
+        let err = EvalError::new(ErrorKind::MissingAttr("abe".into()))
+            .suggest("abe", ["xyz", "abd", "abc", "abcdef"]);
+        assert_eq!(
+            err.to_string(),
+            "error: attribute 'abe' missing\n       Did you mean one of abc or abd?"
+        );
+        let err = EvalError::new(ErrorKind::MissingAttr("a".into()))
+            .suggest("a", ["b", "c", "d", "e", "f", "g"]);
+        assert_eq!(err.suggestions, ["b", "c", "d", "e", "f"]);
+        assert!(
+            EvalError::new(ErrorKind::MissingAttr("zzzzz".into()))
+                .suggest("zzzzz", ["abc"])
+                .suggestions
+                .is_empty()
+        );
+        assert_eq!(levenshtein(b"kitten", b"sitting"), 3);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::Evaluator;
 use crate::error::{Catchable, ErrorKind, EvalError, EvalResult, Span, other};
 use crate::ir::{AttrKey, BinOp, Expr, LambdaDef, Param, Part};
 use crate::lower::canon_path;
-use crate::trace::{attr_frame, primop_error};
+use crate::trace::{attr_frame, missing_attr, primop_error};
 use crate::value::{
     Attrs, Closure, Env, NixList, NixString, PrimOpApp, Symbol, Thunk, ThunkState, Value,
 };
@@ -582,7 +582,7 @@ impl Evaluator {
             match attrs.get(name) {
                 Some(x) => v = x.clone(),
                 None if lenient => return Ok(None),
-                None => return Err(ErrorKind::MissingAttr(name.to_string()).into()),
+                None => return Err(missing_attr(name, attrs)),
             }
             *found = Some((v2, i));
         }
@@ -697,7 +697,8 @@ impl Evaluator {
                             return Err(other(format!(
                                 "{} called with unexpected argument '{k}'",
                                 self.describe_lambda(def)
-                            )));
+                            ))
+                            .suggest(k, formals.iter().map(|f| f.name.as_ref())));
                         }
                     }
                 }

@@ -128,6 +128,14 @@ impl Evaluator {
     }
 }
 
+/// `attribute 'NAME' missing`, with the names of `attrs` that are close.
+#[cold]
+#[inline(never)]
+pub(crate) fn missing_attr(name: &str, attrs: &Attrs) -> EvalError {
+    EvalError::new(crate::error::ErrorKind::MissingAttr(name.to_string()))
+        .suggest(name, attrs.iter().map(|(k, _)| k.as_ref()))
+}
+
 /// The frame of an error leaving the deep forcing of attribute `name`.
 #[cold]
 #[inline(never)]

@@ -27,7 +27,9 @@ fn env(name: &str) -> Option<String> {
 fn corpus_dir(suite: &str, variable: &str) -> Option<PathBuf> {
     let dir = match env(variable) {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance").join(suite),
+        None => Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/conformance")
+            .join(suite),
     };
     dir.is_dir()
         .then(|| dir.canonicalize().expect("corpus dir canonicalizes"))
@@ -242,7 +244,9 @@ fn run_suite(suite: &str, variable: &str, list: &str) {
              (set {variable}, or CAIRN_SKIP_CONFORMANCE=1 to skip)"
         );
     };
-    let list_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(list);
+    let list_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(list);
     let not_yet = read_not_yet_passing(&list_path);
 
     let mut names: Vec<String> = std::fs::read_dir(&corpus)

@@ -1089,6 +1089,7 @@ pub(crate) fn select_attr_path(ev: &mut Evaluator, v: &Value, path: &str) -> Eva
                 other(format!(
                     "attribute '{part}' in selection path '{path}' not found"
                 ))
+                .suggest(part, s.iter().map(|(k, _)| k.as_ref()))
             })?;
         }
         v = ev.force(&v)?;
