@@ -57,6 +57,9 @@ pub enum SetupStep {
     /// Creating a pipe to talk to the sandbox.
     #[error("create a pipe for the sandbox")]
     CreatePipe,
+    /// Creating the pseudo-terminal for the program's output.
+    #[error("create a pseudo-terminal for the sandbox's output")]
+    PseudoTerminal,
     /// Preparing the process-count limit (a cgroup).
     #[error("set up the process limit in '{0}'")]
     ProcessLimit(PathBuf),

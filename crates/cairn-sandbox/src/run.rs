@@ -144,7 +144,11 @@ impl Sandbox {
         };
         let (sync_read, sync_write) = pipe()?;
         let (report_read, report_write) = pipe()?;
-        let (log_read, log_write) = pipe()?;
+        let (log_read, log_write) = if spec.terminal_output {
+            pseudo_terminal()?
+        } else {
+            pipe()?
+        };
         let fds = ChildFds {
             sync_read: sync_read.as_raw_fd(),
             report_write: report_write.as_raw_fd(),
@@ -347,6 +351,10 @@ impl Sandbox {
                     log(&buf[..n]);
                 }
                 Err(Errno::AGAIN) => break,
+                // A pseudo-terminal's master reads EIO once every slave
+                // descriptor is closed and the buffer is empty: its end of
+                // file.
+                Err(Errno::IO) => self.log = None,
                 Err(Errno::INTR) => {}
                 Err(errno) => {
                     return Err(SandboxError::Setup {
@@ -392,6 +400,25 @@ impl Drop for Sandbox {
             let _ = self.reap();
         }
     }
+}
+
+/// A pseudo-terminal in raw mode: (master, slave), both close-on-exec.
+fn pseudo_terminal() -> Result<(OwnedFd, OwnedFd), SandboxError> {
+    use rustix::pty::OpenptFlags;
+    use rustix::termios::{OptionalActions, tcgetattr, tcsetattr};
+    let step = |errno: Errno| SandboxError::Setup {
+        step: SetupStep::PseudoTerminal,
+        source: errno.into(),
+    };
+    let flags = OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC;
+    let master = rustix::pty::openpt(flags).map_err(step)?;
+    rustix::pty::grantpt(&master).map_err(step)?;
+    rustix::pty::unlockpt(&master).map_err(step)?;
+    let slave = rustix::pty::ioctl_tiocgptpeer(&master, flags).map_err(step)?;
+    let mut termios = tcgetattr(&slave).map_err(step)?;
+    termios.make_raw();
+    tcsetattr(&slave, OptionalActions::Now, &termios).map_err(step)?;
+    Ok((master, slave))
 }
 
 fn write_proc(path: &std::path::Path, contents: &[u8]) -> Result<(), SandboxError> {

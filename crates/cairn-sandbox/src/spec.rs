@@ -136,6 +136,11 @@ pub struct SandboxSpec {
     /// `true`: the host's network (for fixed-output fetches). Name
     /// resolution then needs `/etc/resolv.conf` and friends as binds.
     pub network: bool,
+    /// `false`: stdout and stderr are one pipe. `true`: they are the slave
+    /// side of a new pseudo-terminal in raw mode (no newline translation),
+    /// as in Nix 2.8, so programs that ask `isatty(1)` answer as under Nix.
+    /// Either way stdin is `/dev/null` and the caller reads one stream.
+    pub terminal_output: bool,
     /// The host name inside (`localhost`).
     pub hostname: String,
     /// The NIS domain name inside (`(none)`, the kernel's default).
@@ -172,6 +177,7 @@ impl SandboxSpec {
             build_dir: build_dir.into(),
             sandbox_build_dir: PathBuf::from("/build"),
             network: false,
+            terminal_output: false,
             hostname: "localhost".to_owned(),
             domainname: "(none)".to_owned(),
             uid: 1000,

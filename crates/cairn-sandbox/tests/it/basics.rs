@@ -131,3 +131,38 @@ fn signals_start_at_their_defaults() {
     assert_eq!(outcome, Outcome::Exited(0));
     assert_eq!(out, "SigBlk:0000000000000000\nSigIgn:0000000000000000\ny\n");
 }
+
+#[test]
+fn output_through_a_pipe_or_a_terminal() {
+    let script = "test -t 1 && echo stdout-tty; test -t 2 && echo stderr-tty; \
+                  test -t 0 || echo stdin-not-tty; printf 'a\\nb\\n'";
+    let build = tempfile::tempdir().unwrap();
+    let mut spec = shell(build.path(), script);
+    assert_eq!(
+        output(&spec).unwrap(),
+        (Outcome::Exited(0), "stdin-not-tty\na\nb\n".to_owned())
+    );
+    // Raw mode: no "\r\n" translation.
+    spec.terminal_output = true;
+    assert_eq!(
+        output(&spec).unwrap(),
+        (
+            Outcome::Exited(0),
+            "stdout-tty\nstderr-tty\nstdin-not-tty\na\nb\n".to_owned()
+        )
+    );
+}
+
+#[test]
+fn terminal_output_written_just_before_exit_is_not_lost() {
+    let build = tempfile::tempdir().unwrap();
+    let mut spec = shell(
+        build.path(),
+        "i=0; while [ $i -lt 2000 ]; do echo line$i; i=$((i+1)); done",
+    );
+    spec.terminal_output = true;
+    let (outcome, out) = output(&spec).unwrap();
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!(out.lines().count(), 2000);
+    assert!(out.ends_with("line1999\n"));
+}
