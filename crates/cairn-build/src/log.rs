@@ -51,21 +51,29 @@ impl LogStore {
 
     /// Stores `log` as the log of `drv`, replacing any earlier one.
     ///
+    /// The file is written under a temporary name and renamed, so a reader
+    /// never sees half a log; it is not flushed to disk (a log lost in a
+    /// crash is not worth an `fsync` per build).
+    ///
     /// # Errors
     /// An I/O error creating or writing the file.
     pub fn write(&self, drv: &StorePath, log: &[u8]) -> Result<(), cairn_util::Error> {
         let path = self.path_for(drv);
-        if let Some(parent) = path.parent() {
-            cairn_util::fs::create_dir_all(parent)?;
-        }
-        let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        let parent = path.parent().unwrap_or(&self.dir);
+        cairn_util::fs::create_dir_all(parent)?;
+        let mut encoder = bzip2::write::BzEncoder::new(
+            Vec::with_capacity(log.len() / 4 + 64),
+            bzip2::Compression::fast(),
+        );
         let compressed = encoder
             .write_all(log)
             .and_then(|()| encoder.finish())
-            .map_err(|source| {
-                cairn_util::Error::new(cairn_util::Operation::Write, &path, source)
-            })?;
-        cairn_util::write_atomic(&path, compressed)
+            .map_err(|source| cairn_util::Error::new(cairn_util::Operation::Write, &path, source))?;
+        let mut temp = path.clone().into_os_string();
+        temp.push(format!(".tmp-{}", std::process::id()));
+        let temp = PathBuf::from(temp);
+        cairn_util::fs::write(&temp, compressed)?;
+        cairn_util::fs::rename(&temp, &path)
     }
 
     /// The log of `drv`, if one was kept.
