@@ -379,6 +379,29 @@ pub enum ProfileCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Compare two closures per package (added, removed, version changes,
+    /// size), like `nvd diff`. Each side is a generation number, a store
+    /// path, or a symlink into the store (`./result`, another profile);
+    /// by default the generation before the current one and the current
+    /// one.
+    Diff {
+        /// The old side (default: the generation before the current one).
+        #[arg(value_name = "FROM")]
+        from: Option<String>,
+        /// The new side (default: the current generation).
+        #[arg(value_name = "TO")]
+        to: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a valid store path the profile's new generation and switch to
+    /// it, like `nix-env --set`.
+    Set {
+        /// The store path.
+        #[arg(value_name = "STORE_PATH")]
+        path: String,
+    },
 }
 
 /// A hash algorithm on the command line.

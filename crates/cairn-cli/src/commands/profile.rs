@@ -10,7 +10,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use cairn_profile::{DeleteSelector, Generation, Manifest, Profile, ProfileError, Switch};
+use cairn_profile::{
+    ClosureDiff, DeleteSelector, Generation, Manifest, Profile, ProfileError, Switch,
+};
 use cairn_settings::Settings;
 use cairn_store_path::StoreDir;
 
@@ -68,7 +70,141 @@ pub(crate) fn run(
             let deleted = profile.wipe_history(dry_run).map_err(from_profile)?;
             report_deleted(&deleted, dry_run, stdout)
         }
+        ProfileCommand::Diff { from, to, json } => {
+            let store = open_store(args.store, settings, env)?;
+            diff(
+                &profile,
+                &*store,
+                from.as_deref(),
+                to.as_deref(),
+                json,
+                stdout,
+            )
+        }
+        ProfileCommand::Set { path } => {
+            let store = open_store(args.store, settings, env)?;
+            let target = parse_store_path(&store_dir, &path)?;
+            let switch = profile
+                .create_generation(&*store, &target)
+                .map_err(from_profile)?;
+            report_switch(switch, stdout)?;
+            if !profile
+                .path()
+                .starts_with(cairn_profile::location::profiles_dir(&root))
+            {
+                emit_line(
+                    stdout,
+                    &format!(
+                        "hint: '{}' is outside '{}', where the garbage collector looks for roots; \
+                         keep the generation's paths alive with a root of their own",
+                        profile.path().display(),
+                        cairn_profile::location::profiles_dir(&root).display()
+                    ),
+                )?;
+            }
+            Ok(())
+        }
     }
+}
+
+/// Opens the local store, as `cairn store` commands do.
+fn open_store(
+    store: Option<PathBuf>,
+    settings: &Settings,
+    env: &Environment,
+) -> CliResult<std::sync::Arc<cairn_store::LocalStore>> {
+    crate::commands::build::open_store(&crate::args::StoreLocation { store }, settings, env)
+}
+
+/// A store path given on the command line (`/nix/store/HASH-NAME`).
+fn parse_store_path(store_dir: &StoreDir, text: &str) -> CliResult<cairn_store_path::StorePath> {
+    store_dir.parse_path(text).map_err(|err| {
+        CliError::from_error(ErrorKind::User, &err)
+            .with_help(format!("give a path directly inside {store_dir}"))
+    })
+}
+
+/// One side of a diff: a generation number, a store path or a symlink
+/// into the store.
+fn diff_side(profile: &Profile, text: &str) -> CliResult<cairn_store_path::StorePath> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        let number: u64 = text
+            .parse()
+            .map_err(|_| CliError::user(format!("generation number '{text}' is too large")))?;
+        let generations = profile.generations().map_err(from_profile)?;
+        return generations
+            .into_iter()
+            .find(|g| g.number == number)
+            .map(|g| g.target)
+            .ok_or_else(|| {
+                from_profile(ProfileError::NoSuchGeneration {
+                    profile: profile.path().to_owned(),
+                    number,
+                })
+            });
+    }
+    let store_dir = profile.store_dir();
+    if store_dir.is_in_store(text) {
+        let (path, _) = store_dir.parse_path_within(text).map_err(|err| {
+            CliError::from_error(ErrorKind::User, &err)
+                .with_help(format!("give a path inside {store_dir}"))
+        })?;
+        return Ok(path);
+    }
+    let link = Profile::open(text, store_dir).map_err(from_profile)?;
+    link.resolve().map_err(from_profile)?.ok_or_else(|| {
+        CliError::user(format!("'{text}' does not exist"))
+            .with_help("give a generation number, a store path, or a symlink into the store")
+    })
+}
+
+/// `cairn profile diff [FROM [TO]]`.
+fn diff(
+    profile: &Profile,
+    store: &dyn cairn_store::Store,
+    from: Option<&str>,
+    to: Option<&str>,
+    json: bool,
+    stdout: &mut dyn Write,
+) -> CliResult {
+    let current = || -> CliResult<Generation> {
+        profile.current().map_err(from_profile)?.ok_or_else(|| {
+            from_profile(ProfileError::NoCurrentGeneration {
+                profile: profile.path().to_owned(),
+            })
+        })
+    };
+    let to_path = match to {
+        Some(text) => diff_side(profile, text)?,
+        None => current()?.target,
+    };
+    let from_path = match from {
+        Some(text) => diff_side(profile, text)?,
+        None => {
+            let current = current()?;
+            profile
+                .generations()
+                .map_err(from_profile)?
+                .into_iter()
+                .rev()
+                .find(|g| g.number < current.number)
+                .map(|g| g.target)
+                .ok_or_else(|| {
+                    from_profile(ProfileError::NoOlderGeneration {
+                        profile: profile.path().to_owned(),
+                        current: current.number,
+                    })
+                    .with_help("name the two sides: `cairn profile diff FROM TO`")
+                })?
+        }
+    };
+    let diff = ClosureDiff::between(store, &from_path, &to_path).map_err(from_profile)?;
+    if json {
+        let text = serde_json::to_string_pretty(&diff)
+            .map_err(|err| CliError::from_error(ErrorKind::Internal, &err))?;
+        return emit_line(stdout, &text);
+    }
+    crate::commands::emit(stdout, diff.to_string().as_bytes())
 }
 
 /// `ROOT`: `--store`, else `/` for root and `~/.local/share/cairn` for
@@ -197,6 +333,10 @@ fn list(profile: &Profile, root: &Path, json: bool, stdout: &mut dyn Write) -> C
 /// `Switched to generation N (was M)`.
 fn report_switch(switch: Switch, stdout: &mut dyn Write) -> CliResult {
     let line = match switch.from {
+        Some(from) if switch.created => {
+            format!("Switched to new generation {} (was {from})", switch.to)
+        }
+        None if switch.created => format!("Switched to new generation {}", switch.to),
         Some(from) if from == switch.to => format!("Already at generation {}", switch.to),
         Some(from) => format!("Switched to generation {} (was {from})", switch.to),
         None => format!("Switched to generation {}", switch.to),
@@ -273,6 +413,9 @@ fn from_profile(err: ProfileError) -> CliError {
         ProfileError::BadSelector { .. } => {
             "give generation numbers, or one of `+K` (keep K), `Nd` (older than N days), `old`"
                 .to_owned()
+        }
+        ProfileError::InvalidTarget { .. } => {
+            "build it or add it to the store first, e.g. with `cairn store realise`".to_owned()
         }
         ProfileError::NotASymlink { .. } => {
             "move the file away, or choose another profile with `--profile`".to_owned()

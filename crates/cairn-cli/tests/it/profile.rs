@@ -240,3 +240,77 @@ fn list_reads_the_manifest_of_the_current_generation() {
         )
     );
 }
+
+/// A chroot store under `root` holding two "user environments" whose
+/// closures differ: hello 2.10 → 2.12, gnugrep removed, ripgrep added.
+fn store_with_two_environments(root: &Path) -> (String, String) {
+    use cairn_store::Store;
+    use std::collections::BTreeSet;
+    let store = cairn_store::LocalStore::open(root, cairn_store_path::StoreDir::default()).unwrap();
+    let add = |name: &str, refs: &[&cairn_store_path::StorePath]| {
+        let refs: BTreeSet<_> = refs.iter().map(|r| (*r).clone()).collect();
+        store
+            .add_text_to_store(name, format!("contents of {name}").as_bytes(), &refs)
+            .unwrap()
+    };
+    let glibc = add("glibc-2.35-224", &[]);
+    let hello_old = add("hello-2.10", &[&glibc]);
+    let grep = add("gnugrep-3.7", &[&glibc]);
+    let old = add("user-environment", &[&hello_old, &grep]);
+    let hello_new = add("hello-2.12", &[&glibc]);
+    let ripgrep = add("ripgrep-14.0.3", &[&glibc]);
+    let new = add("user-environment", &[&hello_new, &ripgrep]);
+    let dir = store.store_dir();
+    (dir.display(&old), dir.display(&new))
+}
+
+#[test]
+fn set_then_diff_generations() {
+    let context = TestContext::new();
+    let root = context.path().join("root");
+    let (old, new) = store_with_two_environments(&root);
+    let profile = root.join("nix/var/cairn/profiles/p");
+    let run = |args: &[&str]| {
+        let mut command = context.command();
+        command
+            .arg("profile")
+            .args(args)
+            .arg("--profile")
+            .arg(&profile)
+            .arg("--store")
+            .arg(&root);
+        command.output().unwrap()
+    };
+    assert_eq!(
+        stdout_of(&run(&["set", &old])),
+        "Switched to new generation 1\n"
+    );
+    assert_eq!(
+        stdout_of(&run(&["set", &new])),
+        "Switched to new generation 2 (was 1)\n"
+    );
+    assert_eq!(stdout_of(&run(&["set", &new])), "Already at generation 2\n");
+    assert_eq!(
+        std::fs::read_link(root.join("nix/var/cairn/profiles/p-2-link")).unwrap(),
+        Path::new(&new)
+    );
+    let expected = "Version changes:\n\
+                    \x20 hello    2.10 -> 2.12\n\
+                    Added packages:\n\
+                    \x20 ripgrep  14.0.3\n\
+                    Removed packages:\n\
+                    \x20 gnugrep  3.7\n";
+    let diff = stdout_of(&run(&["diff"]));
+    assert!(diff.starts_with(expected), "{diff}");
+    assert!(diff.contains("Closure size: 4 -> 4 paths (+0), "), "{diff}");
+    // Generation numbers and store paths name the same sides.
+    assert_eq!(stdout_of(&run(&["diff", "1", "2"])), diff);
+    assert_eq!(stdout_of(&run(&["diff", &old, &new])), diff);
+    assert_eq!(stdout_of(&run(&["diff", "1"])), diff);
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&run(&["diff", "2", "1", "--json"]))).unwrap();
+    assert_eq!(json["added"][0]["name"], "gnugrep");
+
+    let output = run(&["set", "/nix/store/00000000000000000000000000000000-missing"]);
+    assert_snapshot!("set_invalid_path", context.transcript(&output));
+}
