@@ -352,6 +352,27 @@ fn run(context: &mut Context<'_>, op: &Op) -> Result<(), Errno> {
             rustix::process::setsid()?;
         }
         Op::NoNewPrivileges => rustix::thread::set_no_new_privs(true)?,
+        Op::Seccomp => {
+            let program = &context.plan.seccomp;
+            let fprog = libc::sock_fprog {
+                len: u16::try_from(program.len()).map_err(|_| Errno::INVAL)?,
+                // The kernel only reads the program.
+                filter: program.as_ptr().cast_mut().cast::<libc::sock_filter>(),
+            };
+            // SAFETY: `fprog` points to `len` instructions laid out as
+            // `struct sock_filter` (`Instruction` is `repr(C)` with the same
+            // fields), alive for the call; the kernel copies them.
+            let result = unsafe {
+                libc::prctl(
+                    libc::PR_SET_SECCOMP,
+                    libc::SECCOMP_MODE_FILTER,
+                    std::ptr::from_ref(&fprog),
+                )
+            };
+            if result == -1 {
+                return Err(last_errno());
+            }
+        }
         Op::Stdio => {
             let null =
                 rustix::fs::open(c"/dev/null", OFlags::RDWR | OFlags::CLOEXEC, Mode::empty())?;

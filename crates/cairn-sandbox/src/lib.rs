@@ -18,7 +18,9 @@
 //!   host's tree detached.
 //! * **Process**: nothing inherited — no environment, no descriptors
 //!   besides stdin (`/dev/null`) and stdout/stderr (one pipe to the
-//!   caller), a new session, `no_new_privs`, no capabilities, core dumps
+//!   caller, or a pseudo-terminal as in Nix), a new session,
+//!   `no_new_privs`, Nix's system-call filter (no setuid/setgid modes, no
+//!   extended attributes), no capabilities, signals at their defaults, core dumps
 //!   off, an optional process-count limit (a `pids` cgroup of its own, or
 //!   `RLIMIT_NPROC` when the sandbox user is not root on the host — the
 //!   kernel exempts root from it; see [`ProcessLimit`]), killed if the
@@ -57,6 +59,7 @@ mod child;
 mod error;
 mod plan;
 mod run;
+mod seccomp;
 mod spec;
 
 pub use error::{SandboxError, SetupStep};

@@ -106,6 +106,8 @@ pub(crate) enum Op {
     NewSession,
     /// `PR_SET_NO_NEW_PRIVS`.
     NoNewPrivileges,
+    /// Install [`Plan::seccomp`] (after `NoNewPrivileges`).
+    Seccomp,
     /// stdin from `/dev/null`, stdout and stderr to the log pipe; umask 022.
     Stdio,
     /// Mark every descriptor above 2 close-on-exec.
@@ -136,6 +138,8 @@ pub(crate) struct Plan {
     pub(crate) argv: Vec<CString>,
     /// `NAME=VALUE` strings.
     pub(crate) envp: Vec<CString>,
+    /// The system-call filter, when there is one.
+    pub(crate) seccomp: Vec<crate::seccomp::Instruction>,
 }
 
 /// A host tree to capture and attach.
@@ -169,6 +173,7 @@ impl Plan {
             program: cstring(spec.program.as_os_str(), "program")?,
             argv: Vec::new(),
             envp: Vec::new(),
+            seccomp: Vec::new(),
         };
         let argv0 = spec.program.file_name().unwrap_or(spec.program.as_os_str());
         plan.argv.push(cstring(argv0, "argument")?);
@@ -395,6 +400,15 @@ impl Plan {
             Op::NoNewPrivileges,
             SetupStep::ProcessAttribute("no-new-privileges flag"),
         );
+        if spec.filter_syscalls
+            && let Some(filter) = crate::seccomp::filter()
+        {
+            plan.seccomp = filter;
+            plan.push(
+                Op::Seccomp,
+                SetupStep::ProcessAttribute("system-call filter"),
+            );
+        }
         plan.push(Op::Stdio, SetupStep::Stdio);
         plan.push(Op::CloseFds, SetupStep::CloseFds);
         plan.push(Op::Exec, SetupStep::Exec(spec.program.clone()));

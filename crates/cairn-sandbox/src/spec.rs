@@ -141,6 +141,10 @@ pub struct SandboxSpec {
     /// as in Nix 2.8, so programs that ask `isatty(1)` answer as under Nix.
     /// Either way stdin is `/dev/null` and the caller reads one stream.
     pub terminal_output: bool,
+    /// Refuse setuid/setgid modes (`EPERM`) and extended attributes
+    /// (`ENOTSUP`) with a seccomp filter, as Nix's `filter-syscalls`
+    /// (default on) does; see the `seccomp` module.
+    pub filter_syscalls: bool,
     /// The host name inside (`localhost`).
     pub hostname: String,
     /// The NIS domain name inside (`(none)`, the kernel's default).
@@ -178,6 +182,7 @@ impl SandboxSpec {
             sandbox_build_dir: PathBuf::from("/build"),
             network: false,
             terminal_output: false,
+            filter_syscalls: true,
             hostname: "localhost".to_owned(),
             domainname: "(none)".to_owned(),
             uid: 1000,

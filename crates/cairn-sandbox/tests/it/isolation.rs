@@ -187,3 +187,18 @@ fn builder_creates_its_output_in_a_writable_store_with_read_only_inputs() {
         "file\n"
     );
 }
+
+#[test]
+fn setuid_and_setgid_modes_are_refused_like_in_nix() {
+    let script = "touch f; chmod 4755 f 2>&1; chmod 2755 f 2>&1; chmod 1755 f && stat -c %a f";
+    let (outcome, out) = sh(script);
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!(
+        out,
+        "chmod: f: Operation not permitted\nchmod: f: Operation not permitted\n1755\n"
+    );
+    let build = tempfile::tempdir().unwrap();
+    let mut spec = shell(build.path(), "touch f; chmod 4755 f && stat -c %a f");
+    spec.filter_syscalls = false;
+    assert_eq!(output(&spec).unwrap().1, "4755\n");
+}
