@@ -121,7 +121,12 @@ impl Evaluator {
     #[inline]
     pub fn force(&mut self, v: &Value) -> EvalResult<Value> {
         match v {
-            Value::Thunk(t) => self.force_thunk(t),
+            Value::Thunk(t) => {
+                if let ThunkState::Done(v) = &*t.0.borrow() {
+                    return Ok(v.clone());
+                }
+                self.force_thunk(t)
+            }
             v => Ok(v.clone()),
         }
     }
@@ -292,8 +297,10 @@ impl Evaluator {
 
     #[inline(never)]
     fn eval_var(&mut self, env: &Rc<Env>, depth: u32, slot: u32, span: Span) -> EvalResult<Value> {
-        let v = env.up(depth).get(slot);
-        self.force(&v).map_err(|e| e.at(span))
+        match env.up(depth).get_evaluated(slot) {
+            Ok(v) => Ok(v),
+            Err(t) => self.force_thunk(&t).map_err(|e| e.at(span)),
+        }
     }
 
     #[inline(never)]
@@ -1217,6 +1224,12 @@ fn known_int(e: &Expr, env: &Rc<Env>) -> Option<i64> {
     match e {
         Expr::Lit(Value::Int(i)) => Some(*i),
         Expr::Var { depth, slot, .. } => env.up(*depth).peek_int(*slot),
+        Expr::BinOp { op, lhs, rhs, .. } if matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul) => {
+            match int_binop(*op, known_int(lhs, env)?, known_int(rhs, env)?)? {
+                Value::Int(i) => Some(i),
+                _ => None,
+            }
+        }
         _ => None,
     }
 }
