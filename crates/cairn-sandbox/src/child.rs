@@ -23,7 +23,7 @@
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use rustix::event::{PollFd, PollFlags, poll};
 use rustix::fs::{CWD, Mode, OFlags};
@@ -59,8 +59,10 @@ struct Context<'a> {
     argv: Vec<*const c_char>,
     /// NULL-terminated pointers into `plan.envp`.
     envp: Vec<*const c_char>,
-    /// Captured mount trees, by slot (filled in by the child's own copy).
-    slots: Vec<RawFd>,
+    /// The host's root (`O_PATH`), from `HostRoot` to `PivotRoot`.
+    host_root: Option<OwnedFd>,
+    /// The captured tree being bound, from `Capture` to `Attach`.
+    tree: Option<OwnedFd>,
     fds: ChildFds,
 }
 
@@ -89,7 +91,8 @@ pub(crate) fn clone_sandbox(
             .map(|e| e.as_ptr())
             .chain([std::ptr::null()])
             .collect(),
-        slots: vec![-1; plan.slots],
+        host_root: None,
+        tree: None,
         fds,
     };
     let mut stack = vec![0u8; STACK_SIZE];
@@ -221,24 +224,33 @@ fn run(context: &mut Context<'_>, op: &Op) -> Result<(), Errno> {
                 MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
             )?;
         }
-        Op::Capture { source, slot } => {
+        Op::HostRoot => {
+            let root = rustix::fs::open(
+                c"/",
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )?;
+            // Replacing a value is a plain move; nothing is allocated.
+            context.host_root = Some(root);
+        }
+        Op::Capture { source } => {
+            let root = context.host_root.as_ref().ok_or(Errno::BADF)?;
             let tree = rustix::mount::open_tree(
-                CWD,
+                root,
                 source.as_c_str(),
                 OpenTreeFlags::OPEN_TREE_CLONE
                     | OpenTreeFlags::OPEN_TREE_CLOEXEC
                     | OpenTreeFlags::AT_RECURSIVE,
             )?;
-            if let Some(entry) = context.slots.get_mut(*slot) {
-                *entry = tree.into_raw_fd();
-            }
+            context.tree = Some(tree);
         }
-        Op::Restrict { slot, read_only } => {
+        Op::Restrict { read_only } => {
             let mut attr_set = MOUNT_ATTR_NOSUID;
             if *read_only {
                 attr_set |= MOUNT_ATTR_RDONLY;
             }
-            mount_setattr(slot_fd(context, *slot)?, attr_set)?;
+            let tree = context.tree.as_ref().ok_or(Errno::BADF)?;
+            mount_setattr(tree.as_fd(), attr_set)?;
         }
         Op::RootTmpfs => {
             let fs = rustix::mount::fsopen(c"tmpfs", FsOpenFlags::FSOPEN_CLOEXEC)?;
@@ -249,8 +261,9 @@ fn run(context: &mut Context<'_>, op: &Op) -> Result<(), Errno> {
                 FsMountFlags::FSMOUNT_CLOEXEC,
                 MountAttrFlags::MOUNT_ATTR_NOSUID | MountAttrFlags::MOUNT_ATTR_NODEV,
             )?;
-            // Over the host's `/`, in this private namespace: every source is
-            // captured already, so nothing needed is hidden by it.
+            // Over the host's `/`, in this private namespace; bind sources
+            // are found through the `HostRoot` handle, which it does not
+            // cover.
             rustix::mount::move_mount(
                 &root,
                 c"",
@@ -294,9 +307,10 @@ fn run(context: &mut Context<'_>, op: &Op) -> Result<(), Errno> {
         Op::Symlink { target, path } => {
             rustix::fs::symlinkat(target.as_c_str(), CWD, path.as_c_str())?;
         }
-        Op::Attach { slot, path } => {
+        Op::Attach { path } => {
+            let tree = context.tree.take().ok_or(Errno::BADF)?;
             rustix::mount::move_mount(
-                slot_fd(context, *slot)?,
+                &tree,
                 c"",
                 CWD,
                 path.as_c_str(),
@@ -331,6 +345,8 @@ fn run(context: &mut Context<'_>, op: &Op) -> Result<(), Errno> {
         Op::PivotRoot => {
             // With new_root and put_old both ".", the old root ends up
             // stacked on the new one, from where it is detached.
+            // The host's tree must not stay pinned.
+            context.host_root = None;
             rustix::process::pivot_root(c".", c".")?;
             rustix::mount::unmount(c".", UnmountFlags::DETACH)?;
             rustix::process::chdir(c"/")?;
@@ -477,13 +493,6 @@ fn last_errno() -> Errno {
             .raw_os_error()
             .unwrap_or(libc::EINVAL),
     )
-}
-
-fn slot_fd(context: &Context<'_>, slot: usize) -> Result<BorrowedFd<'static>, Errno> {
-    match context.slots.get(slot) {
-        Some(&fd) if fd >= 0 => Ok(borrow(fd)),
-        _ => Err(Errno::BADF),
-    }
 }
 
 fn dup2(from: RawFd, to: RawFd) -> Result<(), Errno> {

@@ -83,6 +83,9 @@ pub enum SetupStep {
     /// Making the host's mounts private to the sandbox.
     #[error("make the host's mounts private to the sandbox")]
     PrivateMounts,
+    /// Opening the host's root directory, where bind sources are found.
+    #[error("open the host's root directory")]
+    HostRoot,
     /// Taking a copy of a host mount tree to bind it.
     #[error("bind-mount '{source_path}' into the sandbox at '{target}'")]
     BindMount {

@@ -12,17 +12,19 @@
 //!
 //! How the tree is built, and why in this order:
 //!
-//! 1. Every host source (binds, the build directory, device nodes) is
-//!    captured first as a detached copy of its mount tree (`open_tree`
-//!    with `OPEN_TREE_CLONE`), while the host's tree is still fully visible.
-//!    Read-only binds get `MOUNT_ATTR_RDONLY` recursively on the copy.
+//! 1. The host's root directory is opened (`O_PATH`): bind sources are
+//!    found relative to it later, when a tmpfs covers `/`.
 //! 2. A fresh tmpfs is attached over `/` (in the private mount namespace)
 //!    and becomes the working directory; every later path is relative to it.
-//!    Since the sources are already captured, covering the host's tree
-//!    cannot hide one of them (it would with a tmpfs on `/tmp`, a common
-//!    location for build directories).
-//! 3. The captured trees are attached in target order, each right after its
-//!    mount point is made, so a bind can sit inside another: read-only
+//!    It does not hide the sources, which are found through the handle (a
+//!    tmpfs on `/tmp`, another common trick, would hide build directories
+//!    there).
+//! 3. Each bind, in target order: its mount point, a detached copy of the
+//!    source's mount tree (`open_tree` with `OPEN_TREE_CLONE`, recursive),
+//!    its flags (`mount_setattr`: nosuid, read-only recursively), and its
+//!    attachment (`move_mount`). One copy is open at a time, so thousands
+//!    of binds fit in any descriptor limit. Target order attaches an
+//!    enclosing bind first, so a bind can sit inside another: read-only
 //!    inputs inside a writable `/nix/store` scratch directory (Nix's
 //!    chroot layout, where the builder creates `$out`), or a writable
 //!    output inside a read-only store. A mount point inside a writable
@@ -59,10 +61,13 @@ pub(crate) enum Op {
     DieWithParent,
     /// Make every mount private so nothing propagates back to the host.
     PrivateMounts,
-    /// Clone the mount tree at `source` (absolute host path) into `slot`.
-    Capture { source: CString, slot: usize },
-    /// Make the captured tree nosuid, and read-only if asked; recursive.
-    Restrict { slot: usize, read_only: bool },
+    /// Open the host's root directory (`O_PATH`), kept until `PivotRoot`.
+    HostRoot,
+    /// Clone the mount tree at `source` (relative to the host's root) as a
+    /// detached tree, the current one.
+    Capture { source: CString },
+    /// Make the current tree nosuid, and read-only if asked; recursive.
+    Restrict { read_only: bool },
     /// A tmpfs attached over `/`, made the working directory.
     RootTmpfs,
     /// `mkdir` with exactly this mode (the umask is 0 during setup),
@@ -78,8 +83,8 @@ pub(crate) enum Op {
     },
     /// `symlink(target, path)`.
     Symlink { target: CString, path: CString },
-    /// Attach the captured tree in `slot` at `path`.
-    Attach { slot: usize, path: CString },
+    /// Attach the current tree at `path` and close it.
+    Attach { path: CString },
     /// Mount a kernel file system.
     Mount {
         fstype: &'static CStr,
@@ -130,8 +135,6 @@ pub(crate) struct Plan {
     pub(crate) ops: Vec<Op>,
     /// What each step is, for error messages (same length as `ops`).
     pub(crate) steps: Vec<SetupStep>,
-    /// How many captured trees there are.
-    pub(crate) slots: usize,
     /// Absolute path inside.
     pub(crate) program: CString,
     /// `argv`, starting with `argv[0]`.
@@ -169,7 +172,6 @@ impl Plan {
         let mut plan = Plan {
             ops: Vec::new(),
             steps: Vec::new(),
-            slots: 0,
             program: cstring(spec.program.as_os_str(), "program")?,
             argv: Vec::new(),
             envp: Vec::new(),
@@ -217,7 +219,8 @@ impl Plan {
         );
         plan.push(Op::PrivateMounts, SetupStep::PrivateMounts);
 
-        // 1. Capture every source while the host's tree is visible.
+        // 1. A handle on the host's tree, to find bind sources in after
+        //    the tmpfs covers it.
         let mut devices = Vec::new();
         for (node, required) in DEVICE_NODES {
             match std::fs::metadata(node) {
@@ -231,22 +234,7 @@ impl Plan {
                 }
             }
         }
-        let mut slots_of_attachments = Vec::new();
-        for attachment in &attachments {
-            let slot = plan.capture(&attachment.source, &attachment.target)?;
-            plan.push(
-                Op::Restrict {
-                    slot,
-                    read_only: !attachment.writable,
-                },
-                SetupStep::MakeReadOnly(attachment.target.clone()),
-            );
-            slots_of_attachments.push(slot);
-        }
-        let mut slots_of_devices = Vec::new();
-        for node in &devices {
-            slots_of_devices.push(plan.capture(Path::new(node), Path::new(node))?);
-        }
+        plan.push(Op::HostRoot, SetupStep::HostRoot);
 
         // 2. The new root.
         plan.push(Op::RootTmpfs, SetupStep::RootFileSystem);
@@ -300,33 +288,19 @@ impl Plan {
         order.sort_by(|&a, &b| attachments[a].target.cmp(&attachments[b].target));
         for &index in &order {
             let attachment = &attachments[index];
-            plan.mount_point(&attachment.target, attachment.is_dir)?;
-            plan.push(
-                Op::Attach {
-                    slot: slots_of_attachments[index],
-                    path: relative(&attachment.target)?,
-                },
-                SetupStep::BindMount {
-                    source_path: attachment.source.clone(),
-                    target: attachment.target.clone(),
-                },
-            );
+            plan.bind(
+                &attachment.source,
+                &attachment.target,
+                attachment.is_dir,
+                !attachment.writable,
+            )?;
         }
 
         // 4. /dev, /proc, names, loopback.
-        for (node, slot) in devices.iter().zip(slots_of_devices) {
-            let node = Path::new(node);
-            plan.mount_point(node, false)?;
-            plan.push(
-                Op::Attach {
-                    slot,
-                    path: relative(node)?,
-                },
-                SetupStep::BindMount {
-                    source_path: node.to_owned(),
-                    target: node.to_owned(),
-                },
-            );
+        for node in &devices {
+            // Device nodes keep their flags: nosuid is harmless, but
+            // nodev would make them useless.
+            plan.bind(Path::new(node), Path::new(node), false, false)?;
         }
         for (target, path) in [
             ("/proc/self/fd", "/dev/fd"),
@@ -420,20 +394,45 @@ impl Plan {
         self.steps.push(step);
     }
 
-    fn capture(&mut self, source: &Path, target: &Path) -> Result<usize, SandboxError> {
-        let slot = self.slots;
-        self.slots += 1;
+    /// Binds host `source` at `target`: mount point, copy of the source's
+    /// mount tree, its flags, attachment. One tree is open at a time, so
+    /// any number of binds fits in the descriptor limit.
+    fn bind(
+        &mut self,
+        source: &Path,
+        target: &Path,
+        is_dir: bool,
+        read_only: bool,
+    ) -> Result<(), SandboxError> {
+        let step = SetupStep::BindMount {
+            source_path: source.to_owned(),
+            target: target.to_owned(),
+        };
+        self.mount_point(target, is_dir)?;
+        // Relative to the host's root (".": the root itself).
+        let from_root = source.strip_prefix("/").unwrap_or(source);
+        let from_root = if from_root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            from_root
+        };
         self.push(
             Op::Capture {
-                source: cstring(source.as_os_str(), "bind source")?,
-                slot,
+                source: cstring(from_root.as_os_str(), "bind source")?,
             },
-            SetupStep::BindMount {
-                source_path: source.to_owned(),
-                target: target.to_owned(),
-            },
+            step.clone(),
         );
-        Ok(slot)
+        self.push(
+            Op::Restrict { read_only },
+            SetupStep::MakeReadOnly(target.to_owned()),
+        );
+        self.push(
+            Op::Attach {
+                path: relative(target)?,
+            },
+            step,
+        );
+        Ok(())
     }
 
     /// Makes the mount point `path` (a directory or an empty file) and its
