@@ -34,10 +34,27 @@
 //! failures inside the sandbox before the program starts, which the child
 //! reports through a close-on-exec pipe.
 //!
-//! Module map: [`spec`](SandboxSpec) (the data), `plan` (spec → the list
-//! of system calls, made before forking), `child` (clone and the child's
-//! side; the only `unsafe` code), `run` (the parent's side: id maps,
-//! waiting, limits, reaping).
+//! Module map: `spec` ([`SandboxSpec`], the data), `plan` (spec → the
+//! list of system calls the child makes, prepared before forking),
+//! `child` (`clone` and the child's side: the only `unsafe` code), `run`
+//! (the parent's side: id maps, waiting, time limits, reaping), `cgroup`
+//! (the `pids` cgroup behind [`SandboxSpec::max_processes`]), `seccomp`
+//! (the BPF filter behind [`SandboxSpec::filter_syscalls`]).
+//!
+//! # Compared with Nix 2.8's sandbox
+//!
+//! Checked against the peer with a busybox builder: the same uid/gid
+//! (1000/100, `nixbld`) and uid/gid maps, the same `/etc/passwd`,
+//! `/etc/group` and `/etc/hosts` (with [`SandboxSpec::with_nix_etc_files`]),
+//! host name `localhost`, domain `(none)`, `/build` as working directory,
+//! the same `/dev` entries (Nix adds `/dev/kvm` when the host has it; bind
+//! it), the builder as pid 1, core dumps off, umask 022, no capabilities,
+//! `no_new_privs`, the same syscall filter. Differences: the root is a
+//! tmpfs (Nix: a directory next to the store) with mode 0755 (Nix: 0750);
+//! `/proc` is mounted nosuid,nodev,noexec; as root the supplementary groups
+//! are dropped with `setgroups` allowed (Nix denies `setgroups`); output is
+//! a pipe unless [`SandboxSpec::terminal_output`] (Nix: always a
+//! pseudo-terminal).
 //!
 //! # Example
 //!
