@@ -103,6 +103,56 @@ pub enum ProfileError {
         message: String,
     },
 
+    /// Two packages of a user environment provide the same file at the
+    /// same priority.
+    #[error("packages '{}' and '{}' have the same priority {priority}", first.display(), second.display())]
+    Collision {
+        /// The file linked first.
+        first: PathBuf,
+        /// The file that collided with it.
+        second: PathBuf,
+        /// Their priority.
+        priority: i64,
+    },
+
+    /// A package's directory meets another package's file.
+    #[error("collision between '{}' and non-directory '{}'", directory.display(), file.display())]
+    CollisionWithFile {
+        /// The directory being linked.
+        directory: PathBuf,
+        /// The file already linked there.
+        file: PathBuf,
+    },
+
+    /// A package's file meets a directory already merged from others.
+    #[error("collision between non-directory '{}' and directory '{}'", file.display(), directory.display())]
+    CollisionWithDirectory {
+        /// The file being linked.
+        file: PathBuf,
+        /// The directory in the environment.
+        directory: PathBuf,
+    },
+
+    /// A change to installed packages found that the current generation
+    /// is not a user environment, so it has no list of packages to change.
+    #[error("profile '{}' points to '{path}', which is not a user environment (it has no manifest.json)", profile.display())]
+    NotAnEnvironment {
+        /// The profile.
+        profile: PathBuf,
+        /// The current generation's store path.
+        path: String,
+    },
+
+    /// The finished user environment could not be serialised.
+    #[error("cannot archive the user environment at '{}'", path.display())]
+    Archive {
+        /// The environment's temporary directory.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: cairn_nar::DumpError,
+    },
+
     /// A `manifest.json` is not valid JSON of the expected shape.
     #[error("'{}' is not a valid user-environment manifest", path.display())]
     ManifestSyntax {

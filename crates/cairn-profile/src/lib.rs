@@ -21,6 +21,12 @@
 //!   returns a [`ProfileLock`] for read-modify-write changes.
 //! * [`Manifest`] is the `manifest.json` of a user environment: what was
 //!   installed, from where, with which outputs and priority.
+//! * [`link_environment`] merges packages into a symlink tree the way
+//!   Nix's `buildenv` does (priorities, collisions, propagated packages);
+//!   [`add_user_environment`] adds such a tree with its manifest to the
+//!   store, and [`ProfileLock::current_manifest`] and
+//!   [`ProfileLock::create_environment_generation`] make installing and
+//!   removing a read-modify-write under the profile lock.
 //! * [`ClosureDiff`] compares two store paths' closures per package
 //!   (added, removed, version changes, size), like `nvd diff`.
 //! * [`location`] names the profile directories and the per-user default
@@ -59,6 +65,7 @@
 //! | `STOREPATH/manifest.json` | the user-environment builder ([`Manifest::to_json`]) | immutable in the store |
 
 mod diff;
+mod environment;
 mod error;
 mod generation;
 pub mod location;
@@ -67,6 +74,7 @@ mod profile;
 mod selector;
 
 pub use diff::{ClosureDiff, ClosureSummary, PackageVersions, VersionChange, split_name_version};
+pub use environment::{ENVIRONMENT_NAME, LinkReport, add_user_environment, link_environment};
 pub use error::ProfileError;
 pub use generation::{Generation, link_name, parse_link_name};
 pub use manifest::{

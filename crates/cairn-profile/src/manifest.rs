@@ -75,6 +75,25 @@ pub struct Element {
     pub active: bool,
 }
 
+impl Element {
+    /// An element for a store path installed directly: name and version
+    /// from the path's name (see [`crate::split_name_version`]), output
+    /// `out`, the default priority.
+    #[must_use]
+    pub fn from_store_path(path: &StorePath) -> Element {
+        let (name, version) = crate::split_name_version(path.name());
+        Element {
+            name: name.to_owned(),
+            version: version.to_owned(),
+            source: ElementSource::StorePaths,
+            outputs: vec!["out".to_owned()],
+            store_paths: vec![path.clone()],
+            priority: DEFAULT_PRIORITY,
+            active: true,
+        }
+    }
+}
+
 /// Where an element came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ElementSource {
@@ -91,6 +110,27 @@ pub enum ElementSource {
 }
 
 impl Manifest {
+    /// Adds `element`, replacing the elements with the same name (as
+    /// `nix-env -i` replaces an installed package of the same name), and
+    /// returns the replaced ones.
+    pub fn install(&mut self, element: Element) -> Vec<Element> {
+        let (replaced, kept) = std::mem::take(&mut self.elements)
+            .into_iter()
+            .partition(|e| e.name == element.name);
+        self.elements = kept;
+        self.elements.push(element);
+        replaced
+    }
+
+    /// Removes the elements named `name` and returns them.
+    pub fn remove(&mut self, name: &str) -> Vec<Element> {
+        let (removed, kept) = std::mem::take(&mut self.elements)
+            .into_iter()
+            .partition(|e| e.name == name);
+        self.elements = kept;
+        removed
+    }
+
     /// Parses `manifest.json` text; `origin` names the file in errors.
     ///
     /// # Errors

@@ -5,6 +5,7 @@ mod common;
 mod concurrency;
 mod crash;
 mod diff;
+mod environment;
 mod gc;
 mod generations;
 
