@@ -6,9 +6,9 @@
 //! exactly Nix's single-user setup. So when a limit is asked for, the
 //! sandbox's init is put into a fresh `pids` cgroup with `pids.max` set,
 //! before it may fork; every process and thread of the sandbox counts, and
-//! forks beyond fail with `EAGAIN`. Both hierarchies work: cgroup v2 when
-//! `pids` is available below the caller's cgroup (root, or a delegated
-//! subtree), else the v1 `pids` hierarchy. Without either, and with a
+//! forks beyond fail with `EAGAIN`. Both hierarchies work: cgroup v2, below
+//! the nearest cgroup at or above the caller's whose children have the
+//! `pids` controller, else the v1 `pids` hierarchy below the caller's. Without either, and with a
 //! sandbox user that is root outside, the limit cannot be enforced and
 //! [`crate::Sandbox::spawn`] says so rather than run unlimited.
 //!
@@ -107,10 +107,11 @@ fn find_parent() -> Option<PathBuf> {
         };
         if id == "0"
             && controllers.is_empty()
-            && let Some(dir) = mounts.iter().find(|m| m.v2).and_then(|m| m.dir_of(path))
-            && v2_pids_usable(&dir)
+            && let Some(mount) = mounts.iter().find(|m| m.v2)
+            && let Some(dir) = mount.dir_of(path)
+            && let Some(parent) = v2_parent(&mount.mount_point, &dir)
         {
-            return Some(dir);
+            return Some(parent);
         }
     }
     for line in membership.lines() {
@@ -131,19 +132,20 @@ fn find_parent() -> Option<PathBuf> {
     None
 }
 
-/// Whether child cgroups of `dir` (v2) get the `pids` controller; enables
-/// it if possible (which fails, harmlessly, when `dir` holds processes and
-/// is not the root).
-fn v2_pids_usable(dir: &Path) -> bool {
-    let has = |file: &str| {
-        std::fs::read_to_string(dir.join(file))
-            .is_ok_and(|text| text.split_whitespace().any(|c| c == "pids"))
-    };
-    if !has("cgroup.controllers") {
-        return false;
-    }
-    has("cgroup.subtree_control")
-        || std::fs::write(dir.join("cgroup.subtree_control"), "+pids").is_ok()
+/// The nearest cgroup (v2) at or above `own`, not above `mount_point`,
+/// whose children get the `pids` controller. Going up matters on systemd
+/// hosts: the caller's own cgroup (a service or session scope) holds
+/// processes, so it may not have children with controllers, but the root
+/// and most slices do; root may place a process anywhere. Nothing is
+/// enabled here: a host without `pids` delegated anywhere gets `None`.
+fn v2_parent(mount_point: &Path, own: &Path) -> Option<PathBuf> {
+    own.ancestors()
+        .take_while(|dir| dir.starts_with(mount_point))
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("cgroup.subtree_control"))
+                .is_ok_and(|text| text.split_whitespace().any(|c| c == "pids"))
+        })
+        .map(Path::to_owned)
 }
 
 /// One cgroup file system mount, from `/proc/self/mountinfo`.
@@ -231,5 +233,27 @@ mod tests {
         assert_eq!(v2.dir_of("/ns/a").unwrap(), Path::new("/sys/fs/cgroup x/a"));
         assert!(v2.dir_of("/other").is_none());
         assert!(CgroupMount::parse("22 1 0:5 / /proc rw - proc proc rw").is_none());
+    }
+
+    #[test]
+    fn v2_parent_is_the_nearest_cgroup_delegating_pids() {
+        let root = tempfile::tempdir().unwrap();
+        let own = root.path().join("system.slice/cairn.service");
+        std::fs::create_dir_all(&own).unwrap();
+        let controllers = |dir: &Path, text: &str| {
+            std::fs::write(dir.join("cgroup.subtree_control"), text).unwrap();
+        };
+        controllers(&own, "");
+        controllers(&root.path().join("system.slice"), "memory");
+        controllers(root.path(), "cpu io memory pids");
+        assert_eq!(v2_parent(root.path(), &own).unwrap(), root.path());
+        controllers(&root.path().join("system.slice"), "memory pids");
+        assert_eq!(
+            v2_parent(root.path(), &own).unwrap(),
+            root.path().join("system.slice")
+        );
+        controllers(root.path(), "cpu");
+        controllers(&root.path().join("system.slice"), "");
+        assert!(v2_parent(root.path(), &own).is_none());
     }
 }

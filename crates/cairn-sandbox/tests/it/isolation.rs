@@ -202,3 +202,21 @@ fn setuid_and_setgid_modes_are_refused_like_in_nix() {
     spec.filter_syscalls = false;
     assert_eq!(output(&spec).unwrap().1, "4755\n");
 }
+
+#[test]
+fn no_descriptor_of_the_caller_leaks_in() {
+    // A descriptor without close-on-exec, as a careless caller might hold.
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    let leaky = rustix::fs::open(
+        secret.path(),
+        rustix::fs::OFlags::RDONLY,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    // The shell's (pid 1's) descriptors, listed by another process.
+    // (`; :` keeps the shell from replacing itself with the last command.)
+    let (outcome, out) = sh("ls /proc/1/fd; :");
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!(out, "0\n1\n2\n");
+    drop(leaky);
+}
