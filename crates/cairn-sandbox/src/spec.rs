@@ -320,6 +320,14 @@ impl SandboxSpec {
                 ));
             }
         }
+        if self.uid == u32::MAX || self.gid == u32::MAX {
+            return invalid("uid and gid 4294967295 (-1) cannot be mapped".to_owned());
+        }
+        if let HostIds::Fixed { uid, gid } = self.host_ids
+            && (uid == u32::MAX || gid == u32::MAX)
+        {
+            return invalid("host uid and gid 4294967295 (-1) cannot be mapped".to_owned());
+        }
         if self.max_processes == Some(0) {
             return invalid("max_processes must be at least 1".to_owned());
         }
