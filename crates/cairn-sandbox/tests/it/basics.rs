@@ -166,3 +166,21 @@ fn terminal_output_written_just_before_exit_is_not_lost() {
     assert_eq!(out.lines().count(), 2000);
     assert!(out.ends_with("line1999\n"));
 }
+
+#[test]
+fn large_output_arrives_complete() {
+    let build = tempfile::tempdir().unwrap();
+    let spec = shell(build.path(), "yes 0123456789abcdef | head -c 5000000");
+    let mut total = 0usize;
+    let mut bad = 0usize;
+    let outcome = cairn_sandbox::run(&spec, &mut |bytes| {
+        total += bytes.len();
+        bad += bytes
+            .iter()
+            .filter(|&&b| !b.is_ascii_hexdigit() && b != b'\n')
+            .count();
+    })
+    .unwrap();
+    assert_eq!(outcome, Outcome::Exited(0));
+    assert_eq!((total, bad), (5_000_000, 0));
+}
