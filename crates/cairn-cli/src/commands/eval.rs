@@ -8,7 +8,9 @@ use std::io::Write;
 use std::path::Path;
 use std::rc::Rc;
 
-use cairn_eval::{EvalError, EvalOptions, EvalResult, Evaluator, StdIo, Value};
+use cairn_eval::{EvalError, EvalOptions, EvalResult, Evaluator, Value};
+use cairn_glue::{GlueIo, Mode};
+use cairn_store_path::StoreDir;
 
 use crate::args::EvalArgs;
 use crate::commands::emit_line;
@@ -17,8 +19,22 @@ use crate::error::{CliError, CliResult};
 
 /// An evaluator set up like Nix's: `-I` entries before `NIX_PATH`, `$HOME`
 /// for `~/…` paths, the process environment for `getEnv`, and
-/// `builtins.trace`/`warn` reporting on standard error.
+/// `builtins.trace`/`warn` reporting on standard error. It has the
+/// store-aware builtins in read-only mode, as `nix-instantiate --eval`:
+/// store paths are computed, nothing is written.
 pub(crate) fn new_evaluator(env: &Environment, include: &[String], show_trace: bool) -> Evaluator {
+    let io = GlueIo::new(StoreDir::default(), None, Mode::ReadOnly);
+    new_store_evaluator(env, include, show_trace, Rc::new(io))
+}
+
+/// [`new_evaluator`] with the store access of `io` (read-write for
+/// `cairn instantiate` and `--read-write-mode`).
+pub(crate) fn new_store_evaluator(
+    env: &Environment,
+    include: &[String],
+    show_trace: bool,
+    io: Rc<GlueIo>,
+) -> Evaluator {
     // Relative search path entries are relative to the current directory
     // (Nix makes them absolute when it resolves them).
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -52,7 +68,7 @@ pub(crate) fn new_evaluator(env: &Environment, include: &[String], show_trace: b
         show_trace,
         ..EvalOptions::default()
     };
-    let mut evaluator = Evaluator::new(Rc::new(StdIo), options);
+    let mut evaluator = cairn_glue::evaluator(options, io);
     #[expect(
         clippy::print_stderr,
         reason = "builtins.trace reports on standard error, as in Nix"
@@ -189,6 +205,7 @@ fn eval_error(err: &EvalError, show_trace: bool) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cairn_eval::StdIo;
 
     #[test]
     fn errors_keep_nix_layout() {
