@@ -248,6 +248,33 @@ pub enum StoreCommand {
     /// Print the build log of a derivation or of a path it built, like
     /// `nix-store --read-log`.
     Log(LogArgs),
+    /// Add files or directories to the store and print their store paths,
+    /// like `nix-store --add`.
+    Add(StoreAddArgs),
+    /// Show what the store knows about paths (hash, size, references),
+    /// like `nix path-info`.
+    PathInfo(PathInfoArgs),
+    /// Query references, referrers, closures, derivers or roots, like
+    /// `nix-store --query`.
+    Query(QueryArgs),
+    /// Delete unreachable paths, like `nix-store --gc`.
+    Gc(GcArgs),
+    /// Delete specific paths, refusing those that are still alive, like
+    /// `nix-store --delete`.
+    Delete(DeleteArgs),
+    /// Check the store against its database, like `nix-store --verify`.
+    Verify(VerifyArgs),
+    /// Hard-link identical files in the store, like `nix-store --optimise`.
+    Optimise(OptimiseArgs),
+    /// Show a chain of references from one path to another, like
+    /// `nix why-depends`.
+    WhyDepends(WhyDependsArgs),
+    /// Show the GC root and the references that keep a path alive.
+    WhyAlive(WhyAliveArgs),
+    /// List the files of a store path, like `nix store ls`.
+    Ls(StoreLsArgs),
+    /// Print a file of a store path, like `nix store cat`.
+    Cat(StoreCatArgs),
 }
 
 /// `cairn nar …`
@@ -364,7 +391,11 @@ pub enum ProfileCommand {
     /// current one).
     DeleteGenerations {
         /// Generation numbers, or one `+K`, `Nd` or `old`.
-        #[arg(value_name = "GENERATIONS", required_unless_present = "older_than", conflicts_with = "older_than")]
+        #[arg(
+            value_name = "GENERATIONS",
+            required_unless_present = "older_than",
+            conflicts_with = "older_than"
+        )]
         generations: Vec<String>,
         /// Delete generations older than this many days, e.g. `30d`.
         #[arg(long, value_name = "DAYS")]
@@ -543,4 +574,221 @@ pub struct LogArgs {
     /// Where the store is.
     #[command(flatten)]
     pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store add`.
+#[derive(Debug, Args)]
+pub struct StoreAddArgs {
+    /// The files or directories to add.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Hash the file's contents instead of its NAR serialisation (a
+    /// single regular file; like `nix-store --add-fixed`).
+    #[arg(long)]
+    pub flat: bool,
+    /// The store path's name (default: the file name of PATH).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// The hash algorithm of the content address.
+    #[arg(long = "type", value_name = "ALGO", value_enum, default_value_t = AlgoArg::Sha256)]
+    pub algo: AlgoArg,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store path-info`.
+#[derive(Debug, Args)]
+pub struct PathInfoArgs {
+    /// Store paths (or symlinks into the store, like `./result`).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Print JSON, like `nix path-info --json`.
+    #[arg(long)]
+    pub json: bool,
+    /// Include the closure of the paths.
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Show the NAR size of each path.
+    #[arg(short = 's', long = "size")]
+    pub size: bool,
+    /// Show the closure size of each path.
+    #[arg(short = 'S', long = "closure-size")]
+    pub closure_size: bool,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store query`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("query").required(true)))]
+pub struct QueryArgs {
+    /// The paths to ask about.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The paths each refers to.
+    #[arg(long, group = "query")]
+    pub references: bool,
+    /// The valid paths that refer to each.
+    #[arg(long, group = "query")]
+    pub referrers: bool,
+    /// The closure: each path and everything it refers to, recursively.
+    #[arg(long, short = 'R', visible_alias = "closure", group = "query")]
+    pub requisites: bool,
+    /// The derivation each was built from.
+    #[arg(long, group = "query")]
+    pub deriver: bool,
+    /// The GC roots whose closure contains each path.
+    #[arg(long, group = "query")]
+    pub roots: bool,
+    /// The root and the references that keep each path alive.
+    #[arg(long, group = "query")]
+    pub why_alive: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store gc`.
+#[derive(Debug, Args)]
+pub struct GcArgs {
+    /// Stop after freeing this many bytes (suffixes K, M, G, T).
+    #[arg(long, value_name = "BYTES", value_parser = parse_bytes)]
+    pub max_freed: Option<u64>,
+    /// Print the paths that would be deleted, and delete nothing.
+    #[arg(long, conflicts_with = "print_live")]
+    pub print_dead: bool,
+    /// Print the paths that are alive, and delete nothing.
+    #[arg(long)]
+    pub print_live: bool,
+    /// Same as `--print-dead`.
+    #[arg(long, conflicts_with = "print_live")]
+    pub dry_run: bool,
+    /// Print JSON (with `--print-dead`/`--print-live`, the paths; else a
+    /// summary object).
+    #[arg(long)]
+    pub json: bool,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The store paths to delete.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Also hash every path and compare with its registered NAR hash.
+    #[arg(long)]
+    pub check_contents: bool,
+    /// Repair what can be repaired without a copy from elsewhere.
+    #[arg(long)]
+    pub repair: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store optimise`.
+#[derive(Debug, Args)]
+pub struct OptimiseArgs {
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store why-depends`.
+#[derive(Debug, Args)]
+pub struct WhyDependsArgs {
+    /// The path that depends.
+    #[arg(value_name = "PATH")]
+    pub from: PathBuf,
+    /// The dependency.
+    #[arg(value_name = "DEPENDENCY")]
+    pub to: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store why-alive`.
+#[derive(Debug, Args)]
+pub struct WhyAliveArgs {
+    /// The store path.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store ls`.
+#[derive(Debug, Args)]
+pub struct StoreLsArgs {
+    /// A store path, or a path inside one.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Show the type, permissions and size of each entry.
+    #[arg(short, long)]
+    pub long: bool,
+    /// List subdirectories recursively.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    /// Print JSON, like `nix store ls --json`.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store cat`.
+#[derive(Debug, Args)]
+pub struct StoreCatArgs {
+    /// A regular file in a store path.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Parses a byte count with an optional K, M, G or T suffix (powers of
+/// 1024), as Nix's `--max-freed` does.
+fn parse_bytes(text: &str) -> Result<u64, String> {
+    let (digits, shift) = match text.as_bytes().last() {
+        Some(b'K' | b'k') => (&text[..text.len() - 1], 10),
+        Some(b'M' | b'm') => (&text[..text.len() - 1], 20),
+        Some(b'G' | b'g') => (&text[..text.len() - 1], 30),
+        Some(b'T' | b't') => (&text[..text.len() - 1], 40),
+        _ => (text, 0),
+    };
+    let number: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a byte count like 500M"))?;
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{text}' is too large"))
 }

@@ -129,6 +129,22 @@ fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) ->
             let settings = env.settings(&options)?;
             commands::build::log(&args, &settings, env, stdout)
         }
+        Command::Store(
+            command @ (StoreCommand::Add(_)
+            | StoreCommand::PathInfo(_)
+            | StoreCommand::Query(_)
+            | StoreCommand::Gc(_)
+            | StoreCommand::Delete(_)
+            | StoreCommand::Verify(_)
+            | StoreCommand::Optimise(_)
+            | StoreCommand::WhyDepends(_)
+            | StoreCommand::WhyAlive(_)
+            | StoreCommand::Ls(_)
+            | StoreCommand::Cat(_)),
+        ) => {
+            let settings = env.settings(&options)?;
+            commands::store_ops::run(command, &settings, env, stdout)
+        }
         Command::Store(command) => commands::store::run(command, stdout),
         Command::Nar(command) => commands::nar::run(command, stdout),
         Command::Derivation(command) => {

@@ -11,6 +11,7 @@ pub(crate) mod nar;
 pub(crate) mod profile;
 pub(crate) mod repl;
 pub(crate) mod store;
+pub(crate) mod store_ops;
 
 use std::io::Write;
 

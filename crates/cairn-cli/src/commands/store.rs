@@ -25,11 +25,6 @@ pub(crate) fn run(command: StoreCommand, stdout: &mut dyn Write) -> CliResult {
             cairn_nar::dump_path(&path, stdout)?;
             Ok(())
         }
-        // Commands that need the settings and a store are dispatched by
-        // `dispatch` in lib.rs before this is called.
-        StoreCommand::Realise(_) | StoreCommand::Log(_) => Err(CliError::internal(
-            "`cairn store realise` and `cairn store log` are dispatched in lib.rs",
-        )),
         StoreCommand::Restore { path } => {
             let stdin = io::stdin().lock();
             cairn_nar::restore(io::BufReader::new(stdin), &path).map_err(|err| {
@@ -39,6 +34,11 @@ pub(crate) fn run(command: StoreCommand, stdout: &mut dyn Write) -> CliResult {
                 ))
             })
         }
+        // Commands that need the settings and a store are dispatched by
+        // `dispatch` in lib.rs before this is called.
+        other => Err(CliError::internal(format!(
+            "{other:?} is dispatched in lib.rs, not here"
+        ))),
     }
 }
 

@@ -21,6 +21,7 @@ mod reference;
 mod repl;
 mod settings;
 mod store;
+mod store_objects;
 
 /// Fails when a `.rs` file in this directory is not one of the modules
 /// above, so that no test file is silently left out.
@@ -42,6 +43,7 @@ fn test_files_are_all_listed() {
         "repl",
         "settings",
         "store",
+        "store_objects",
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
     for entry in std::fs::read_dir(&dir).unwrap() {
