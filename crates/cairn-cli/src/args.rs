@@ -426,6 +426,23 @@ pub enum ProfileCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Install store paths into the profile's user environment, as a new
+    /// generation; an installed package with the same name is replaced.
+    Install {
+        /// The store paths (each a package's output directory).
+        #[arg(required = true, value_name = "STORE_PATH")]
+        paths: Vec<String>,
+        /// Their priority when two packages provide the same file: the
+        /// lower number wins (default 5).
+        #[arg(long, value_name = "N")]
+        priority: Option<i64>,
+    },
+    /// Remove installed packages by name, as a new generation.
+    Remove {
+        /// Package names, as `cairn profile list` shows them.
+        #[arg(required = true, value_name = "NAME")]
+        names: Vec<String>,
+    },
     /// Make a valid store path the profile's new generation and switch to
     /// it, like `nix-env --set`.
     Set {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use cairn_profile::{
-    ClosureDiff, DeleteSelector, Generation, Manifest, Profile, ProfileError, Switch,
+    ClosureDiff, DeleteSelector, Element, Generation, Manifest, Profile, ProfileError, Switch,
 };
 use cairn_settings::Settings;
 use cairn_store_path::StoreDir;
@@ -81,6 +81,51 @@ pub(crate) fn run(
                 stdout,
             )
         }
+        ProfileCommand::Install { paths, priority } => {
+            let store = open_store(args.store, settings, env)?;
+            let paths = paths
+                .iter()
+                .map(|text| parse_store_path(&store_dir, text))
+                .collect::<CliResult<Vec<_>>>()?;
+            change_packages(&profile, &*store, env, stdout, |manifest, stdout| {
+                for path in &paths {
+                    let mut element = Element::from_store_path(path);
+                    if let Some(priority) = priority {
+                        element.priority = priority;
+                    }
+                    let line = format!("Installed {}", describe(&element));
+                    for old in manifest.install(element) {
+                        emit_line(stdout, &format!("Replaced {}", describe(&old)))?;
+                    }
+                    emit_line(stdout, &line)?;
+                }
+                Ok(())
+            })
+        }
+        ProfileCommand::Remove { names } => {
+            let store = open_store(args.store, settings, env)?;
+            change_packages(&profile, &*store, env, stdout, |manifest, stdout| {
+                for name in &names {
+                    let removed = manifest.remove(name);
+                    if removed.is_empty() {
+                        let installed: Vec<&str> =
+                            manifest.elements.iter().map(|e| e.name.as_str()).collect();
+                        return Err(CliError::user(format!(
+                            "no installed package is named '{name}'"
+                        ))
+                        .with_help(if installed.is_empty() {
+                            "the profile has no packages installed".to_owned()
+                        } else {
+                            format!("installed: {}", installed.join(", "))
+                        }));
+                    }
+                    for element in removed {
+                        emit_line(stdout, &format!("Removed {}", describe(&element)))?;
+                    }
+                }
+                Ok(())
+            })
+        }
         ProfileCommand::Set { path } => {
             let store = open_store(args.store, settings, env)?;
             let target = parse_store_path(&store_dir, &path)?;
@@ -104,6 +149,45 @@ pub(crate) fn run(
             }
             Ok(())
         }
+    }
+}
+
+/// Changes the installed packages: under the profile lock, reads the
+/// current manifest, lets `change` edit it (and report), builds the new
+/// user environment and makes it the new generation.
+fn change_packages(
+    profile: &Profile,
+    store: &dyn cairn_store::Store,
+    env: &Environment,
+    stdout: &mut dyn Write,
+    change: impl FnOnce(&mut Manifest, &mut dyn Write) -> CliResult,
+) -> CliResult {
+    let lock = profile.lock().map_err(from_profile)?;
+    let mut manifest = lock.current_manifest(store).map_err(from_profile)?;
+    let mut lines = Vec::new();
+    change(&mut manifest, &mut lines)?;
+    let temp = env
+        .variables()
+        .get("TMPDIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    let (switch, report) = lock
+        .create_environment_generation(store, &manifest, &temp)
+        .map_err(from_profile)?;
+    drop(lock);
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    crate::commands::emit(stdout, &lines)?;
+    report_switch(switch, stdout)
+}
+
+/// `hello 2.12` or just `hello`.
+fn describe(element: &Element) -> String {
+    if element.version.is_empty() {
+        element.name.clone()
+    } else {
+        format!("{} {}", element.name, element.version)
     }
 }
 
@@ -308,20 +392,27 @@ fn list(profile: &Profile, root: &Path, json: bool, stdout: &mut dyn Write) -> C
     if json {
         return emit_line(stdout, manifest.to_json(store_dir).trim_end());
     }
-    let width = manifest
-        .elements
-        .iter()
-        .map(|e| e.name.len())
-        .max()
-        .unwrap_or(0);
+    let name_width = manifest.elements.iter().map(|e| e.name.len()).max();
+    let version_width = manifest.elements.iter().map(|e| e.version.len()).max();
     for element in &manifest.elements {
         let paths: Vec<String> = element
             .store_paths
             .iter()
             .map(|p| store_dir.display(p))
             .collect();
-        let mut line = format!("{:width$}  {}", element.name, element.version);
-        line = format!("{}  {}", line.trim_end(), paths.join(" "));
+        let mut line = format!(
+            "{:name_width$}  ",
+            element.name,
+            name_width = name_width.unwrap_or(0)
+        );
+        if version_width.unwrap_or(0) > 0 {
+            line.push_str(&format!(
+                "{:version_width$}  ",
+                element.version,
+                version_width = version_width.unwrap_or(0)
+            ));
+        }
+        line.push_str(&paths.join(" "));
         if !element.active {
             line.push_str("  (inactive)");
         }
@@ -416,6 +507,14 @@ fn from_profile(err: ProfileError) -> CliError {
         }
         ProfileError::InvalidTarget { .. } => {
             "build it or add it to the store first, e.g. with `cairn store realise`".to_owned()
+        }
+        ProfileError::Collision { .. } => {
+            "give one of them another priority: `cairn profile install --priority N PATH` (lower wins)"
+                .to_owned()
+        }
+        ProfileError::NotAnEnvironment { .. } => {
+            "install into another profile (`--profile PATH`), or replace this one with `cairn profile set`"
+                .to_owned()
         }
         ProfileError::NotASymlink { .. } => {
             "move the file away, or choose another profile with `--profile`".to_owned()

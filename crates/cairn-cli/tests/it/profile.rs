@@ -226,7 +226,7 @@ fn list_reads_the_manifest_of_the_current_generation() {
     };
     assert_eq!(
         stdout_of(&list(&["list"])),
-        format!("hello   2.12  {B}\na-tool  {A}  (inactive)\n")
+        format!("hello   2.12  {B}\na-tool        {A}  (inactive)\n")
     );
     let json: serde_json::Value =
         serde_json::from_str(&stdout_of(&list(&["list", "--json"]))).unwrap();
@@ -313,4 +313,91 @@ fn set_then_diff_generations() {
 
     let output = run(&["set", "/nix/store/00000000000000000000000000000000-missing"]);
     assert_snapshot!("set_invalid_path", context.transcript(&output));
+}
+
+/// Adds a package directory with `bin/NAME` to the store under `root`.
+fn add_package(root: &Path, scratch: &Path, name: &str, program: &str) -> String {
+    use cairn_store::Store;
+    let dir = scratch.join(name);
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::write(dir.join("bin").join(program), name).unwrap();
+    let store = cairn_store::LocalStore::open(root, cairn_store_path::StoreDir::default()).unwrap();
+    let path = store
+        .add_path_to_store(
+            name,
+            &dir,
+            cairn_store_path::FileIngestionMethod::Recursive,
+            cairn_hash::HashAlgo::Sha256,
+            None,
+        )
+        .unwrap();
+    store.store_dir().display(&path)
+}
+
+#[test]
+fn install_list_remove() {
+    let context = TestContext::new();
+    let root = context.path().join("root");
+    let scratch = context.path().join("scratch");
+    let hello = add_package(&root, &scratch, "hello-2.12", "hello");
+    let hello_new = add_package(&root, &scratch, "hello-2.13", "hello");
+    let other = add_package(&root, &scratch, "other-hello-1.0", "hello");
+    let ls = add_package(&root, &scratch, "coreutils-9.1", "ls");
+    let profile = root.join("nix/var/cairn/profiles/p");
+    std::fs::create_dir_all(profile.parent().unwrap()).unwrap();
+    let run = |args: &[&str]| {
+        let mut command = context.command();
+        command
+            .env("TMPDIR", &scratch)
+            .arg("profile")
+            .args(args)
+            .arg("--profile")
+            .arg(&profile)
+            .arg("--store")
+            .arg(&root);
+        command.output().unwrap()
+    };
+    assert_eq!(
+        stdout_of(&run(&["install", &hello, &ls])),
+        "Installed hello 2.12\nInstalled coreutils 9.1\nSwitched to new generation 1\n"
+    );
+    assert_eq!(
+        stdout_of(&run(&["install", &hello_new])),
+        "Replaced hello 2.12\nInstalled hello 2.13\nSwitched to new generation 2 (was 1)\n"
+    );
+    assert_eq!(
+        stdout_of(&run(&["list"])),
+        format!("coreutils  9.1   {ls}\nhello      2.13  {hello_new}\n")
+    );
+    // The environment links the packages' files.
+    let target = std::fs::read_link(profile.parent().unwrap().join("p-2-link")).unwrap();
+    let env = root.join(target.strip_prefix("/").unwrap());
+    assert_eq!(
+        std::fs::read_link(env.join("bin/hello")).unwrap(),
+        Path::new(&format!("{hello_new}/bin/hello"))
+    );
+
+    // A file collision at equal priority is refused, and nothing changes.
+    let output = run(&["install", &other]);
+    assert_snapshot!(
+        "install_collision",
+        context
+            .transcript(&output)
+            .replace(&hello_new, "[HELLO]")
+            .replace(&other, "[OTHER]")
+    );
+    assert_eq!(
+        stdout_of(&run(&["install", "--priority", "4", &other])),
+        "Installed other-hello 1.0\nSwitched to new generation 3 (was 2)\n"
+    );
+    assert_eq!(
+        stdout_of(&run(&["remove", "hello", "coreutils"])),
+        "Removed hello 2.13\nRemoved coreutils 9.1\nSwitched to new generation 4 (was 3)\n"
+    );
+    let output = run(&["remove", "hello"]);
+    assert_snapshot!("remove_missing", context.transcript(&output));
+    assert_eq!(
+        stdout_of(&run(&["rollback"])),
+        "Switched to generation 3 (was 4)\n"
+    );
 }
