@@ -8,6 +8,7 @@ mod diff;
 mod environment;
 mod gc;
 mod generations;
+mod nix;
 
 /// Every `.rs` file here is a module of this binary (a forgotten one
 /// would silently never run).
