@@ -26,6 +26,7 @@
 //! | `.drv` files (`derivation show`) | `commands::derivation` → `cairn-derivation` |
 //! | `.nix` files (`eval`, `import`, `<name>` lookups) | `commands::eval` → `cairn-eval` |
 //! | secret and public key files (`key generate`) | `commands::key` → `cairn-narinfo` |
+//! | profiles (`P`, `P-N-link`, `P.lock`), `~/.local/state/cairn/profile`, user environments (`profile …`) | `commands::profile` → `cairn-profile` |
 //!
 //! # Example
 //!
