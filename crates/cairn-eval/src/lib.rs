@@ -198,7 +198,11 @@ impl Evaluator {
     /// expression printed in Nix 2.8's `showExpr` form.
     pub fn parse_and_show(&mut self, name: &str, text: &str, base_dir: &str) -> EvalResult<String> {
         self.check_source(name, text, base_dir)?;
-        Ok(show::show_source(&normalize_newlines(text), base_dir))
+        Ok(show::show_source(
+            &normalize_newlines(text),
+            base_dir,
+            self.options.home_dir.as_deref(),
+        ))
     }
 
     /// Parses and lowers without evaluating (syntax and scope errors only).

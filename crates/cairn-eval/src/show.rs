@@ -5,25 +5,34 @@
 use rnix::ast::{self, AstToken, HasEntry, InterpolPart};
 use rowan::ast::AstNode;
 
-use crate::print::{format_float, print_string};
+use std::collections::BTreeMap;
+
+use crate::print::{format_float, is_plain_identifier};
 
 /// Shows `e`; `base_dir` resolves relative paths.
 pub(crate) fn show(e: &ast::Expr, base_dir: &str) -> String {
     let mut out = String::new();
-    Shower { base_dir }.expr(e, &mut out);
+    Shower {
+        base_dir,
+        home_dir: None,
+    }
+    .expr(e, &mut out);
     out
 }
 
 /// Parses `src` (known to be valid) and shows its expression.
-pub(crate) fn show_source(src: &str, base_dir: &str) -> String {
-    match rnix::Root::parse(src).tree().expr() {
-        Some(e) => show(&e, base_dir),
-        None => String::new(),
+/// `home_dir` resolves `~/…` paths (`None` shows them as written).
+pub(crate) fn show_source(src: &str, base_dir: &str, home_dir: Option<&str>) -> String {
+    let mut out = String::new();
+    if let Some(e) = rnix::Root::parse(src).tree().expr() {
+        Shower { base_dir, home_dir }.expr(&e, &mut out);
     }
+    out
 }
 
 struct Shower<'a> {
     base_dir: &'a str,
+    home_dir: Option<&'a str>,
 }
 
 fn ident(i: Option<ast::Ident>) -> String {
@@ -50,7 +59,7 @@ impl Shower<'_> {
             ast::Expr::Literal(l) => match l.kind() {
                 ast::LiteralKind::Integer(i) => out.push_str(i.syntax().text()),
                 ast::LiteralKind::Float(f) => out.push_str(&format_float(f.value().unwrap_or(0.0))),
-                ast::LiteralKind::Uri(u) => print_string(u.syntax().text(), out),
+                ast::LiteralKind::Uri(u) => show_string(u.syntax().text(), out),
             },
             ast::Expr::Ident(i) => out.push_str(&ident(Some(i.clone()))),
             ast::Expr::Str(s) => self.string(s, out),
@@ -60,13 +69,22 @@ impl Shower<'_> {
                     .map(|c| c.text().to_string())
                     .unwrap_or_default();
                 out.push_str("(__findFile __nixPath ");
-                print_string(text.trim_start_matches('<').trim_end_matches('>'), out);
+                show_string(text.trim_start_matches('<').trim_end_matches('>'), out);
                 out.push(')');
             }
             ast::Expr::PathAbs(_) | ast::Expr::PathRel(_) | ast::Expr::PathHome(_) => {
                 let text = e.syntax().text().to_string();
-                if text.contains("${") || text.starts_with('~') {
-                    out.push_str(&text);
+                if let Some(p) = ast::Path::cast(e.syntax().clone())
+                    && text.contains("${")
+                    && (self.home_dir.is_some() || !text.starts_with('~'))
+                {
+                    self.interpolated_path(&p, &text, out);
+                } else if let Some(rest) = text.strip_prefix('~') {
+                    match self.home_dir {
+                        Some(home) => out
+                            .push_str(&crate::lower::resolve_path(None, &format!("{home}{rest}"))),
+                        None => out.push_str(&text),
+                    }
                 } else {
                     let base = if text.starts_with('/') {
                         None
@@ -101,9 +119,10 @@ impl Shower<'_> {
                 out.push(')');
             }
             ast::Expr::LegacyLet(l) => {
-                out.push_str("let { ");
+                // Nix desugars `let { … }` to `(rec { … }).body`.
+                out.push_str("(rec { ");
                 self.entries(l.entries(), out);
-                out.push('}');
+                out.push_str("}).body");
             }
             ast::Expr::Select(s) => {
                 out.push('(');
@@ -155,6 +174,9 @@ impl Shower<'_> {
                             .pat_entries()
                             .map(|e| (ident(e.ident()), e.default()))
                             .collect();
+                        // Nix 2.8 orders formals and attributes by the
+                        // addresses of their symbols, which cannot be
+                        // reproduced; name order matches it most often.
                         formals.sort_by(|a, b| a.0.cmp(&b.0));
                         let mut first = true;
                         for (name, default) in formals {
@@ -223,6 +245,35 @@ impl Shower<'_> {
         }
     }
 
+    /// `./a-${x}-b` as Nix shows it: `(/base/a- + x + "-b")`, the literal
+    /// start resolved as a path (keeping its final `/`), the rest strings.
+    fn interpolated_path(&self, p: &ast::Path, text: &str, out: &mut String) {
+        out.push('(');
+        for (i, part) in p.parts().into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(" + ");
+            }
+            match part {
+                InterpolPart::Literal(c) if i == 0 => {
+                    let lit = c.text();
+                    let full = match (lit.strip_prefix('~'), self.home_dir) {
+                        (Some(rest), Some(home)) => format!("{home}{rest}"),
+                        _ if text.starts_with('/') => lit.to_string(),
+                        _ => format!("{}/{lit}", self.base_dir),
+                    };
+                    let mut resolved = crate::lower::canon_path(&full);
+                    if lit.ends_with('/') && !resolved.ends_with('/') {
+                        resolved.push('/');
+                    }
+                    out.push_str(&resolved);
+                }
+                InterpolPart::Literal(c) => show_string(c.text(), out),
+                InterpolPart::Interpolation(e) => self.opt(e.expr(), out),
+            }
+        }
+        out.push(')');
+    }
+
     fn binop(&self, b: &ast::BinOp, out: &mut String) {
         use rnix::ast::BinOpKind as K;
         let (l, r) = (b.lhs(), b.rhs());
@@ -276,7 +327,7 @@ impl Shower<'_> {
 
     fn string(&self, s: &ast::Str, out: &mut String) {
         if let Some(text) = crate::lower::static_str(s) {
-            print_string(&text, out);
+            show_string(&text, out);
             return;
         }
         let parts = s.normalized_parts();
@@ -286,7 +337,7 @@ impl Shower<'_> {
                 out.push_str(" + ");
             }
             match p {
-                InterpolPart::Literal(t) => print_string(&t, out),
+                InterpolPart::Literal(t) => show_string(&t, out),
                 InterpolPart::Interpolation(e) => self.opt(e.expr(), out),
             }
         }
@@ -300,7 +351,16 @@ impl Shower<'_> {
             }
             match a {
                 ast::Attr::Ident(i) => out.push_str(&ident(Some(i))),
-                ast::Attr::Str(s) => self.string(&s, out),
+                ast::Attr::Str(s) => match crate::lower::static_str(&s) {
+                    Some(name) => show_attr_name(&name, out),
+                    // `"${a}b"` is a dynamic name whose expression is the
+                    // string.
+                    None => {
+                        out.push_str("\"${");
+                        self.string(&s, out);
+                        out.push_str("}\"");
+                    }
+                },
                 ast::Attr::Dynamic(d) => match d.expr() {
                     Some(ast::Expr::Str(s)) => {
                         // `${"y"}` is a static name.
@@ -318,43 +378,225 @@ impl Shower<'_> {
         }
     }
 
+    /// The bindings of a set or `let`, merged as Nix's parser merges them
+    /// (`a.b = 1; a.c = 2;` is `a = { b = 1; c = 2; };`), static names in
+    /// name order, then dynamic ones in source order.
     fn entries(&self, entries: impl Iterator<Item = ast::Entry>, out: &mut String) {
-        let mut items: Vec<(String, String)> = Vec::new();
+        let mut set = ShowSet::default();
         for entry in entries {
             match entry {
                 ast::Entry::Inherit(inh) => {
                     for a in inh.attrs() {
                         let name = match &a {
                             ast::Attr::Ident(i) => ident(Some(i.clone())),
+                            ast::Attr::Str(s) => crate::lower::static_str(s).unwrap_or_default(),
                             other => other.syntax().text().to_string(),
                         };
                         let text = match inh.from() {
                             Some(from) => {
                                 let mut src = String::new();
                                 self.opt(from.expr(), &mut src);
-                                format!("{name} = ({src}).{name}; ")
+                                let mut key = String::new();
+                                show_attr_name(&name, &mut key);
+                                format!("{key} = ({src}).{key}; ")
                             }
                             None => format!("inherit {name} ; "),
                         };
-                        items.push((name, text));
+                        set.statics.insert(name, Node::Line(text));
                     }
                 }
                 ast::Entry::AttrpathValue(av) => {
-                    let mut key = String::new();
-                    if let Some(p) = av.attrpath() {
-                        self.attrpath(&p, &mut key);
+                    let keys: Vec<Key> = av
+                        .attrpath()
+                        .map(|p| p.attrs().map(|a| self.key(&a)).collect())
+                        .unwrap_or_default();
+                    if let Some(value) = av.value() {
+                        self.insert(&mut set, &keys, &value);
                     }
-                    let mut value = String::new();
-                    self.opt(av.value(), &mut value);
-                    items.push((key.clone(), format!("{key} = {value}; ")));
                 }
             }
         }
-        items.sort_by(|a, b| a.0.cmp(&b.0));
-        for (_, text) in items {
-            out.push_str(&text);
+        set.write(out);
+    }
+
+    /// An attribute name: static, or the shown expression of a dynamic one.
+    fn key(&self, a: &ast::Attr) -> Key {
+        let static_name = match a {
+            ast::Attr::Ident(i) => Some(ident(Some(i.clone()))),
+            ast::Attr::Str(s) => crate::lower::static_str(s),
+            ast::Attr::Dynamic(d) => match d.expr() {
+                Some(ast::Expr::Str(s)) => crate::lower::static_str(&s),
+                _ => None,
+            },
+        };
+        match static_name {
+            Some(n) => Key::Static(n),
+            None => {
+                let mut text = String::new();
+                match a {
+                    ast::Attr::Dynamic(d) => {
+                        text.push_str("\"${");
+                        self.opt(d.expr(), &mut text);
+                        text.push_str("}\"");
+                    }
+                    ast::Attr::Str(s) => {
+                        text.push_str("\"${");
+                        self.string(s, &mut text);
+                        text.push_str("}\"");
+                    }
+                    ast::Attr::Ident(_) => {}
+                }
+                Key::Dynamic(text)
+            }
         }
     }
+
+    /// Adds `keys = value` to `set`, creating or extending nested sets.
+    fn insert(&self, set: &mut ShowSet, keys: &[Key], value: &ast::Expr) {
+        let Some((first, rest)) = keys.split_first() else {
+            return;
+        };
+        let node = if rest.is_empty() {
+            self.node(value)
+        } else {
+            let mut inner = ShowSet::default();
+            self.insert(&mut inner, rest, value);
+            Node::Set(inner)
+        };
+        match first {
+            Key::Static(name) => match (set.statics.get_mut(name), node) {
+                // `a = { b = 1; }; a.c = 2;` merge into one set.
+                (Some(Node::Set(existing)), Node::Set(new)) => existing.merge(new),
+                (_, node) => {
+                    set.statics.insert(name.clone(), node);
+                }
+            },
+            Key::Dynamic(text) => set.dynamics.push((text.clone(), node)),
+        }
+    }
+
+    /// A binding's value: a plain (non-`rec`) set literal stays open for
+    /// merging; anything else is shown now.
+    fn node(&self, value: &ast::Expr) -> Node {
+        if let ast::Expr::AttrSet(s) = value
+            && s.rec_token().is_none()
+        {
+            let mut inner = ShowSet::default();
+            for entry in s.entries() {
+                if let ast::Entry::AttrpathValue(av) = &entry {
+                    let keys: Vec<Key> = av
+                        .attrpath()
+                        .map(|p| p.attrs().map(|a| self.key(&a)).collect())
+                        .unwrap_or_default();
+                    if let Some(v) = av.value() {
+                        self.insert(&mut inner, &keys, &v);
+                    }
+                } else {
+                    // Sets with `inherit` are shown as they are.
+                    let mut text = String::new();
+                    self.expr(value, &mut text);
+                    return Node::Value(text);
+                }
+            }
+            return Node::Set(inner);
+        }
+        let mut text = String::new();
+        self.expr(value, &mut text);
+        Node::Value(text)
+    }
+}
+
+/// An attribute name in a binding.
+enum Key {
+    Static(String),
+    /// Shown as `"${expr}"`.
+    Dynamic(String),
+}
+
+/// A binding's right-hand side while a set is being merged.
+enum Node {
+    /// A shown value.
+    Value(String),
+    /// A whole shown line (`inherit x ; `).
+    Line(String),
+    /// A nested set, still open for merging.
+    Set(ShowSet),
+}
+
+/// A set being merged for showing.
+#[derive(Default)]
+struct ShowSet {
+    statics: BTreeMap<String, Node>,
+    dynamics: Vec<(String, Node)>,
+}
+
+impl ShowSet {
+    fn merge(&mut self, other: ShowSet) {
+        for (name, node) in other.statics {
+            match (self.statics.get_mut(&name), node) {
+                (Some(Node::Set(existing)), Node::Set(new)) => existing.merge(new),
+                (_, node) => {
+                    self.statics.insert(name, node);
+                }
+            }
+        }
+        self.dynamics.extend(other.dynamics);
+    }
+
+    /// The bindings, each followed by `; ` (without braces).
+    fn write(&self, out: &mut String) {
+        let statics = self.statics.iter().map(|(name, node)| {
+            let mut key = String::new();
+            show_attr_name(name, &mut key);
+            (key, node)
+        });
+        let dynamics = self.dynamics.iter().map(|(key, node)| (key.clone(), node));
+        for (key, node) in statics.chain(dynamics) {
+            match node {
+                Node::Line(text) => out.push_str(text),
+                Node::Value(text) => {
+                    out.push_str(&key);
+                    out.push_str(" = ");
+                    out.push_str(text);
+                    out.push_str("; ");
+                }
+                Node::Set(inner) => {
+                    out.push_str(&key);
+                    out.push_str(" = { ");
+                    inner.write(out);
+                    out.push_str("}; ");
+                }
+            }
+        }
+    }
+}
+
+/// An attribute name as Nix 2.8 shows it: plain when it is an identifier,
+/// else quoted.
+fn show_attr_name(name: &str, out: &mut String) {
+    if is_plain_identifier(name) {
+        out.push_str(name);
+    } else {
+        show_string(name, out);
+    }
+}
+
+/// A string literal as Nix 2.8's expression printer writes it: unlike
+/// value printing, every `$` is escaped.
+fn show_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 #[cfg(test)]
@@ -405,6 +647,20 @@ mod tests {
             ("2 > 3", "(__lessThan 3 2)"),
             ("1.5 == 2.0", "(1.5 == 2)"),
             ("(with x; false)", "(with x; false)"),
+            // Nix's parser merges attribute paths and desugars `let { }`.
+            ("{ a.b = 1; a.c = 2; }", "{ a = { b = 1; c = 2; }; }"),
+            ("{ a = { b = 1; }; a.c = 2; }", "{ a = { b = 1; c = 2; }; }"),
+            (
+                "{ a.${x} = 1; ${x} = 2; \"b c\" = 3; \"${x}y\" = 4; }",
+                "{ a = { \"${x}\" = 1; }; \"b c\" = 3; \"${x}\" = 2; \"${(x + \"y\")}\" = 4; }",
+            ),
+            ("let { body = 1; }", "(rec { body = 1; }).body"),
+            // Every `$` is escaped in expressions (not only before `{`).
+            (r#""a$b""#, r#""a\$b""#),
+            (
+                "[ ./a-${x}-b /${x} ]",
+                r#"[ ((/tmp/a- + x + "-b")) ((/ + x)) ]"#,
+            ),
         ] {
             assert_eq!(show_src(src), want, "{src}");
         }
