@@ -353,8 +353,15 @@ fn piped(repl: &mut Repl, stdout: &mut dyn Write) -> CliResult {
 fn interactive(repl: Repl, history: Option<PathBuf>, stdout: &mut dyn Write) -> CliResult {
     use rustyline::error::ReadlineError;
 
+    // Like Nix's editline: the first Tab completes the common prefix, the
+    // second lists the candidates.
+    let config = rustyline::Config::builder()
+        .completion_type(rustyline::CompletionType::List)
+        .max_history_size(1000)
+        .map_err(|err| CliError::internal(format!("bad line editor setting: {err}")))?
+        .build();
     let mut editor: rustyline::Editor<Completer, rustyline::history::DefaultHistory> =
-        rustyline::Editor::new()
+        rustyline::Editor::with_config(config)
             .map_err(|err| CliError::user(format!("cannot start the line editor: {err}")))?;
     let completer = Completer {
         repl: std::cell::RefCell::new(None),
@@ -392,6 +399,10 @@ fn interactive(repl: Repl, history: Option<PathBuf>, stdout: &mut dyn Write) -> 
                 match r.feed(&line) {
                     Reply::Quit => break,
                     Reply::More => continue,
+                    // Nix's REPL leaves one empty line after each entry.
+                    Reply::Print(text) if text.is_empty() => {
+                        writeln!(stdout).map_err(|err| CliError::stdout(&err))?;
+                    }
                     Reply::Print(text) => {
                         writeln!(stdout, "{text}\n").map_err(|err| CliError::stdout(&err))?;
                     }
