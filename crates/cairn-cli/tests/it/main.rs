@@ -21,6 +21,7 @@ mod reference;
 mod repl;
 mod settings;
 mod store;
+mod traces;
 mod store_objects;
 
 /// Fails when a `.rs` file in this directory is not one of the modules
@@ -43,6 +44,7 @@ fn test_files_are_all_listed() {
         "repl",
         "settings",
         "store",
+        "traces",
         "store_objects",
     ];
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
