@@ -7,6 +7,7 @@
 //! `fixtures/nix-2.8/` by `fixtures/generate.sh`; cairn's own wording
 //! (errors, help lines) is pinned with insta snapshots under `snapshots/`.
 
+mod build;
 mod common;
 mod derivation;
 mod errors;
@@ -29,6 +30,7 @@ mod store_objects;
 #[test]
 fn test_files_are_all_listed() {
     let listed = [
+        "build",
         "common",
         "derivation",
         "errors",
