@@ -345,8 +345,8 @@ impl Linker<'_> {
                     let previous = self.priorities.get(&target).copied().unwrap_or(priority);
                     if previous == priority {
                         return Err(ProfileError::Collision {
-                            first: fs::read_link(&target)?,
-                            second: source_logical,
+                            file: source_logical,
+                            existing: fs::read_link(&target)?,
                             priority,
                         });
                     }

@@ -105,12 +105,12 @@ pub enum ProfileError {
 
     /// Two packages of a user environment provide the same file at the
     /// same priority.
-    #[error("packages '{}' and '{}' have the same priority {priority}", first.display(), second.display())]
+    #[error("packages '{}' and '{}' have the same priority {priority}", file.display(), existing.display())]
     Collision {
-        /// The file linked first.
-        first: PathBuf,
-        /// The file that collided with it.
-        second: PathBuf,
+        /// The file being linked.
+        file: PathBuf,
+        /// The file already linked at that place.
+        existing: PathBuf,
         /// Their priority.
         priority: i64,
     },

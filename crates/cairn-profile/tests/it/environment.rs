@@ -179,12 +179,19 @@ fn collisions_and_priorities() {
     let err =
         link_environment(&s.store, &[(one.clone(), 5), (two.clone(), 5)], &s.out()).unwrap_err();
     assert!(matches!(err, ProfileError::Collision { priority: 5, .. }));
+    // The file being linked is named first, then the one already there;
+    // packages go in by path within a priority.
+    let (existing, file) = if s.logical(&one) < s.logical(&two) {
+        (&one, &two)
+    } else {
+        (&two, &one)
+    };
     assert_eq!(
         err.to_string(),
         format!(
             "packages '{}/bin/tool' and '{}/bin/tool' have the same priority 5",
-            s.logical(&one),
-            s.logical(&two)
+            s.logical(file),
+            s.logical(existing)
         )
     );
     // A lower number wins, whichever comes first.

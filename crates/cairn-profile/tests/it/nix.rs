@@ -121,3 +121,110 @@ fn replays_nix_env_transcript() {
         assert_eq!(links, step.links, "{context}");
     }
 }
+
+/// The user environment `nix-env -i` built from packages added with
+/// `nix-store --add` (`fixtures/nix-2.8/environment.txt`): cairn makes the
+/// same packages (the same store paths) and links the same tree, and
+/// reports a collision with Nix's words.
+#[test]
+fn links_the_environment_nix_env_builds() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/nix-2.8/environment.txt"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        cairn_store::LocalStore::open(&dir.path().join("root"), Default::default()).unwrap();
+    // The trees of generate.sh's `pkg` calls.
+    let packages: [(&str, &[(&str, &str)]); 4] = [
+        (
+            "hello-2.12",
+            &[
+                ("bin/hello", "hello"),
+                ("share/man/man1/hello.1", "man"),
+                ("nix-support/setup-hook", "hook"),
+            ],
+        ),
+        (
+            "coreutils-9.1",
+            &[
+                ("bin/ls", "ls"),
+                ("share/man/man1/ls.1", "man"),
+                ("share/info/dir", "index"),
+            ],
+        ),
+        ("one-1", &[("bin/tool", "one")]),
+        ("two-1", &[("bin/tool", "two")]),
+    ];
+    let mut paths = Vec::new();
+    for (name, files) in packages {
+        let tree = dir.path().join("pkgs").join(name);
+        for (file, contents) in files {
+            std::fs::create_dir_all(tree.join(file).parent().unwrap()).unwrap();
+            std::fs::write(tree.join(file), format!("{contents}\n")).unwrap();
+        }
+        paths.push(
+            store
+                .add_path_to_store(
+                    name,
+                    &tree,
+                    cairn_store_path::FileIngestionMethod::Recursive,
+                    cairn_hash::HashAlgo::Sha256,
+                    None,
+                )
+                .unwrap(),
+        );
+    }
+    let mut sections = text.split("$ nix-env -i ");
+    let listed: Vec<String> = sections
+        .next()
+        .unwrap()
+        .lines()
+        .map(|l| l.strip_prefix("package ").unwrap().to_owned())
+        .collect();
+    let made: Vec<String> = paths.iter().map(|p| store.store_dir().display(p)).collect();
+    assert_eq!(made, listed, "same packages, same store paths");
+
+    let expected_tree: Vec<&str> = sections.next().unwrap().lines().skip(1).collect();
+    let out = dir.path().join("env");
+    std::fs::create_dir(&out).unwrap();
+    cairn_profile::link_environment(
+        &store,
+        &[(paths[0].clone(), 5), (paths[1].clone(), 5)],
+        &out,
+    )
+    .unwrap();
+    let mut tree = Vec::new();
+    list_tree(&out, "", &mut tree);
+    assert_eq!(tree, expected_tree);
+
+    let expected_error = sections.next().unwrap().lines().nth(1).unwrap();
+    let clash = dir.path().join("clash");
+    std::fs::create_dir(&clash).unwrap();
+    let err = cairn_profile::link_environment(
+        &store,
+        &[(paths[2].clone(), 5), (paths[3].clone(), 5)],
+        &clash,
+    )
+    .unwrap_err();
+    assert_eq!(format!("error: {err}"), expected_error);
+}
+
+/// `find . | sort` of `dir` as generate.sh prints it.
+fn list_tree(dir: &std::path::Path, prefix: &str, out: &mut Vec<String>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let name = format!("{prefix}{}", path.file_name().unwrap().to_str().unwrap());
+        if let Ok(target) = std::fs::read_link(&path) {
+            out.push(format!("{name} -> {}", target.display()));
+        } else {
+            out.push(format!("{name}/"));
+            list_tree(&path, &format!("{name}/"), out);
+        }
+    }
+}
