@@ -349,3 +349,45 @@ fn install_and_remove_make_generations() {
         "{err}"
     );
 }
+
+/// Installs are read-modify-writes of the manifest; under the profile
+/// lock, parallel installs of different packages lose none of them.
+#[test]
+fn parallel_installs_lose_no_package() {
+    let s = Setup::new();
+    let packages: Vec<StorePath> = (0..8)
+        .map(|i| s.package(&format!("tool{i}-1.0"), &[(&format!("bin/tool{i}"), "x")]))
+        .collect();
+    let profiles = location::profiles_dir(&s.dir.path().join("root"));
+    std::fs::create_dir_all(&profiles).unwrap();
+    let p = Profile::open(profiles.join("p"), s.store.store_dir()).unwrap();
+    let temp = s.dir.path().join("scratch");
+    let barrier = std::sync::Barrier::new(packages.len());
+    std::thread::scope(|scope| {
+        for package in &packages {
+            let (p, s, temp, barrier) = (&p, &s, &temp, &barrier);
+            scope.spawn(move || {
+                barrier.wait();
+                let lock = p.lock().unwrap();
+                let mut manifest = lock.current_manifest(&s.store).unwrap();
+                manifest.install(Element::from_store_path(package));
+                lock.create_environment_generation(&s.store, &manifest, temp)
+                    .unwrap();
+            });
+        }
+    });
+    let lock = p.lock().unwrap();
+    let installed: BTreeSet<StorePath> = lock
+        .current_manifest(&s.store)
+        .unwrap()
+        .elements
+        .into_iter()
+        .flat_map(|e| e.store_paths)
+        .collect();
+    assert_eq!(installed, packages.iter().cloned().collect());
+    assert_eq!(p.generations().unwrap().len(), packages.len());
+    let env = s.store.real_path(&p.resolve().unwrap().unwrap());
+    for i in 0..packages.len() {
+        assert!(env.join(format!("bin/tool{i}")).symlink_metadata().is_ok());
+    }
+}
