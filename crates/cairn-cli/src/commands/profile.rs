@@ -100,7 +100,8 @@ pub(crate) fn run(
                     emit_line(stdout, &line)?;
                 }
                 Ok(())
-            })
+            })?;
+            hint_if_unrooted(&profile, &root, stdout)
         }
         ProfileCommand::Remove { names } => {
             let store = open_store(args.store, settings, env)?;
@@ -124,7 +125,8 @@ pub(crate) fn run(
                     }
                 }
                 Ok(())
-            })
+            })?;
+            hint_if_unrooted(&profile, &root, stdout)
         }
         ProfileCommand::Set { path } => {
             let store = open_store(args.store, settings, env)?;
@@ -133,20 +135,7 @@ pub(crate) fn run(
                 .create_generation(&*store, &target)
                 .map_err(from_profile)?;
             report_switch(switch, stdout)?;
-            if !profile
-                .path()
-                .starts_with(cairn_profile::location::profiles_dir(&root))
-            {
-                emit_line(
-                    stdout,
-                    &format!(
-                        "hint: '{}' is outside '{}', where the garbage collector looks for roots; \
-                         keep the generation's paths alive with a root of their own",
-                        profile.path().display(),
-                        cairn_profile::location::profiles_dir(&root).display()
-                    ),
-                )?;
-            }
+            hint_if_unrooted(&profile, &root, stdout)?;
             Ok(())
         }
     }
@@ -180,6 +169,30 @@ fn change_packages(
     }
     crate::commands::emit(stdout, &lines)?;
     report_switch(switch, stdout)
+}
+
+/// Says so when the profile is outside `ROOT/nix/var/cairn/profiles`, the
+/// tree the garbage collector scans, so its generations are not roots.
+fn hint_if_unrooted(profile: &Profile, root: &Path, stdout: &mut dyn Write) -> CliResult {
+    let profiles = cairn_profile::location::profiles_dir(root);
+    let canonical = |path: &Path| std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let dir = profile
+        .path()
+        .parent()
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if canonical(dir).starts_with(canonical(&profiles)) {
+        return Ok(());
+    }
+    emit_line(
+        stdout,
+        &format!(
+            "hint: '{}' is outside '{}', where the garbage collector looks for roots, \
+             so `cairn store gc` may delete what its generations point to",
+            profile.path().display(),
+            profiles.display()
+        ),
+    )
 }
 
 /// `hello 2.12` or just `hello`.

@@ -401,3 +401,30 @@ fn install_list_remove() {
         "Switched to generation 3 (was 4)\n"
     );
 }
+
+#[test]
+fn a_profile_outside_the_profiles_directory_gets_a_hint() {
+    let context = TestContext::new();
+    let root = context.path().join("root");
+    let (old, _) = store_with_two_environments(&root);
+    std::fs::create_dir(context.path().join("elsewhere")).unwrap();
+    let output = context
+        .command()
+        .args([
+            "profile",
+            "set",
+            &old,
+            "--profile",
+            "elsewhere/p",
+            "--store",
+        ])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_eq!(
+        context.scrub(&stdout_of(&output)),
+        "Switched to new generation 1\n\
+         hint: 'elsewhere/p' is outside '[TEMP]/root/nix/var/cairn/profiles', where the garbage \
+         collector looks for roots, so `cairn store gc` may delete what its generations point to\n"
+    );
+}
