@@ -455,25 +455,42 @@ fn report_deleted(deleted: &[Generation], dry_run: bool, stdout: &mut dyn Write)
     }
     let mut numbers: Vec<u64> = deleted.iter().map(|g| g.number).collect();
     numbers.sort_unstable();
-    let list = numbers
-        .iter()
-        .map(u64::to_string)
-        .collect::<Vec<_>>()
-        .join(", ");
-    let noun = if numbers.len() == 1 {
-        "generation"
+    let list = ranges(&numbers);
+    let what = if numbers.len() == 1 {
+        format!("generation {list}")
     } else {
-        "generations"
+        format!("{} generations ({list})", numbers.len())
     };
     if dry_run {
-        emit_line(stdout, &format!("Would remove {noun} {list}"))
+        emit_line(stdout, &format!("Would remove {what}"))
     } else {
-        emit_line(stdout, &format!("Removed {noun} {list}"))?;
+        emit_line(stdout, &format!("Removed {what}"))?;
         emit_line(
             stdout,
             "hint: the store paths only they used are garbage now; collect them with `cairn store gc`",
         )
     }
+}
+
+/// Sorted numbers as runs: `1-3, 5, 7-8`.
+fn ranges(numbers: &[u64]) -> String {
+    let mut runs: Vec<(u64, u64)> = Vec::new();
+    for &number in numbers {
+        match runs.last_mut() {
+            Some((_, end)) if *end + 1 == number => *end = number,
+            _ => runs.push((number, number)),
+        }
+    }
+    runs.iter()
+        .map(|&(start, end)| {
+            if start == end {
+                start.to_string()
+            } else {
+                format!("{start}-{end}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC.
@@ -543,6 +560,13 @@ fn from_profile(err: ProfileError) -> CliError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn number_ranges() {
+        assert_eq!(ranges(&[]), "");
+        assert_eq!(ranges(&[4]), "4");
+        assert_eq!(ranges(&[1, 2, 3, 5, 7, 8]), "1-3, 5, 7-8");
+    }
 
     #[test]
     fn utc_times() {

@@ -112,7 +112,7 @@ fn switch_rollback_delete_and_wipe() {
             &p,
             &["delete-generations", "1", "3", "--dry-run"]
         )),
-        "Would remove generations 1, 3\n"
+        "Would remove 2 generations (1, 3)\n"
     );
     assert_eq!(
         links(dir),
