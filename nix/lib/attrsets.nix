@@ -37,7 +37,7 @@ rec {
     go 0;
 
   getAttrFromPath = attrPath: set:
-    attrByPath attrPath (abort ("cannot find attribute `" + lib.concatStringsSep "." attrPath + "'")) set;
+    attrByPath attrPath (throw ("cannot find attribute `" + lib.concatStringsSep "." attrPath + "'")) set;
 
   concatMapAttrs = f: v: foldl' (a: b: a // b) { } (attrValues (mapAttrs f v));
 

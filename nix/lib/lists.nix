@@ -141,13 +141,13 @@ rec {
   crossLists = f: foldl' (fs: args: concatMap (f: map f args) fs) [ f ];
   cartesianProduct = lib.attrsets.cartesianProduct;
 
-  # Keeps the first occurrence of each element. Elements that are strings
-  # or numbers are deduplicated through an attribute set in one pass;
+  # Keeps the first occurrence of each element. Lists of strings
+  # are deduplicated through an attribute set in one pass;
   # other values fall back to the pairwise scan.
   unique = list:
     if builtins.all (x: builtins.isString x) list then
       let
-        firsts = builtins.listToAttrs (lib.lists.reverseList (imap0 (i: x: { name = x; value = i; }) list));
+        firsts = builtins.listToAttrs (imap0 (i: x: { name = x; value = i; }) list);
       in
       ifilter0 (i: x: firsts.${x} == i) list
     else foldl' (acc: e: if elem e acc then acc else acc ++ [ e ]) [ ] list;

@@ -1,0 +1,44 @@
+{ lib }:
+with lib;
+{
+  testAttrByPath = { expr = [ (attrByPath [ "a" "b" ] 0 { a.b = 1; }) (attrByPath [ "a" "c" ] 0 { a.b = 1; }) (attrByPath [ "a" "b" "c" ] 0 { a.b = 1; }) ]; expected = [ 1 0 0 ]; };
+  testHasAttrByPath = { expr = [ (hasAttrByPath [ "a" "b" ] { a.b = 1; }) (hasAttrByPath [ "a" "x" ] { a.b = 1; }) (hasAttrByPath [ ] 1) ]; expected = [ true false true ]; };
+  testSetAttrByPath = { expr = setAttrByPath [ "a" "b" ] 3; expected = { a = { b = 3; }; }; };
+  testGetAttrFromPath = { expr = getAttrFromPath [ "a" "b" ] { a.b = 4; }; expected = 4; };
+  testGetAttrFromPathMissing = { expr = (builtins.tryEval (getAttrFromPath [ "a" "x" ] { a.b = 4; })).success; expected = false; };
+  testAttrVals = { expr = attrVals [ "a" "b" ] { a = 1; b = 2; c = 3; }; expected = [ 1 2 ]; };
+  testGetAttrs = { expr = getAttrs [ "a" ] { a = 1; b = 2; }; expected = { a = 1; }; };
+  testCatAttrs = { expr = catAttrs "a" [ { a = 1; } { b = 0; } { a = 2; } ]; expected = [ 1 2 ]; };
+  testFilterAttrs = { expr = filterAttrs (n: v: n == "foo") { foo = 1; bar = 2; }; expected = { foo = 1; }; };
+  testFilterAttrsRecursive = { expr = filterAttrsRecursive (n: v: v != null) { a = null; b = { c = null; d = 1; }; }; expected = { b = { d = 1; }; }; };
+  testFoldAttrs = { expr = foldAttrs (n: a: [ n ] ++ a) [ ] [ { a = 2; } { a = 3; b = 7; } ]; expected = { a = [ 2 3 ]; b = [ 7 ]; }; };
+  testFoldlAttrs = { expr = foldlAttrs (acc: name: value: acc + value) 10 { a = 1; b = 2; }; expected = 13; };
+  testCollect = { expr = collect isList { a = { b = [ "b" ]; }; c = [ 1 ]; }; expected = [ [ "b" ] [ 1 ] ]; };
+  testCollectDerivationLike = { expr = collect (x: x ? outPath) { a = { outPath = "a/"; }; b = { c = { outPath = "b/"; }; }; }; expected = [ { outPath = "a/"; } { outPath = "b/"; } ]; };
+  testNameValuePair = { expr = nameValuePair "a" 1; expected = { name = "a"; value = 1; }; };
+  testMapAttrs' = { expr = mapAttrs' (name: value: nameValuePair ("foo_" + name) ("bar-" + value)) { x = "a"; y = "b"; }; expected = { foo_x = "bar-a"; foo_y = "bar-b"; }; };
+  testMapAttrsToList = { expr = mapAttrsToList (name: value: name + value) { x = "a"; y = "b"; }; expected = [ "xa" "yb" ]; };
+  testAttrsToList = { expr = attrsToList { b = 2; a = 1; }; expected = [ { name = "a"; value = 1; } { name = "b"; value = 2; } ]; };
+  testMapAttrsRecursive = { expr = mapAttrsRecursive (path: value: concatStringsSep "-" (path ++ [ value ])) { n = { a = "A"; m = { b = "B"; }; }; }; expected = { n = { a = "n-a-A"; m = { b = "n-m-b-B"; }; }; }; };
+  testMapAttrsRecursiveCond = { expr = mapAttrsRecursiveCond (as: !(as ? stop)) (path: v: path) { a = { stop = 1; }; b.c = 2; }; expected = { a = [ "a" ]; b = { c = [ "b" "c" ]; }; }; };
+  testGenAttrs = { expr = genAttrs [ "foo" "bar" ] (name: "x_" + name); expected = { foo = "x_foo"; bar = "x_bar"; }; };
+  testIsDerivation = { expr = [ (isDerivation { type = "derivation"; }) (isDerivation { }) (isDerivation 1) ]; expected = [ true false false ]; };
+  testOptionalAttrs = { expr = optionalAttrs true { a = 1; } // optionalAttrs false { b = 2; }; expected = { a = 1; }; };
+  testZipAttrsWith = { expr = zipAttrsWith (name: values: values) [ { a = "x"; } { a = "y"; b = "z"; } ]; expected = { a = [ "x" "y" ]; b = [ "z" ]; }; };
+  testZipAttrsWithNames = { expr = zipAttrsWithNames [ "a" ] (name: vs: vs) [ { a = "x"; } { a = "y"; b = "z"; } ]; expected = { a = [ "x" "y" ]; }; };
+  testZipAttrs = { expr = zipAttrs [ { a = 1; } { a = 2; } ]; expected = { a = [ 1 2 ]; }; };
+  testRecursiveUpdate = { expr = recursiveUpdate { boot.loader.grub.enable = true; boot.loader.grub.device = "/dev/hda"; } { boot.loader.grub.device = ""; }; expected = { boot.loader.grub.enable = true; boot.loader.grub.device = ""; }; };
+  testRecursiveUpdateNonSet = { expr = recursiveUpdate { a = { b = 1; }; } { a = 2; }; expected = { a = 2; }; };
+  testRecursiveUpdateUntil = { expr = recursiveUpdateUntil (path: l: r: path == [ "foo" ]) { foo.bar = 1; foo.baz = 2; bar = 3; } { foo.bar = 1; foo.quz = 2; baz = 4; }; expected = { foo.bar = 1; foo.quz = 2; bar = 3; baz = 4; }; };
+  testMatchAttrs = { expr = [ (matchAttrs { cpu = { bits = 64; }; } { cpu = { bits = 64; x = 1; }; }) (matchAttrs { a = 1; } { a = 2; }) ]; expected = [ true false ]; };
+  testOverrideExisting = { expr = overrideExisting { a = 1; b = 2; } { a = 3; c = 4; }; expected = { a = 3; b = 2; }; };
+  testShowAttrPath = { expr = [ (showAttrPath [ "foo" "10" "bar" ]) (showAttrPath [ ]) ]; expected = [ "foo.\"10\".bar" "<root attribute path>" ]; };
+  testGetOutput = { expr = [ (getBin { out = "o"; bin = "b"; }) (getDev { out = "o"; }) (getLib "x") ]; expected = [ "b" "o" "x" ]; };
+  testConcatMapAttrs = { expr = concatMapAttrs (name: value: { ${name} = value; "${name}2" = value * 2; }) { a = 1; b = 2; }; expected = { a = 1; a2 = 2; b = 2; b2 = 4; }; };
+  testCartesianProduct = { expr = cartesianProduct { a = [ 1 2 ]; b = [ 10 20 ]; }; expected = [ { a = 1; b = 10; } { a = 1; b = 20; } { a = 2; b = 10; } { a = 2; b = 20; } ]; };
+  testMergeAttrsList = { expr = mergeAttrsList [ { a = 1; } { b = 2; } { a = 3; } ]; expected = { a = 3; b = 2; }; };
+  testUpdateManyAttrsByPath = { expr = updateManyAttrsByPath [ { path = [ "a" "b" ]; update = old: old + 1; } { path = [ "c" ]; update = old: 5; } ] { a.b = 1; }; expected = { a.b = 2; c = 5; }; };
+  testRecurseIntoAttrs = { expr = recurseIntoAttrs { a = 1; }; expected = { a = 1; recurseForDerivations = true; }; };
+  testUnionOfDisjoint = { expr = unionOfDisjoint { a = 1; } { b = 2; }; expected = { a = 1; b = 2; }; };
+  testUnionOfDisjointCollision = { expr = (builtins.tryEval (unionOfDisjoint { a = 1; } { a = 2; }).a).success; expected = false; };
+}
