@@ -193,7 +193,7 @@ impl Profile {
     /// The store path the profile resolves to, following `P` and its
     /// generation link; `None` when `P` does not exist. Works for profiles
     /// that point straight at a store path too (as `nix-build`'s `result`
-    /// links do).
+    /// links do), or into one (the object containing the target).
     ///
     /// # Errors
     /// A dangling or non-store link, or an I/O error.
@@ -213,10 +213,11 @@ impl Profile {
                 .map_or_else(|| target.clone(), |parent| parent.join(&target));
             let text = absolute.to_string_lossy();
             if self.store_dir.is_in_store(&text) {
+                // A link into a store object counts as the object.
                 return self
                     .store_dir
-                    .parse_path(&text)
-                    .map(Some)
+                    .parse_path_within(&text)
+                    .map(|(path, _)| Some(path))
                     .map_err(|source| ProfileError::BadLink {
                         link,
                         target: text.into_owned(),

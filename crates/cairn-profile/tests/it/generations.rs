@@ -369,6 +369,10 @@ fn a_profile_pointing_straight_into_the_store_resolves() {
     );
     assert_eq!(p.current().unwrap(), None);
     assert_eq!(p.resolve().unwrap(), Some(s.a.clone()));
+    // A link into an object resolves to the object.
+    let inside = s.profile("bin");
+    std::os::unix::fs::symlink(format!("{}/bin", s.full(&s.c)), inside.path()).unwrap();
+    assert_eq!(inside.resolve().unwrap(), Some(s.c.clone()));
     // Its first generation replaces the direct link.
     assert_eq!(
         p.create_generation(&s.store, &s.b).unwrap(),
