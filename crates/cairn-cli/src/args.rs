@@ -376,6 +376,10 @@ pub enum ProfileCommand {
         /// Print a JSON array instead of lines.
         #[arg(long)]
         json: bool,
+        /// Under each generation, what changed since the one before it
+        /// (packages and closure size, as `cairn profile diff` shows).
+        #[arg(long)]
+        diff: bool,
     },
     /// Switch to the generation before the current one.
     Rollback,

@@ -41,7 +41,15 @@ pub(crate) fn run(
     let profile = Profile::open(profile_path, &store_dir).map_err(from_profile)?;
 
     match args.command {
-        ProfileCommand::History { json } => history(&profile, json, stdout),
+        ProfileCommand::History { json, diff } => {
+            let store = if diff {
+                Some(open_store(args.store, settings, env)?)
+            } else {
+                None
+            };
+            let store = store.as_deref().map(|s| s as &dyn cairn_store::Store);
+            history(&profile, store, json, stdout)
+        }
         ProfileCommand::List { json } => list(&profile, &root, json, stdout),
         ProfileCommand::Rollback => {
             let switch = profile.rollback().map_err(from_profile)?;
@@ -346,27 +354,49 @@ fn default_profile(root: &Path, env: &Environment) -> CliResult<PathBuf> {
 
 /// `nix-env --list-generations` lines (`   N   DATE   PATH   (current)`,
 /// dates in UTC), or JSON.
-fn history(profile: &Profile, json: bool, stdout: &mut dyn Write) -> CliResult {
+fn history(
+    profile: &Profile,
+    store: Option<&dyn cairn_store::Store>,
+    json: bool,
+    stdout: &mut dyn Write,
+) -> CliResult {
     let generations = profile.generations().map_err(from_profile)?;
     let current = profile.current().map_err(from_profile)?.map(|g| g.number);
     let store_dir = profile.store_dir();
+    // With a store: each generation's changes since the one before it.
+    let mut diffs: Vec<Option<ClosureDiff>> = Vec::with_capacity(generations.len());
+    for (index, generation) in generations.iter().enumerate() {
+        let diff = match (store, index.checked_sub(1).map(|i| &generations[i])) {
+            (Some(store), Some(previous)) => Some(
+                ClosureDiff::between(store, &previous.target, &generation.target)
+                    .map_err(from_profile)?,
+            ),
+            _ => None,
+        };
+        diffs.push(diff);
+    }
     if json {
         let array: Vec<serde_json::Value> = generations
             .iter()
-            .map(|g| {
-                serde_json::json!({
+            .zip(&diffs)
+            .map(|(g, diff)| {
+                let mut entry = serde_json::json!({
                     "number": g.number,
                     "created": g.created_seconds(),
                     "storePath": store_dir.display(&g.target),
                     "current": Some(g.number) == current,
-                })
+                });
+                if let Some(diff) = diff {
+                    entry["diff"] = serde_json::to_value(diff).unwrap_or_default();
+                }
+                entry
             })
             .collect();
         let text = serde_json::to_string_pretty(&array)
             .map_err(|err| CliError::from_error(ErrorKind::Internal, &err))?;
         return emit_line(stdout, &text);
     }
-    for generation in &generations {
+    for (generation, diff) in generations.iter().zip(&diffs) {
         let mut line = format!(
             "{:4}   {}   {}",
             generation.number,
@@ -377,6 +407,11 @@ fn history(profile: &Profile, json: bool, stdout: &mut dyn Write) -> CliResult {
             line.push_str("   (current)");
         }
         emit_line(stdout, &line)?;
+        if let Some(diff) = diff {
+            for diff_line in diff.to_string().lines() {
+                emit_line(stdout, &format!("       {diff_line}"))?;
+            }
+        }
     }
     Ok(())
 }

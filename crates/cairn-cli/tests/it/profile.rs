@@ -307,6 +307,18 @@ fn set_then_diff_generations() {
     assert_eq!(stdout_of(&run(&["diff", "1", "2"])), diff);
     assert_eq!(stdout_of(&run(&["diff", &old, &new])), diff);
     assert_eq!(stdout_of(&run(&["diff", "1"])), diff);
+    // History with each generation's changes.
+    let history = stdout_of(&run(&["history", "--diff"]));
+    let lines: Vec<&str> = history.lines().collect();
+    assert_eq!(lines.len(), 2 + diff.lines().count(), "{history}");
+    assert!(lines[0].ends_with(&old) && lines[1].ends_with("(current)"));
+    for (got, want) in lines[2..].iter().zip(diff.lines()) {
+        assert_eq!(*got, format!("       {want}"));
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&run(&["history", "--diff", "--json"]))).unwrap();
+    assert!(json[0].get("diff").is_none());
+    assert_eq!(json[1]["diff"]["added"][0]["name"], "ripgrep");
     let json: serde_json::Value =
         serde_json::from_str(&stdout_of(&run(&["diff", "2", "1", "--json"]))).unwrap();
     assert_eq!(json["added"][0]["name"], "gnugrep");
