@@ -387,6 +387,11 @@ impl Evaluator {
                 } else {
                     self.delay(last, env)
                 };
+                if inner.arithmetic
+                    && let Some(v) = arithmetic(&inner.body, &[&b, &a], &c.env)
+                {
+                    return Ok(Next::Done(v));
+                }
                 let frame = Env::one(Env::one(c.env.clone(), a), b);
                 if self.options.show_trace {
                     return self.eval_body_traced(inner, &frame, span).map(Next::Done);
@@ -405,6 +410,11 @@ impl Evaluator {
         };
         match f {
             Value::Lambda(c) => {
+                if c.def.arithmetic
+                    && let Some(v) = arithmetic(&c.def.body, &[&a], &c.env)
+                {
+                    return Ok(Next::Done(v));
+                }
                 let new = self.bind_args(&c.def, &c.env, a).map_err(|e| e.at(span))?;
                 if self.options.show_trace {
                     return self.eval_body_traced(&c.def, &new, span).map(Next::Done);
@@ -604,6 +614,11 @@ impl Evaluator {
         };
         match self.force(&f)? {
             Value::Lambda(c) => {
+                if c.def.arithmetic
+                    && let Some(v) = arithmetic(&c.def.body, &[&arg], &c.env)
+                {
+                    return Ok(v);
+                }
                 let env = self.bind_args(&c.def, &c.env, arg).map_err(at)?;
                 match self.eval(&c.def.body, &env) {
                     Err(e) if self.options.show_trace => Err(self.call_frames(e, &c.def, span)),
@@ -657,6 +672,11 @@ impl Evaluator {
             && let Expr::Lambda(inner) = &*c.def.body
             && matches!(inner.param, Param::Ident)
         {
+            if inner.arithmetic
+                && let Some(v) = arithmetic(&inner.body, &[&b, &a], &c.env)
+            {
+                return Ok(v);
+            }
             let env = Env::one(Env::one(c.env.clone(), a), b);
             return match self.eval(&inner.body, &env) {
                 Err(e) if self.options.show_trace => Err(self.call_frames(e, inner, None)),
@@ -1234,6 +1254,53 @@ fn known_int(e: &Expr, env: &Rc<Env>) -> Option<i64> {
     }
 }
 
+/// The value of the body of an arithmetic lambda ([`LambdaDef::arithmetic`])
+/// called with `args` (innermost first: the frames the call would make)
+/// in the closure environment `env`, when every variable it reads holds
+/// an integer already and no operation overflows or divides by zero.
+/// `None` means "make the frames and evaluate": nothing was forced, so
+/// that path sees (and reports) everything as if this one never ran.
+fn arithmetic(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<Value> {
+    match e {
+        Expr::Lit(v @ Value::Int(_)) => Some(v.clone()),
+        Expr::Var { depth, slot, .. } => {
+            let depth = *depth as usize;
+            let i = match args.get(depth) {
+                Some(v) => evaluated_int(v)?,
+                None => env
+                    .up(u32::try_from(depth - args.len()).ok()?)
+                    .peek_int(*slot)?,
+            };
+            Some(Value::Int(i))
+        }
+        Expr::BinOp { op, lhs, rhs, .. } => {
+            let (Value::Int(a), Value::Int(b)) =
+                (arithmetic(lhs, args, env)?, arithmetic(rhs, args, env)?)
+            else {
+                return None;
+            };
+            match op {
+                BinOp::Div if b != 0 => a.checked_div(b).map(Value::Int),
+                op => int_binop(*op, a, b),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The integer a value is, seeing through an evaluated thunk.
+#[inline]
+fn evaluated_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::Thunk(t) => match &*t.0.borrow() {
+            ThunkState::Done(Value::Int(i)) => Some(*i),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// Integer operators without errors (overflow and division are left to
 /// the general path, which reports them).
 #[inline]
@@ -1338,6 +1405,31 @@ mod tests {
             eval("let f = n: if n < 0 then n else 0; in f (9223372036854775807 + 1)"),
             "error: integer overflow in adding 9223372036854775807 + 1"
         );
+    }
+
+    #[test]
+    fn arithmetic_lambdas() {
+        // Computed without frames on known integers; everything else (and
+        // every error) goes through ordinary evaluation.
+        assert_eq!(
+            eval("builtins.foldl' (a: b: a + b) 0 (map (x: x * 3 + 1) [ 1 2 3 ])"),
+            "21"
+        );
+        assert_eq!(eval("builtins.sort (a: b: a > b) [ 3 1 2 ]"), "[ 3 2 1 ]");
+        assert_eq!(eval("let k = 7; f = x: x / k - 1; in f 71"), "9");
+        assert_eq!(eval("(a: b: a < b) 1 2"), "true");
+        assert_eq!(eval("(x: x + 1) 1.5"), "2.5");
+        assert_eq!(eval("(x: x + \"b\") \"a\""), "\"ab\"");
+        assert_eq!(eval("(x: x / 0) 1"), "error: division by zero");
+        assert_eq!(
+            eval("(x: x * 2) 9223372036854775807"),
+            "error: integer overflow in multiplying 9223372036854775807 * 2"
+        );
+        assert_eq!(
+            eval("(a: b: (a < b) + 1) 1 2"),
+            "error: cannot coerce a Boolean to a string"
+        );
+        assert_eq!(eval("(x: x + 1) (throw \"t\")"), "error: t");
     }
 
     #[test]

@@ -145,6 +145,11 @@ pub(crate) struct LambdaDef {
     /// Likewise for the parameter of the enclosing `x: …` lambda, one
     /// frame up (`x: y: body` forcing `x`), for curried calls.
     pub(crate) strict_outer: bool,
+    /// An `x: …` lambda whose body is integer arithmetic or a comparison
+    /// of variables and integer literals (`x: x * 3 + 1`, `a: b: a < b`,
+    /// see [`is_arithmetic`]): a call on integers already known is
+    /// computed without a frame.
+    pub(crate) arithmetic: bool,
 }
 
 impl LambdaDef {
@@ -161,6 +166,7 @@ impl LambdaDef {
         LambdaDef {
             strict: ident && forces_slot0(&body, 0),
             strict_outer: forces_slot0(&body, 1),
+            arithmetic: ident && is_arithmetic(&body),
             name,
             arg_name,
             param,
@@ -168,6 +174,24 @@ impl LambdaDef {
             body,
             span,
         }
+    }
+}
+
+/// Whether `e` is built only of variables, integer literals and the
+/// integer operators (`+ - * /` and comparisons): such an expression has
+/// no effects, creates no closures and, on integers, cannot fail other
+/// than by overflow or division by zero.
+pub(crate) fn is_arithmetic(e: &Expr) -> bool {
+    match e {
+        Expr::Lit(Value::Int(_)) | Expr::Var { .. } => true,
+        Expr::BinOp { op, lhs, rhs, .. } => {
+            !matches!(
+                op,
+                BinOp::And | BinOp::Or | BinOp::Impl | BinOp::Concat | BinOp::Update
+            ) && is_arithmetic(lhs)
+                && is_arithmetic(rhs)
+        }
+        _ => false,
     }
 }
 
