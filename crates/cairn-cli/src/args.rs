@@ -38,6 +38,14 @@ pub enum Command {
     Eval(EvalArgs),
     /// Evaluate Nix expressions interactively, like `nix repl`.
     Repl,
+    /// Write an expression's derivations to the store, like `nix-instantiate`.
+    ///
+    /// Prints their `.drv` paths (`DRV!OUTPUT` for another output).
+    Instantiate(InstantiateArgs),
+    /// Evaluate, instantiate and build an expression, like `nix-build`.
+    ///
+    /// Prints the output paths and links `./result` to them (GC roots).
+    Build(BuildArgs),
     /// Compute and convert cryptographic hashes.
     #[command(subcommand)]
     Hash(HashCommand),
@@ -104,6 +112,14 @@ pub struct EvalArgs {
     /// including the function calls the error went through.
     #[arg(long)]
     pub show_trace: bool,
+    /// Write what the evaluation makes (`.drv` files, `toFile` results,
+    /// imported sources) to the store, as `nix-instantiate --eval
+    /// --read-write-mode`; by default paths are only computed.
+    #[arg(long)]
+    pub read_write_mode: bool,
+    /// Where the store is (read by `--read-write-mode`).
+    #[command(flatten)]
+    pub store: StoreLocation,
 }
 
 /// `cairn config …`
@@ -524,6 +540,59 @@ mod tests {
         };
         assert_eq!(args.format.encoding(), Encoding::Sri);
     }
+}
+
+/// `cairn instantiate …`
+#[derive(Debug, Args)]
+pub struct InstantiateArgs {
+    /// The file to evaluate (a directory means its `default.nix`); without
+    /// a file or `-E`, `./default.nix`.
+    pub file: Option<PathBuf>,
+    /// Evaluate this expression instead of a file.
+    #[arg(
+        short = 'E',
+        long = "expr",
+        value_name = "EXPR",
+        conflicts_with = "file"
+    )]
+    pub expr: Option<String>,
+    /// Select this attribute path (`a.b.0.c`) of the value; repeatable.
+    #[arg(short = 'A', long = "attr", value_name = "ATTRPATH")]
+    pub attr: Vec<String>,
+    /// Pass `NAME = EXPR` to the value when it is a function taking a set.
+    #[arg(long = "arg", num_args = 2, value_names = ["NAME", "EXPR"], action = clap::ArgAction::Append)]
+    pub args: Vec<String>,
+    /// Pass `NAME = "STRING"` to the value when it is a function taking a set.
+    #[arg(long = "argstr", num_args = 2, value_names = ["NAME", "STRING"], action = clap::ArgAction::Append)]
+    pub argstrs: Vec<String>,
+    /// Add a search path entry for `<name>` lookups (`PATH` or
+    /// `PREFIX=PATH`), before those of `NIX_PATH`.
+    #[arg(short = 'I', long = "include", value_name = "PATH")]
+    pub include: Vec<String>,
+    /// On errors, show every `while evaluating …` frame.
+    #[arg(long)]
+    pub show_trace: bool,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// `cairn build …`
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// What to evaluate and where the store is.
+    #[command(flatten)]
+    pub input: InstantiateArgs,
+    /// Make LINK a symlink to the result and a GC root (`LINK-dev` for
+    /// output `dev`, `LINK-2` for the second derivation); default `result`.
+    #[arg(short = 'o', long = "out-link", value_name = "LINK")]
+    pub out_link: Option<PathBuf>,
+    /// Make no result link.
+    #[arg(long, conflicts_with = "out_link")]
+    pub no_link: bool,
+    /// How to build.
+    #[command(flatten)]
+    pub flags: BuildFlags,
 }
 
 /// Which store to use.

@@ -19,7 +19,7 @@ use cairn_settings::Settings;
 use crate::error::{CliError, CliResult, ErrorKind};
 
 /// The environment variables cairn looks at, captured once at start-up.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Environment {
     conf_dir: Option<PathBuf>,
     xdg_config_home: Option<PathBuf>,

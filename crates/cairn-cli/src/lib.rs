@@ -119,7 +119,19 @@ where
 fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) -> CliResult {
     let options = environment::option_pairs(&cli.options);
     match cli.command {
+        Command::Eval(args) if args.read_write_mode => {
+            let settings = env.settings(&options)?;
+            commands::instantiation::eval_read_write(&args, &settings, env, stdout)
+        }
         Command::Eval(args) => commands::eval::run(&args, env, stdout),
+        Command::Instantiate(args) => {
+            let settings = env.settings(&options)?;
+            commands::instantiation::instantiate(&args, &settings, env, stdout)
+        }
+        Command::Build(args) => {
+            let settings = env.settings(&options)?;
+            commands::instantiation::build(&args, &settings, env, stdout)
+        }
         Command::Repl => commands::repl::run(env, stdout),
         Command::Hash(command) => commands::hash::run(command, stdout),
         Command::Store(StoreCommand::Realise(args)) => {

@@ -42,7 +42,45 @@ pub enum Mode {
 pub(crate) struct DrvResolver {
     made: MadeDrvs,
     store_dir: StoreDir,
-    store: Option<Arc<dyn Store>>,
+    store: Rc<LazyStore>,
+}
+
+/// Opens the store the first time the evaluation needs it (see
+/// [`GlueIo::with_store_opener`]); the message says why it could not.
+pub type StoreOpener = Box<dyn Fn() -> Result<Arc<dyn Store>, String>>;
+
+/// A store opened on first use, so that an evaluation that never touches
+/// the store never opens (or creates) one.
+pub(crate) struct LazyStore {
+    cell: std::cell::OnceCell<Result<Option<Arc<dyn Store>>, String>>,
+    opener: Option<StoreOpener>,
+}
+
+impl LazyStore {
+    fn ready(store: Option<Arc<dyn Store>>) -> LazyStore {
+        let cell = std::cell::OnceCell::new();
+        let _ = cell.set(Ok(store));
+        LazyStore { cell, opener: None }
+    }
+
+    fn lazy(opener: StoreOpener) -> LazyStore {
+        LazyStore {
+            cell: std::cell::OnceCell::new(),
+            opener: Some(opener),
+        }
+    }
+
+    /// The store (opening it now if needed), or `None` without one.
+    pub(crate) fn get(&self) -> Result<Option<&Arc<dyn Store>>, String> {
+        let r = self.cell.get_or_init(|| match &self.opener {
+            Some(open) => open().map(Some),
+            None => Ok(None),
+        });
+        match r {
+            Ok(s) => Ok(s.as_ref()),
+            Err(e) => Err(e.clone()),
+        }
+    }
 }
 
 /// A `.drv` file that could not be read back.
@@ -59,7 +97,11 @@ impl DrvResolver {
         if let Some(drv) = self.made.borrow().get(path) {
             return Ok(Some(drv.clone()));
         }
-        let host = real_store_path(self.store.as_deref(), &self.store_dir, path);
+        let store = self.store.get().map_err(|reason| ReadDrvError {
+            path: self.store_dir.display(path),
+            reason,
+        })?;
+        let host = real_store_path(store.map(AsRef::as_ref), &self.store_dir, path);
         let bytes = match std::fs::read(&host) {
             Ok(b) => b,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -120,7 +162,7 @@ pub(crate) struct GlueState {
 /// [`GlueIo::new`] and hand it to [`crate::evaluator`].
 pub struct GlueIo {
     store_dir: StoreDir,
-    store: Option<Arc<dyn Store>>,
+    store: Rc<LazyStore>,
     mode: Mode,
     pub(crate) state: RefCell<GlueState>,
 }
@@ -129,7 +171,7 @@ impl std::fmt::Debug for GlueIo {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GlueIo")
             .field("store_dir", &self.store_dir)
-            .field("has_store", &self.store.is_some())
+            .field("store_opened", &self.store.cell.get().is_some())
             .field("mode", &self.mode)
             .finish_non_exhaustive()
     }
@@ -141,11 +183,23 @@ impl GlueIo {
     /// existing store objects are read at their logical paths).
     #[must_use]
     pub fn new(store_dir: StoreDir, store: Option<Arc<dyn Store>>, mode: Mode) -> GlueIo {
+        GlueIo::with_lazy_store(store_dir, Rc::new(LazyStore::ready(store)), mode)
+    }
+
+    /// I/O whose store is opened by `opener` when the evaluation first
+    /// needs it (to write, or to read an object it did not make), so an
+    /// evaluation that needs no store opens none.
+    #[must_use]
+    pub fn with_store_opener(store_dir: StoreDir, opener: StoreOpener, mode: Mode) -> GlueIo {
+        GlueIo::with_lazy_store(store_dir, Rc::new(LazyStore::lazy(opener)), mode)
+    }
+
+    fn with_lazy_store(store_dir: StoreDir, store: Rc<LazyStore>, mode: Mode) -> GlueIo {
         let made = MadeDrvs::default();
         let resolver = DrvResolver {
             made: Rc::clone(&made),
             store_dir: store_dir.clone(),
-            store: store.clone(),
+            store: Rc::clone(&store),
         };
         GlueIo {
             state: RefCell::new(GlueState {
@@ -184,10 +238,12 @@ impl GlueIo {
         &self.store_dir
     }
 
-    /// The store, if there is one.
-    #[must_use]
-    pub fn store(&self) -> Option<&Arc<dyn Store>> {
-        self.store.as_ref()
+    /// The store, if there is one (opened now if it was not yet).
+    ///
+    /// # Errors
+    /// The store could not be opened.
+    pub fn store(&self) -> EvalResult<Option<&Arc<dyn Store>>> {
+        self.store.get().map_err(other)
     }
 
     /// The derivations made in this evaluation, by `.drv` path.
@@ -203,8 +259,8 @@ impl GlueIo {
     /// Where `path` (a host path, possibly inside the store) is on this
     /// machine.
     pub(crate) fn host_path(&self, path: &str) -> PathBuf {
-        if let Some(store) = &self.store
-            && let Ok((sp, within)) = self.store_dir.parse_path_within(path)
+        if let Ok((sp, within)) = self.store_dir.parse_path_within(path)
+            && let Ok(Some(store)) = self.store.get()
         {
             let mut p = store.real_path(&sp).into_os_string();
             p.push(within);
@@ -218,7 +274,7 @@ impl GlueIo {
         let resolver = DrvResolver {
             made: Rc::clone(&self.state.borrow().made),
             store_dir: self.store_dir.clone(),
-            store: self.store.clone(),
+            store: Rc::clone(&self.store),
         };
         match resolver.read(path) {
             Ok(Some(d)) => Ok(d),
@@ -250,7 +306,7 @@ impl GlueIo {
         if let Some(refs) = self.state.borrow().references.get(path) {
             return Ok(refs.clone());
         }
-        if let Some(store) = &self.store
+        if let Some(store) = self.store()?
             && let Some(info) = store
                 .query_path_info(path)
                 .map_err(|e| other(e.to_string()))?
@@ -268,7 +324,7 @@ impl GlueIo {
         if self.state.borrow().references.contains_key(path) {
             return Ok(true);
         }
-        match &self.store {
+        match self.store()? {
             Some(s) => s.is_valid_path(path).map_err(|e| other(e.to_string())),
             None => Ok(std::fs::symlink_metadata(self.store_dir.display(path)).is_ok()),
         }
@@ -289,8 +345,12 @@ impl GlueIo {
         text: &[u8],
         references: &BTreeSet<StorePath>,
     ) -> EvalResult<StorePath> {
-        let path = match (self.mode, &self.store) {
-            (Mode::ReadWrite, Some(store)) => store
+        let store = match self.mode {
+            Mode::ReadWrite => self.store()?,
+            Mode::ReadOnly => None,
+        };
+        let path = match store {
+            Some(store) => store
                 .add_text_to_store(name, text, references)
                 .map_err(|e| other(e.to_string()))?,
             _ => self
@@ -312,8 +372,12 @@ impl GlueIo {
         method: FileIngestionMethod,
         filter: Option<&mut HostFilter<'_>>,
     ) -> EvalResult<StorePath> {
-        let path = match (self.mode, &self.store) {
-            (Mode::ReadWrite, Some(store)) => {
+        let store = match self.mode {
+            Mode::ReadWrite => self.store()?,
+            Mode::ReadOnly => None,
+        };
+        let path = match store {
+            Some(store) => {
                 crate::paths::add_with_store(store.as_ref(), name, source, method, filter)?
             }
             _ => compute_path_for_host(

@@ -37,7 +37,7 @@ use cairn_eval::{Builtin, EvalOptions, Evaluator};
 
 pub use ifd::StoreBuildHook;
 pub use instantiate::{DerivationInfo, find_derivations};
-pub use io::{GlueIo, Mode};
+pub use io::{GlueIo, Mode, StoreOpener};
 
 static DERIVATION: Builtin = Builtin::new("derivation", 1, derivation::derivation).plain_global();
 static DERIVATION_STRICT: Builtin =

@@ -77,6 +77,25 @@ fn config(
     config
 }
 
+/// A builder for import from derivation while evaluating (`cairn
+/// instantiate`, `cairn eval --read-write-mode`): the machine's
+/// configuration, no command-line build flags.
+pub(crate) fn evaluation_builder(
+    store: &Arc<LocalStore>,
+    settings: &Settings,
+    env: &Environment,
+) -> Builder {
+    let tmp = env
+        .variables()
+        .get("TMPDIR")
+        .filter(|dir| !dir.is_empty())
+        .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    Builder::new(
+        store.clone(),
+        BuildConfig::from_settings(settings, store.state_dir(), tmp),
+    )
+}
+
 fn options(flags: &BuildFlags) -> BuildOptions {
     BuildOptions {
         max_jobs: flags.max_jobs,
@@ -240,12 +259,32 @@ pub(crate) fn realise(
         .iter()
         .map(|text| parse_target(store.store_dir(), text))
         .collect::<CliResult<Vec<_>>>()?;
-    let builder = Builder::new(store.clone(), config(&store, settings, env, &args.flags));
+    let link = if args.no_link {
+        None
+    } else {
+        args.out_link.as_deref()
+    };
+    realise_targets(&store, &targets, &args.flags, link, settings, env, stdout)
+}
+
+/// Builds `targets` in `store`, links the results at `link` (GC roots) and
+/// prints their paths: the shared end of `cairn store realise` and
+/// `cairn build`.
+pub(crate) fn realise_targets(
+    store: &Arc<LocalStore>,
+    targets: &[DerivedPath],
+    flags: &BuildFlags,
+    link: Option<&Path>,
+    settings: &Settings,
+    env: &Environment,
+    stdout: &mut dyn Write,
+) -> CliResult {
+    let builder = Builder::new(store.clone(), config(store, settings, env, flags));
     let mut progress = Progress {
-        print_logs: args.flags.print_build_logs,
+        print_logs: flags.print_build_logs,
     };
     let done = builder
-        .realise(&targets, &options(&args.flags), &mut progress)
+        .realise(targets, &options(flags), &mut progress)
         .map_err(|err| build_error(&err))?;
     if !done.built.is_empty() {
         let noun = if done.built.len() == 1 {
@@ -259,11 +298,6 @@ pub(crate) fn realise(
             done.elapsed.as_secs_f64()
         ));
     }
-    let link = if args.no_link {
-        None
-    } else {
-        args.out_link.as_deref()
-    };
     for (index, built) in done.paths.iter().enumerate() {
         let outputs: Vec<(&str, &StorePath)> = match built {
             BuiltPath::Opaque(path) => vec![("out", path)],

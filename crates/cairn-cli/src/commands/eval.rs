@@ -132,12 +132,25 @@ pub(crate) fn eval_file(evaluator: &mut Evaluator, cwd: &Path, file: &Path) -> E
     evaluator.eval_file(&path.display().to_string())
 }
 
-/// Runs `cairn eval`.
+/// Runs `cairn eval` (read-only; `--read-write-mode` is
+/// `commands::instantiation::eval_read_write`).
 pub(crate) fn run(args: &EvalArgs, env: &Environment, stdout: &mut dyn Write) -> CliResult {
+    run_with(
+        args,
+        new_evaluator(env, &args.include, args.show_trace),
+        stdout,
+    )
+}
+
+/// Runs `cairn eval` with `evaluator`.
+pub(crate) fn run_with(
+    args: &EvalArgs,
+    mut evaluator: Evaluator,
+    stdout: &mut dyn Write,
+) -> CliResult {
     let cwd = current_dir()?;
     let show_trace = args.show_trace;
     let fail = |err: EvalError| eval_error(&err, show_trace);
-    let mut evaluator = new_evaluator(env, &args.include, show_trace);
 
     let cwd_text = cwd.display().to_string();
     // `--arg` values are parsed now and evaluated when used, as in Nix.

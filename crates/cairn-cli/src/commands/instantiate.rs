@@ -24,6 +24,7 @@ use std::path::Path;
 
 use cairn_eval::{EvalError, Evaluator, Value};
 
+use crate::args::StoreLocation;
 use crate::commands::eval::{Output, current_dir, eval_file, new_evaluator, print_value};
 use crate::environment::Environment;
 use crate::error::ExitStatus;
@@ -66,6 +67,10 @@ struct Options {
     include: Vec<String>,
     show_trace: bool,
     add_root: Option<String>,
+    /// `--read-write-mode`: `--eval` writes what it makes to the store.
+    read_write_mode: bool,
+    /// `--store DIR`: the local store's root.
+    store: Option<String>,
 }
 
 /// What the command line asks for.
@@ -114,8 +119,10 @@ fn parse_args(args: &[String]) -> Result<Request, String> {
             "--no-location" => o.no_location = true,
             "--show-trace" => o.show_trace = true,
             "--no-show-trace" => o.show_trace = false,
+            "--read-write-mode" => o.read_write_mode = true,
+            "--store" => o.store = take(&mut i, 1, arg)?.pop(),
             // Accepted for compatibility; cairn's evaluation needs neither.
-            "--read-write-mode" | "--indirect" | "--repair" | "--dry-run" | "--impure" => {}
+            "--indirect" | "--repair" | "--dry-run" | "--impure" => {}
             "--attr" | "-A" => o.attr_paths.extend(take(&mut i, 1, arg)?),
             "--add-root" => o.add_root = take(&mut i, 1, arg)?.pop(),
             "--arg" | "--argstr" => {
@@ -199,7 +206,33 @@ fn write_out(stdout: &mut dyn Write, bytes: &[u8]) -> ExitStatus {
 fn run(o: &Options, env: &Environment, stdout: &mut dyn Write) -> Result<(), Failure> {
     let cwd = current_dir().map_err(|e| Failure::Message(e.render(false)))?;
     let cwd_text = cwd.display().to_string();
-    let mut ev = new_evaluator(env, &o.include, o.show_trace);
+    // Instantiation and `--read-write-mode` write to the store; `--eval`
+    // and `--parse` only compute paths, as in Nix 2.8.
+    let (mut ev, store) = if o.parse || (o.eval && !o.read_write_mode) {
+        (new_evaluator(env, &o.include, o.show_trace), None)
+    } else {
+        let location = StoreLocation {
+            store: o.store.as_ref().map(std::path::PathBuf::from),
+        };
+        let settings = env
+            .settings(&[])
+            .map_err(|e| Failure::Message(e.render(false)))?;
+        let ev = crate::commands::instantiation::store_evaluator(
+            &location,
+            &o.include,
+            o.show_trace,
+            &settings,
+            env,
+        )
+        .map_err(|e| Failure::Message(e.render(false)))?;
+        let store = o
+            .add_root
+            .as_ref()
+            .map(|_| crate::commands::build::open_store(&location, &settings, env))
+            .transpose()
+            .map_err(|e| Failure::Message(e.render(false)))?;
+        (ev, store)
+    };
     let fail = |err: EvalError| Failure::Message(err.render(o.show_trace));
 
     // Like Nix, `--arg` values are parsed before anything else and
@@ -267,7 +300,8 @@ fn run(o: &Options, env: &Environment, stdout: &mut dyn Write) -> Result<(), Fai
                     emit(stdout, format!("{text}\n").as_bytes())?;
                 }
             } else {
-                for line in instantiate_derivations(&mut ev, &value, &auto_args, o)? {
+                for line in instantiate_derivations(&mut ev, &value, &auto_args, o, store.as_ref())?
+                {
                     emit(stdout, format!("{line}\n").as_bytes())?;
                 }
             }
@@ -290,23 +324,58 @@ fn emit(stdout: &mut dyn Write, bytes: &[u8]) -> Result<(), Failure> {
 }
 
 /// Instantiates the derivations `value` evaluates to (`nix-instantiate`
-/// without `--eval`) and returns the lines to print (`/nix/store/….drv`,
-/// with `!OUTPUT` for outputs other than `out`).
-///
-/// This is the seam for the store-aware layer (`cairn-glue`): it writes the
-/// `.drv` files. Until it is wired in, this mode reports that clearly.
+/// without `--eval`) and returns the lines to print: the `.drv` path, with
+/// `!OUTPUT` for outputs other than `out`, or, with `--add-root`, the
+/// root's path (`ROOT`, `ROOT-2`, …), a link to the `.drv` registered as a
+/// GC root. The `.drv` files were written while evaluating.
+#[expect(
+    clippy::print_stderr,
+    reason = "Nix warns on standard error when no GC root is asked for"
+)]
 fn instantiate_derivations(
-    _ev: &mut Evaluator,
-    _value: &Value,
-    _auto_args: &[(String, Value)],
-    _options: &Options,
+    ev: &mut Evaluator,
+    value: &Value,
+    auto_args: &[(String, Value)],
+    options: &Options,
+    store: Option<&std::sync::Arc<cairn_store::LocalStore>>,
 ) -> Result<Vec<String>, Failure> {
-    Err(Failure::Message(
-        "error: instantiating derivations needs the store-aware evaluator (cairn-glue), \
-         which this build of cairn does not include yet; use '--eval' to evaluate \
-         expressions"
-            .to_string(),
-    ))
+    let fail = |err: EvalError| Failure::Message(err.render(options.show_trace));
+    let found = cairn_glue::find_derivations(ev, value, auto_args).map_err(fail)?;
+    let mut lines = Vec::with_capacity(found.len());
+    for (n, d) in found.iter().enumerate() {
+        let Some(root) = &options.add_root else {
+            if n == 0 {
+                eprintln!(
+                    "warning: you did not specify '--add-root'; the result might be removed by the garbage collector"
+                );
+            }
+            lines.push(d.instantiate_line());
+            continue;
+        };
+        let Some(store) = store else {
+            lines.push(d.instantiate_line());
+            continue;
+        };
+        let cwd = current_dir().map_err(|e| Failure::Message(e.render(false)))?;
+        let mut name = cwd.join(root).into_os_string();
+        if n > 0 {
+            name.push(format!("-{}", n + 1));
+        }
+        let name = std::path::PathBuf::from(name);
+        let drv = cairn_store::Store::store_dir(store.as_ref())
+            .parse_path(&d.drv_path)
+            .map_err(|e| Failure::Message(format!("error: {e}")))?;
+        store
+            .add_indirect_root(&drv, &name)
+            .map_err(|e| Failure::Message(format!("error: {e}")))?;
+        let shown = name.display().to_string();
+        lines.push(if d.output_name == "out" {
+            shown
+        } else {
+            format!("{shown}!{}", d.output_name)
+        });
+    }
+    Ok(lines)
 }
 
 /// Reads standard input as Nix does for `-`.

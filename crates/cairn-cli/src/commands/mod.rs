@@ -6,6 +6,7 @@ pub(crate) mod derivation;
 pub(crate) mod eval;
 pub(crate) mod hash;
 pub(crate) mod instantiate;
+pub(crate) mod instantiation;
 pub(crate) mod key;
 pub(crate) mod nar;
 pub(crate) mod profile;

@@ -258,12 +258,42 @@ fn nix_lang_harness_through_the_symlink() {
 }
 
 #[test]
-fn instantiation_without_the_store_layer_is_explained() {
+fn instantiation_writes_drv_files_like_nix() {
     let personality = Personality::new();
     let cwd = tempfile::tempdir().unwrap();
-    let out = personality.run(cwd.path(), &["-E".to_string(), "1".to_string()], None);
+    let store = cwd.path().join("store");
+    let run = |expr: &str| {
+        let args: Vec<String> = ["--store", store.to_str().unwrap(), "-E", expr]
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        personality.run(cwd.path(), &args, None)
+    };
+    // What Nix 2.8 prints for this expression (see cairn-glue's fixtures).
+    let out =
+        run(r#"derivation { name = "hello"; builder = "/bin/sh"; system = "x86_64-linux"; }"#);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "/nix/store/x0sj6ynccvc1a8kxr8fifnlf7qlxw6hd-hello.drv\n"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "warning: you did not specify '--add-root'; the result might be removed by the garbage collector\n"
+    );
+    let drv = store.join("nix/store/x0sj6ynccvc1a8kxr8fifnlf7qlxw6hd-hello.drv");
+    assert!(std::fs::read(drv).unwrap().starts_with(b"Derive("));
+
+    let out = run("1");
     assert_eq!(out.status.code(), Some(1));
-    insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: expression does not evaluate to a derivation (or a set or list of those)\n"
+    );
 }
 
 #[test]

@@ -87,10 +87,7 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
         // Layers 0 and 1 too: hashes and NAR hashing of imported sources.
         (
             "cairn-glue",
-            with(
-                &layers_0_1,
-                &["cairn-eval", "cairn-store", "cairn-build"],
-            ),
+            with(&layers_0_1, &["cairn-eval", "cairn-store", "cairn-build"]),
         ),
         (
             "cairn-daemon",

@@ -14,6 +14,7 @@ mod errors;
 mod eval;
 mod hash;
 mod instantiate;
+mod instantiation;
 mod key;
 mod layering;
 mod nar;
@@ -22,8 +23,8 @@ mod reference;
 mod repl;
 mod settings;
 mod store;
-mod traces;
 mod store_objects;
+mod traces;
 
 /// Fails when a `.rs` file in this directory is not one of the modules
 /// above, so that no test file is silently left out.
@@ -37,6 +38,7 @@ fn test_files_are_all_listed() {
         "eval",
         "hash",
         "instantiate",
+        "instantiation",
         "key",
         "layering",
         "main",
