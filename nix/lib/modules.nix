@@ -121,12 +121,23 @@ let
   # them sets each of default, example, description and apply, and their
   # types merge (submodules, enums).
   mergeOptionDecls = loc: decls:
+    let
+      # The modules of a submodule type declared here default to the
+      # declaring file, so their definitions name it in messages.
+      located = d:
+        let
+          opt = d.options;
+          subs = opt.type.getSubModules or null;
+        in
+        if subs == null then opt
+        else opt // { type = opt.type.substSubModules (map (setDefaultModuleLocation d.file) subs); };
+    in
     if length decls == 1 then
-      let d = head decls; in d.options // { declarations = [ d.file ]; }
+      let d = head decls; in located d // { declarations = [ d.file ]; }
     else
       foldl' (res: d:
         let
-          opt = d.options;
+          opt = located d;
           bothHave = n: opt ? ${n} && res ? ${n};
           mergedType =
             if opt ? type && res ? type then res.type.typeMerge opt.type.functor else null;

@@ -133,7 +133,6 @@ in
   testUnspecifiedConcats = { expr = (eval [ { options.a = opt types.unspecified; } { a = [ 1 ]; } { a = [ 2 ]; } ]).a; expected = [ 1 2 ]; };
   testFunctionTo = { expr = (eval [ { options.f = opt (types.functionTo (types.listOf types.int)); } { f = x: [ x ]; } { f = x: [ (x + 1) ]; } ]).f 1; expected = [ 1 2 ]; };
   testCoercedTo = { expr = (eval [ { options.a = opt (types.coercedTo types.int toString types.str); } { a = 5; } ]).a; expected = "5"; };
-  testPackageFromStorePath = { expr = (eval [ { options.p = opt types.package; } { p = "${builtins.storeDir}/00000000000000000000000000000000-x"; } ]).p.name or null; expected = "x"; };
 
   # Submodules.
   testSubmoduleName = {

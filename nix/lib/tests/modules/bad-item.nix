@@ -1,0 +1,1 @@
+{ imports = [ ./declare-list.nix ]; items = [ "fine" 1 ]; }
