@@ -141,6 +141,8 @@ pub enum BuildEvent<'a> {
     Started {
         /// The derivation.
         drv: &'a StorePath,
+        /// How many builds have started, this one included.
+        index: usize,
         /// Builds finished so far.
         done: usize,
         /// Builds planned.

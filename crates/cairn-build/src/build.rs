@@ -292,7 +292,13 @@ pub(crate) fn build(
             })
             .and_then(|status| status_error(status, node, &drv_display, &log))
     };
-    cx.logs.write(&node.drv_path, &log).map_err(io_error)?;
+    // The log is kept whatever happened; failing to keep it only matters
+    // when nothing else failed.
+    let logged = cx.logs.write(&node.drv_path, &log).map_err(io_error);
+    let result = match (result, logged) {
+        (Ok(()), Err(err)) => Err(err),
+        (result, _) => result,
+    };
 
     let finished = result.and_then(|()| finish(cx, node, &drv_display, &scratch, &closure, &valid));
     drop(scratch_guard);

@@ -346,6 +346,7 @@ impl Builder {
         let mut built = Vec::new();
         let mut reused = Vec::new();
         let mut finished = 0usize;
+        let mut started_count = 0usize;
         let mut lines: Vec<LineBuffer> = (0..nodes.len()).map(|_| LineBuffer::default()).collect();
         let cx = BuildContext {
             store: self.store.as_ref(),
@@ -361,8 +362,10 @@ impl Builder {
                 let stop = !failures.is_empty() && !options.keep_going;
                 while !stop && running < max_jobs {
                     let Some(i) = ready.pop_front() else { break };
+                    started_count += 1;
                     observer.on_event(&BuildEvent::Started {
                         drv: &nodes[i].drv_path,
+                        index: started_count,
                         done: finished,
                         total: nodes.len(),
                     });

@@ -68,7 +68,9 @@ impl LogStore {
         let compressed = encoder
             .write_all(log)
             .and_then(|()| encoder.finish())
-            .map_err(|source| cairn_util::Error::new(cairn_util::Operation::Write, &path, source))?;
+            .map_err(|source| {
+                cairn_util::Error::new(cairn_util::Operation::Write, &path, source)
+            })?;
         let mut temp = path.clone().into_os_string();
         temp.push(format!(".tmp-{}", std::process::id()));
         let temp = PathBuf::from(temp);

@@ -155,3 +155,50 @@ fn an_unknown_builtin_and_a_foreign_system_are_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn hostile_builders_change_nothing_outside_their_outputs() {
+    let mut t = TestStore::new();
+    let busybox = t.display(&t.busybox);
+    let scripts = [
+        // Writing into an input: the closure is read-only.
+        format!("echo pwned > {busybox}/bin/new; touch $out"),
+        // Stray files next to the output, then a failure.
+        "echo stray > /nix/store/stray; mkdir $out; exit 1".to_owned(),
+        // An output holding a FIFO, which no store object may contain.
+        "mkdir $out; mkfifo $out/pipe || mknod $out/pipe p".to_owned(),
+    ];
+    for (i, script) in scripts.iter().enumerate() {
+        let drv = t.derivation(&format!("hostile-{i}"), script).add();
+        let before = t.snapshot();
+        let result = t.realise(&[&drv]);
+        assert!(result.is_err() || i == 0, "{i}: {result:?}");
+        if result.is_ok() {
+            // The write into the input failed, the build went on.
+            assert!(!t.real(&t.busybox).join("bin/new").exists());
+            continue;
+        }
+        assert_eq!(t.snapshot(), before, "{i}");
+        assert!(!t.store.real_store_dir().join("stray").exists());
+        assert!(!t.real(&t.busybox).join("bin/new").exists());
+    }
+}
+
+#[test]
+fn stray_files_in_the_store_directory_do_not_leak() {
+    let mut t = TestStore::new();
+    let drv = t
+        .derivation("stray", "echo stray > /nix/store/stray; touch $out")
+        .add();
+    t.realise(&[&drv]).unwrap();
+    assert!(t.is_valid(&t.output(&drv, "out")));
+    assert!(!t.store.real_store_dir().join("stray").exists());
+    // Nothing but the objects and the database is left in the store.
+    let (_, entries) = t.snapshot();
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e.starts_with('.') && !e.ends_with(".lock")),
+        "{entries:?}"
+    );
+}

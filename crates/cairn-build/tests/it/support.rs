@@ -45,7 +45,7 @@ impl BuildObserver for Recorder {
 /// The applets the test scripts use.
 const APPLETS: &[&str] = &[
     "sh", "cat", "echo", "mkdir", "touch", "sleep", "seq", "ln", "ls", "cp", "printf", "true",
-    "false", "env", "id", "wc", "test", "sed", "sort",
+    "false", "env", "id", "wc", "test", "sed", "sort", "mkfifo", "mknod",
 ];
 
 impl TestStore {

@@ -166,8 +166,10 @@ impl BuildObserver for Progress {
                 };
                 eprintln!("Building {} {noun}", drvs.len());
             }
-            BuildEvent::Started { drv, done, total } => {
-                eprintln!("   Building {} ({}/{total})", name(drv), done + 1);
+            BuildEvent::Started {
+                drv, index, total, ..
+            } => {
+                eprintln!("   Building {} ({index}/{total})", name(drv));
             }
             BuildEvent::Log { drv, line } if self.print_logs => {
                 eprintln!("{}> {}", name(drv), String::from_utf8_lossy(line));
