@@ -5,8 +5,8 @@
 #
 # The commonly used functions of the parts are also on the top level
 # (`lib.mapAttrs'`, `lib.mkOption`, `lib.evalModules`); `types`,
-# `licenses`, `versions`, `generators` and `asserts` stay namespaced, as
-# in nixpkgs.
+# `licenses`, `platforms`, `sourceTypes`, `versions`, `generators`,
+# `filesystem` and `asserts` stay namespaced, as in nixpkgs.
 let
   parts = lib: let call = file: import file { inherit lib; }; in {
     trivial = call ./trivial.nix;
@@ -24,6 +24,10 @@ let
     options = call ./options.nix;
     types = call ./types.nix;
     modules = call ./modules.nix;
+    sources = call ./sources.nix;
+    filesystem = call ./filesystem.nix;
+    platforms = call ./platforms.nix;
+    sourceTypes = call ./source-types.nix;
   };
 
   library = self:
@@ -32,7 +36,11 @@ let
     // { fixed-points = p.fixedPoints; }
     // p.trivial // p.lists // p.attrsets // p.strings // p.fixedPoints
     // p.customisation // p.debug // p.meta // p.options // p.modules
+    // p.sources
     // {
+      inherit (builtins)
+        addErrorContext genericClosure pathExists readFile trace
+        toString typeOf isString isList isAttrs isPath;
       inherit (p.asserts) assertMsg assertOneOf;
       # Names lists and strings share go to the string versions.
       inherit (p.strings) hasPrefix removePrefix;

@@ -71,5 +71,14 @@ with lib;
   testCheckAssertWarn = { expr = (builtins.tryEval (asserts.checkAssertWarn [ { assertion = false; message = "m"; } ] [ ] 1)).success; expected = false; };
   testCheckAssertWarnPasses = { expr = asserts.checkAssertWarn [ { assertion = true; message = "m"; } ] [ ] 1; expected = 1; };
 
+  testPlatforms = { expr = [ (elem "x86_64-linux" platforms.linux) (elem "aarch64-darwin" platforms.unix) (elem "x86_64-darwin" platforms.linux) ]; expected = [ true true false ]; };
+  testSourceTypes = { expr = map (t: t.isSource) [ sourceTypes.fromSource sourceTypes.binaryNativeCode ]; expected = [ true false ]; };
+  testListFilesRecursive = { expr = map baseNameOf (filesystem.listFilesRecursive ./fixtures); expected = [ "hello.txt" "paths.txt" ]; };
+  testPathIsDirectory = { expr = [ (filesystem.pathIsDirectory ./fixtures) (filesystem.pathIsDirectory ./fixtures/hello.txt) (filesystem.pathIsRegularFile ./fixtures/hello.txt) ]; expected = [ true false true ]; };
+  testCleanSourceFilter = {
+    expr = map (x: cleanSourceFilter (builtins.head x) (builtins.elemAt x 1)) [ [ "/s/.git" "directory" ] [ "/s/main.c" "regular" ] [ "/s/main.o" "regular" ] [ "/s/result" "symlink" ] [ "/s/a~" "regular" ] [ "/s/.x.swp" "regular" ] ];
+    expected = [ false true false false false false ];
+  };
+
   testRunTestsReportsFailures = { expr = runTests { testA = { expr = 1; expected = 2; }; testB = { expr = 1; expected = 1; }; notATest = { expr = 1; expected = 2; }; }; expected = [ { name = "testA"; expected = 2; result = 1; } ]; };
 }
