@@ -141,15 +141,17 @@ rec {
   crossLists = f: foldl' (fs: args: concatMap (f: map f args) fs) [ f ];
   cartesianProduct = lib.attrsets.cartesianProduct;
 
-  # Keeps the first occurrence of each element. Lists of strings
-  # are deduplicated through an attribute set in one pass;
-  # other values fall back to the pairwise scan.
+  # Keeps the first occurrence of each element. Lists of strings are
+  # deduplicated through an attribute set in one pass (string equality
+  # ignores context, so the names drop it); other values fall back to
+  # the pairwise scan.
   unique = list:
-    if builtins.all (x: builtins.isString x) list then
+    if builtins.all builtins.isString list then
       let
-        firsts = builtins.listToAttrs (imap0 (i: x: { name = x; value = i; }) list);
+        key = builtins.unsafeDiscardStringContext;
+        firsts = builtins.listToAttrs (imap0 (i: x: { name = key x; value = i; }) list);
       in
-      ifilter0 (i: x: firsts.${x} == i) list
+      ifilter0 (i: x: firsts.${key x} == i) list
     else foldl' (acc: e: if elem e acc then acc else acc ++ [ e ]) [ ] list;
   allUnique = list: length (unique list) == length list;
 

@@ -183,6 +183,23 @@ in
     expected = [ false ];
   };
   testRemovedUnused = { expr = map (a: a.assertion) (eval [ modules.assertionsModule (mkRemovedOptionModule [ "gone" ] "x") ]).assertions; expected = [ true ]; };
+  testChangedAndMerged = {
+    expr = let c = eval [
+      modules.assertionsModule
+      (mkChangedOptionModule [ "a" ] [ "b" ] (config: config.a * 10))
+      (mkMergedOptionModule [ [ "x" ] [ "y" ] ] [ "xy" ] (config: "${config.x}-${config.y}"))
+      { options.b = optD types.int 0; options.xy = optD types.str "none"; }
+      { _file = "/c.nix"; a = 4; x = "p"; y = "q"; }
+    ]; in [ c.b c.xy (length c.warnings) (head c.warnings) ];
+    expected = [ 40 "p-q" 3 "The option `a' defined in `/c.nix' has been changed to `b' that has a different type. Please read `b' documentation and update your configuration accordingly." ];
+  };
+  testDocList = {
+    expr = map (o: o.name) (filter (o: !o.internal) (optionAttrSetToDocList (evalModules { modules = [
+      { options.s = mkOption { type = types.attrsOf (types.submodule { options.port = mkOption { type = types.port; description = "p"; }; }); default = { }; }; }
+      { options.e = mkEnableOption "e"; }
+    ]; }).options));
+    expected = [ "e" "s" "s.<name>.port" ];
+  };
   testAssertionsAndWarnings = {
     expr = let c = eval [ modules.assertionsModule { assertions = [ { assertion = true; message = "ok"; } ]; warnings = [ "careful" ]; } ]; in [ (length c.assertions) c.warnings ];
     expected = [ 1 [ "careful" ] ];
