@@ -293,7 +293,7 @@ impl EvalError {
 
     /// Marks the error as having no position, ever (Nix reports `throw`
     /// and `abort` without one).
-    pub(crate) fn unpositioned(mut self) -> Self {
+    pub fn unpositioned(mut self) -> Self {
         self.span = Some(Span::NONE);
         self
     }

@@ -1,10 +1,9 @@
-# `derivation`, as cairn provides it: a lazy wrapper around the primitive
-# `derivationStrict`. The result is the attribute set of the first output;
-# every output's set holds the original attributes, one attribute per
-# output (so `drv.dev` works from any of them), `all` (every output's
-# set), `drvAttrs`, and its own `outPath`, `drvPath`, `outputName` and
-# `type = "derivation"`. Nothing is computed until one of the paths is
-# asked for.
+# `derivation`, as cairn provides it: a lazy wrapper around `derivationStrict`
+# returning the first output's set. Each output's set has the original
+# attributes, one attribute per output, `all`, `drvAttrs`, and its own
+# `outPath`, `drvPath`, `outputName` and `type`. Nothing is computed until a
+# path is asked for. (The calls of `derivationStrict` and `head` sit on the
+# lines and columns Nix 2.8 reports for its own wrapper.)
 drvAttrs@{ outputs ? [ "out" ], ... }:
 let
   strict = derivationStrict drvAttrs;
@@ -25,5 +24,5 @@ let
   };
 
   perOutput = map forOutput outputs;
-in
-(builtins.head perOutput).value
+
+in (builtins.head perOutput).value

@@ -30,8 +30,8 @@ use crate::paths::{parse_hash_allow_empty, string_no_context};
 /// The `derivation` wrapper, in Nix.
 const DERIVATION_NIX: &str = include_str!("derivation.nix");
 
-/// The name positions and messages use for the wrapper.
-const DERIVATION_NIX_NAME: &str = "/__corepkgs__/derivation.nix";
+/// The name positions and messages use for the wrapper (Nix 2.8's).
+const DERIVATION_NIX_NAME: &str = "//builtin/derivation.nix";
 
 /// `derivation ATTRS`: evaluates the wrapper once and applies it.
 pub(crate) fn derivation(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
@@ -97,7 +97,9 @@ pub(crate) fn derivation_strict(ev: &mut Evaluator, a: &[Value]) -> EvalResult<V
     let glue = GlueIo::from_io(&io)?;
 
     let Some(name_v) = attrs.get("name") else {
-        return Err(other("required attribute 'name' missing"));
+        return Err(other(
+            "attribute 'name' missing for call to 'derivationStrict'",
+        ));
     };
     let name_v = name_v.clone();
     let drv_name = string_no_context(ev, &name_v)
@@ -122,7 +124,13 @@ pub(crate) fn derivation_strict(ev: &mut Evaluator, a: &[Value]) -> EvalResult<V
             continue;
         }
         collect_attribute(ev, &mut c, key, value, ignore_nulls).map_err(|e| {
-            let e = ev.error_at_attr(e, &attrs, key);
+            // Nix shows an error of the value at the attribute, and one
+            // of its own checks (outputs, hash mode) at the name.
+            let e = match e {
+                AttrError::Value(e) => ev.error_at_attr(e, &attrs, key),
+                AttrError::Check(e) => at_name(ev, e),
+                AttrError::Unpositioned(e) => e.unpositioned(),
+            };
             ev.trace_at_attr(
                 e,
                 &attrs,
@@ -197,14 +205,11 @@ pub(crate) fn derivation_strict(ev: &mut Evaluator, a: &[Value]) -> EvalResult<V
             ));
         }
         let algo = HashAlgo::from_name(&c.output_hash_algo);
-        let hash = parse_hash_allow_empty(hash_text, algo)?;
+        let hash = parse_hash_allow_empty(hash_text, algo).map_err(EvalError::unpositioned)?;
         let method = c.hash_mode.unwrap_or(FileIngestionMethod::Flat);
         let out =
             DerivationOutput::fixed(&store_dir, method, hash, &drv_name, "out").map_err(|e| {
-                at_name(
-                    ev,
-                    fixed_name_error(&store_dir, method, &hash, &drv_name, e.to_string()),
-                )
+                fixed_name_error(&store_dir, method, &hash, &drv_name, e.to_string()).unpositioned()
             })?;
         c.drv.outputs.insert("out".into(), out);
     } else {
@@ -213,7 +218,7 @@ pub(crate) fn derivation_strict(ev: &mut Evaluator, a: &[Value]) -> EvalResult<V
         }
     }
 
-    check_output_names(glue, &c.drv, &drv_name).map_err(|e| at_name(ev, e))?;
+    check_output_names(glue, &c.drv, &drv_name).map_err(EvalError::unpositioned)?;
     let drv = {
         let mut state = glue.state.borrow_mut();
         let mut drv = c.drv;
@@ -366,6 +371,22 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
+/// Why an attribute could not be used, which decides where Nix shows it.
+enum AttrError {
+    /// Evaluating or coercing the value failed: shown at the attribute.
+    Value(EvalError),
+    /// The value is not acceptable (outputs, hash mode): shown at `name`.
+    Check(EvalError),
+    /// Shown without a position (Nix's experimental-feature errors).
+    Unpositioned(EvalError),
+}
+
+impl From<EvalError> for AttrError {
+    fn from(e: EvalError) -> AttrError {
+        AttrError::Value(e)
+    }
+}
+
 /// Handles one attribute of the derivation.
 fn collect_attribute(
     ev: &mut Evaluator,
@@ -373,20 +394,20 @@ fn collect_attribute(
     key: &Symbol,
     value: &Value,
     ignore_nulls: bool,
-) -> EvalResult<()> {
+) -> Result<(), AttrError> {
     if ignore_nulls && matches!(ev.force_value(value)?, Value::Null) {
         return Ok(());
     }
     match key.as_ref() {
         "__contentAddressed" => {
-            return Err(other(
+            return Err(AttrError::Unpositioned(other(
                 "experimental Nix feature 'ca-derivations' is disabled; use '--extra-experimental-features ca-derivations' to override",
-            ));
+            )));
         }
         "__impure" => {
-            return Err(other(
+            return Err(AttrError::Unpositioned(other(
                 "experimental Nix feature 'impure-derivations' is disabled; use '--extra-experimental-features impure-derivations' to override",
-            ));
+            )));
         }
         "args" => {
             let list = ev.expect_list(value)?;
@@ -415,14 +436,17 @@ fn collect_attribute(
             "system" => c.drv.system = string_no_context(ev, value)?.into(),
             "outputHash" => c.output_hash = Some(string_no_context(ev, value)?),
             "outputHashAlgo" => c.output_hash_algo = string_no_context(ev, value)?,
-            "outputHashMode" => c.hash_mode = Some(hash_mode(&string_no_context(ev, value)?)?),
+            "outputHashMode" => {
+                let mode = string_no_context(ev, value)?;
+                c.hash_mode = Some(hash_mode(&mode).map_err(AttrError::Check)?);
+            }
             "outputs" => {
                 let list = ev.expect_list(value)?;
                 let mut names = Vec::with_capacity(list.len());
                 for item in list.iter() {
                     names.push(string_no_context(ev, item)?);
                 }
-                c.outputs = Some(check_outputs(names)?);
+                c.outputs = Some(check_outputs(names).map_err(AttrError::Check)?);
             }
             _ => {}
         }
@@ -437,14 +461,14 @@ fn collect_attribute(
         "system" => c.drv.system = text.into(),
         "outputHash" => c.output_hash = Some(text.to_string()),
         "outputHashAlgo" => c.output_hash_algo = text.to_string(),
-        "outputHashMode" => c.hash_mode = Some(hash_mode(text)?),
+        "outputHashMode" => c.hash_mode = Some(hash_mode(text).map_err(AttrError::Check)?),
         "outputs" => {
             let names = text
                 .split([' ', '\t', '\n', '\r'])
                 .filter(|w| !w.is_empty())
                 .map(str::to_string)
                 .collect();
-            c.outputs = Some(check_outputs(names)?);
+            c.outputs = Some(check_outputs(names).map_err(AttrError::Check)?);
         }
         _ => {}
     }

@@ -417,9 +417,8 @@ pub(crate) fn path(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
                 expected = Some(parse_hash_allow_empty(&s, Some(HashAlgo::Sha256))?);
             }
             other_name => {
-                return Err(other(format!(
-                    "unsupported argument '{other_name}' to 'addPath'"
-                )));
+                let e = other(format!("unsupported argument '{other_name}' to 'addPath'"));
+                return Err(ev.error_at_attr(e, &args, other_name));
             }
         }
     }
@@ -443,7 +442,7 @@ pub(crate) fn store_path(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     // directly (a link in the store is kept as it is).
     if store_dir.parse_path(&p).is_err() {
         p = std::fs::canonicalize(&p)
-            .map_err(|e| io_err(Path::new(&p), "getting status of", &e))?
+            .map_err(|e| io_err(Path::new(&p), "getting status of", &e).unpositioned())?
             .to_string_lossy()
             .into_owned();
     }
