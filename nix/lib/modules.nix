@@ -54,8 +54,9 @@ let
     else [ cfg ];
 
   # One definition value as a list of `{ value; prio; order; }`: merges
-  # flattened, false conditions dropped, the innermost override and order
-  # applying.
+  # flattened, false conditions dropped. The outermost `mkOverride` and
+  # `mkOrder` apply (`mkForce { a = mkDefault 1; }` forces `a`); `null`
+  # means none was seen yet.
   flattenDefinition = prio: order: v:
     if isAttrs v && v ? _type then
       let t = v._type; in
@@ -64,19 +65,26 @@ let
         if !isBool v.condition then throw "‘mkIf’ called with a non-Boolean condition"
         else if v.condition then flattenDefinition prio order v.content
         else [ ]
-      else if t == "override" then flattenDefinition v.priority order v.content
-      else if t == "order" then flattenDefinition prio v.priority v.content
-      else [ { value = v; inherit prio order; } ]
-    else [ { value = v; inherit prio order; } ];
+      else if t == "override" then
+        flattenDefinition (if prio == null then v.priority else prio) order v.content
+      else if t == "order" then
+        flattenDefinition prio (if order == null then v.priority else order) v.content
+      else [ (leaf prio order v) ]
+    else [ (leaf prio order v) ];
+  leaf = prio: order: value: {
+    inherit value;
+    prio = if prio == null then defaultOverridePriority else prio;
+    order = if order == null then defaultOrderPriority else order;
+  };
 
-  dischargeProperties = v: map (d: d.value) (flattenDefinition defaultOverridePriority defaultOrderPriority v);
+  dischargeProperties = v: map (d: d.value) (flattenDefinition null null v);
 
   # The definitions of the highest priority, in `mkOrder` order.
   prioritise = defs:
     let
       flat = concatMap (def:
         map (d: d // { inherit (def) file; })
-          (flattenDefinition defaultOverridePriority defaultOrderPriority def.value))
+          (flattenDefinition null null def.value))
         defs;
       highestPrio = foldl' (m: d: if d.prio < m then d.prio else m) 9999 flat;
       kept = filter (d: d.prio == highestPrio) flat;
@@ -339,8 +347,8 @@ let
       modulesPath = toString (specialArgs.modulesPath or "");
       disabledKey = file: d:
         if isString d && !(lib.hasPrefix "/" d) then "${modulesPath}/${d}"
-        else if isPath d || isString d then toString d
         else if isAttrs d && d ? key then toString d.key
+        else if lib.strings.isConvertibleWithToString d && !(isAttrs d && !(d ? outPath || d ? __toString)) then toString d
         else throw "Each disabledModules item must be a path, string, or a attribute set with a key attribute, or a value supported by toString. However, one of the disabledModules items in `${file}' is none of that, but is of type ${typeOf d}.";
       disabled = listToAttrs (concatMap (n:
         map (d: { name = disabledKey n.module._file d; value = true; }) n.module.disabledModules)

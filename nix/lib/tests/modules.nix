@@ -27,6 +27,8 @@ in
     expr = let o = (evalModules { modules = [ intOpt { x = mkDefault 1; } ]; }).options.x; in [ o.highestPrio o.value o.isDefined ];
     expected = [ 1000 1 true ];
   };
+  testOutermostOverrideApplies = { expr = (eval [ { options.a = optD types.int 0; } { config = mkForce { a = mkDefault 1; }; } { a = 2; } ]).a; expected = 1; };
+  testForceOfConditional = { expr = (eval [ intOpt { x = mkForce (mkIf true 1); } { x = 2; } ]).x; expected = 1; };
   testEqualDefinitionsMerge = { expr = (eval [ intOpt { x = 1; } { x = 1; } ]).x; expected = 1; };
   testConflictFails = { expr = fails (eval [ intOpt { x = 1; } { x = 2; } ]).x; expected = true; };
   testLowerPriorityConflictIgnored = { expr = (eval [ intOpt { x = mkDefault 1; } { x = mkDefault 2; } { x = 3; } ]).x; expected = 3; };

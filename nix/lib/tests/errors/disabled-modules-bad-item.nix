@@ -1,0 +1,4 @@
+let lib = import ../../.; in
+(lib.evalModules {
+  modules = [ { _file = "/etc/nixos/configuration.nix"; disabledModules = [ { foo = 1; } ]; } ];
+}).config
