@@ -166,8 +166,8 @@ fn corpus() -> Option<PathBuf> {
 /// standard input with `--parse -`, `eval-fail` with `--eval`, `eval-okay`
 /// with `--eval --strict` (plus `.flags`, `NIX_PATH=lang/dir3:lang/dir4`)
 /// against `.exp`, and `--eval --xml --no-location --strict` against
-/// `.exp.xml`. Cases cairn-eval does not pass yet
-/// (`crates/cairn-eval/tests/notyetpassing.txt`) are left out.
+/// `.exp.xml`. Every case runs, those that need the store-aware builtins
+/// too (the CLI evaluates with cairn-glue's).
 #[test]
 fn nix_lang_harness_through_the_symlink() {
     let Some(corpus) = corpus() else {
@@ -175,15 +175,6 @@ fn nix_lang_harness_through_the_symlink() {
         // test fails loudly when it is missing.
         return;
     };
-    let not_yet = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../cairn-eval/tests/notyetpassing.txt"),
-    )
-    .unwrap();
-    let not_yet: Vec<&str> = not_yet
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
     let personality = Personality::new();
     let work = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(&corpus, work.path().join("lang")).unwrap();
@@ -192,7 +183,6 @@ fn nix_lang_harness_through_the_symlink() {
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter_map(|n| n.strip_suffix(".nix").map(str::to_string))
         .filter(|n| n.starts_with("eval-") || n.starts_with("parse-"))
-        .filter(|n| !not_yet.contains(&n.as_str()))
         .collect();
     names.sort();
     let mut failures = Vec::new();
