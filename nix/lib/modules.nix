@@ -189,7 +189,12 @@ let
   mergeLevel = prefix: decls: defs:
     let
       declsByName = lib.zipAttrsWith (n: v: v) (map (d:
-        if isAttrs d.options then mapAttrs (n: o: { inherit (d) file; options = o; }) d.options
+        if isAttrs d.options then
+          mapAttrs (n: o:
+            if isAttrs o && o ? _type && o._type != "option" then
+              throw "In module `${d.file}': expected an option declaration at option path `${showOption (prefix ++ [ n ])}' but got an attribute set with type ${o._type}"
+            else { inherit (d) file; options = o; })
+            d.options
         else throw "An option declaration for `${showOption prefix}' has type `${typeOf d.options}' rather than an attribute set. Did you mean to define this outside of `options'?")
         decls);
       defsByName = lib.zipAttrsWith (n: v: v) (map (d:
@@ -206,10 +211,24 @@ let
           { option = evalOptionValue loc (mergeOptionDecls loc ds) nameDefs; unmatched = [ ]; }
         else if options != [ ] then
           let
-            opt = head options;
-            other = head (filter (d: !(isOption d.options)) ds);
+            nested = filter (d: !(isOption d.options)) ds;
+            merged = mergeOptionDecls loc options;
+            subModules = merged.type.getSubModules or null;
           in
-          throw "The option `${showOption loc}' in `${opt.file}' is a prefix of options in `${other.file}'."
+          # Options declared below a submodule option join the submodule.
+          if subModules != null then
+            {
+              option = evalOptionValue loc (merged // {
+                type = merged.type.substSubModules (subModules
+                  ++ map (d: { _file = d.file; options = d.options; }) nested);
+              }) nameDefs;
+              unmatched = [ ];
+            }
+          else
+            throw ("The option `${showOption loc}' in module `${(head options).file}' would be a parent of the following options, but its type `${merged.type.description or "<no description>"}' does not support nested options.\n"
+              + lib.concatMapStrings (d:
+                  "- option(s) with prefix `${showOption (loc ++ [ (head (attrNames d.options)) ])}' in module `${d.file}'\n")
+                nested)
         else
           let
             sub = mergeLevel loc (map (d: { inherit (d) file options; }) ds)
@@ -246,6 +265,8 @@ let
         _file = file';
         key = key';
         _class = m._class or null;
+        # How messages name the module: its key when it has one.
+        _name = if m ? key then key' else file';
         disabledModules = m.disabledModules or [ ];
         imports = m.imports or [ ];
       };
@@ -319,7 +340,11 @@ let
         f (moduleArgs // extra);
 
       loadModule = file: key: m:
-        if isAttrs m && !(m ? __functor) then unifyModuleSyntax file key m
+        if isAttrs m && m ? _type && !(elem m._type [ "if" "merge" "override" ]) then
+          throw ("Could not load a value as a module, because it is of type ${builtins.toJSON m._type}, in file ${toString file}."
+            + lib.optionalString (m._type == "configuration")
+              " If you do intend to import this configuration, please only import the modules that make up the configuration. You may have to create a `let` binding, file or attribute attribute set to contain them.")
+        else if isAttrs m && !(m ? __functor) then unifyModuleSyntax file key m
         else if lib.isFunction m then unifyModuleSyntax file key (applyModule key m)
         else if isList m then
           throw "Module imports can't be nested lists. Perhaps you meant to remove one level of lists? Definitions: ${showDefs [ { inherit file; value = m; } ]}"
@@ -332,7 +357,7 @@ let
           module = loadModule parentFile "${parentKey}:anon-${toString n}" m;
           checked =
             if class != null && module._class != null && module._class != class then
-              throw "The module `${module._file}' (key `${module.key}') was imported into ${class} instead of ${module._class}."
+              throw "The module ${module._name} was imported into ${class} instead of ${module._class}."
             else module;
         in
         {
@@ -348,6 +373,8 @@ let
       disabledKey = file: d:
         if isString d && !(lib.hasPrefix "/" d) then "${modulesPath}/${d}"
         else if isAttrs d && d ? key then toString d.key
+        else if isAttrs d && !(d ? outPath || d ? __toString) then
+          throw "Module `${file}' contains a disabledModules item that is an attribute set, presumably a module, that does not have a `key' attribute. This means that the module system doesn't have any means to identify the module that should be disabled. Make sure that you've put the correct value in disabledModules: a string path relative to modulesPath, a path value, or an attribute set with a `key' attribute."
         else if lib.strings.isConvertibleWithToString d && !(isAttrs d && !(d ? outPath || d ? __toString)) then toString d
         else throw "Each disabledModules item must be a path, string, or a attribute set with a key attribute, or a value supported by toString. However, one of the disabledModules items in `${file}' is none of that, but is of type ${typeOf d}.";
       disabled = listToAttrs (concatMap (n:

@@ -105,6 +105,23 @@ in
     expected = { a = 1; b = 2; };
   };
 
+  testOptionsBelowSubmoduleOption = {
+    expr = (eval [
+      { options.bare = mkOption { type = types.submoduleWith { modules = [ ]; shorthandOnlyDefinesConfig = true; }; default = { }; }; }
+      { options.bare.nested = optD types.int 1; }
+      { options.bare.deep = optD types.int 2; }
+      { bare.deep = 420; }
+    ]).bare;
+    expected = { deep = 420; nested = 1; };
+  };
+  testConfigConditionalOnOptionExistence = {
+    expr = map (extra: (eval ([ ({ options, ... }: { config = if options ? enable then { value = 360; } else { }; }) { options.value = optD types.int 7; } ] ++ extra)).value)
+      [ [ ] [ { options.enable = mkEnableOption "e"; } ] ];
+    expected = [ 7 360 ];
+  };
+  testTopLevelMkIfModule = { expr = (eval [ { options.e = optD types.bool false; } (mkIf true { e = true; }) ]).e; expected = true; };
+  testClass = { expr = (evalWith { class = "nixos"; modules = [ { _class = "nixos"; options.x = optD types.int 1; } ]; }).x; expected = 1; };
+
   # Types.
   testTypeDescriptions = {
     expr = map (t: t.description) (with types; [ bool int str lines commas path package port (ints.between 0 9) ints.unsigned ints.positive ints.u8 ints.s32 float (listOf str) (attrsOf int) (lazyAttrsOf int) (nullOr str) (either int str) (oneOf [ int str bool ]) (enum [ "a" 1 ]) (listOf (nullOr str)) (strMatching "[a-z]+") (separatedString ":") anything raw unspecified (functionTo str) (submodule { }) (nullOr (listOf str)) (attrsOf (either int str)) ]);
