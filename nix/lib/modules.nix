@@ -130,6 +130,11 @@ let
   # types merge (submodules, enums).
   mergeOptionDecls = loc: decls:
     let
+      # Where the option was declared; options made by functions may have
+      # no position, but still have their module's file.
+      position = d:
+        if d.pos or null != null && d.pos.file == d.file then d.pos
+        else { inherit (d) file; line = null; column = null; };
       # The modules of a submodule type declared here default to the
       # declaring file, so their definitions name it in messages.
       located = d:
@@ -141,7 +146,7 @@ let
         else opt // { type = opt.type.substSubModules (map (setDefaultModuleLocation d.file) subs); };
     in
     if length decls == 1 then
-      let d = head decls; in located d // { declarations = [ d.file ]; }
+      let d = head decls; in located d // { declarations = [ d.file ]; declarationPositions = [ (position d) ]; }
     else
       foldl' (res: d:
         let
@@ -156,8 +161,11 @@ let
           throw "The option `${showOption loc}' in `${d.file}' is already declared in ${showFiles res.declarations}."
         else
           res // opt // lib.optionalAttrs (mergedType != null) { type = mergedType; }
-          // { declarations = res.declarations ++ [ d.file ]; })
-        { declarations = [ ]; } decls;
+          // {
+            declarations = res.declarations ++ [ d.file ];
+            declarationPositions = res.declarationPositions ++ [ (position d) ];
+          })
+        { declarations = [ ]; declarationPositions = [ ]; } decls;
 
   evalOptionValue = loc: opt: defs:
     let
@@ -193,7 +201,7 @@ let
           mapAttrs (n: o:
             if isAttrs o && o ? _type && o._type != "option" then
               throw "In module `${d.file}': expected an option declaration at option path `${showOption (prefix ++ [ n ])}' but got an attribute set with type ${o._type}"
-            else { inherit (d) file; options = o; })
+            else { inherit (d) file; options = o; pos = builtins.unsafeGetAttrPos n d.options; })
             d.options
         else throw "An option declaration for `${showOption prefix}' has type `${typeOf d.options}' rather than an attribute set. Did you mean to define this outside of `options'?")
         decls);

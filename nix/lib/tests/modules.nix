@@ -85,6 +85,10 @@ in
   };
   testFileAndKey = { expr = (evalModules { modules = [ { _file = "/f.nix"; options.x = opt types.int; } { _file = "/g.nix"; x = 1; } ]; }).options.x.files; expected = [ "/g.nix" ]; };
   testDeclarations = { expr = (evalModules { modules = [ { _file = "/f.nix"; options.x = opt types.int; } ]; }).options.x.declarations; expected = [ "/f.nix" ]; };
+  testDeclarationPositions = {
+    expr = map (p: [ p.file p.line ]) (evalModules { modules = [ ./modules/declare-list.nix { _file = "/inline.nix"; options.items = mkOption { }; } ]; }).options.items.declarationPositions;
+    expected = [ [ (toString ./modules/declare-list.nix) 2 ] [ "/inline.nix" null ] ];
+  };
   testPathModuleFile = { expr = (evalModules { modules = [ ./modules/define-b.nix ]; }).options.items.files; expected = [ (toString ./modules/define-b.nix) ]; };
   testDefinitionsWithLocations = { expr = (evalModules { modules = [ intOpt { _file = "/a"; x = mkForce 1; } ]; }).options.x.definitionsWithLocations; expected = [ { file = "/a"; value = 1; } ]; };
 
