@@ -82,9 +82,11 @@ let
   # The definitions of the highest priority, in `mkOrder` order.
   prioritise = defs:
     let
+      # Plain values (most definitions) skip the property walk.
       flat = concatMap (def:
-        map (d: d // { inherit (def) file; })
-          (flattenDefinition null null def.value))
+        if isAttrs def.value && def.value ? _type then
+          map (d: d // { inherit (def) file; }) (flattenDefinition null null def.value)
+        else [ { inherit (def) file value; prio = defaultOverridePriority; order = defaultOrderPriority; } ])
         defs;
       highestPrio = foldl' (m: d: if d.prio < m then d.prio else m) 9999 flat;
       kept = filter (d: d.prio == highestPrio) flat;
