@@ -209,7 +209,13 @@ pub(crate) fn build(
             store,
             drv_path: &node.drv_path,
             outputs: &node.outputs,
-            cores: cx.options.cores.unwrap_or(cx.config.cores),
+            // 0 means every core; builders are told the number, as
+            // Nix's default (the CPU count) tells them.
+            cores: match cx.options.cores.unwrap_or(cx.config.cores) {
+                0 => std::thread::available_parallelism()
+                    .map_or(1, |n| u32::try_from(n.get()).unwrap_or(u32::MAX)),
+                cores => cores,
+            },
             fixed_output: drv_type.is_fixed(),
         },
     )?;
