@@ -216,3 +216,69 @@ fn check_rebuilds_and_reports_differences() {
         )
     );
 }
+
+#[test]
+fn export_references_graph_writes_the_closure() {
+    let mut t = TestStore::new();
+    let dep = t.derivation("dep", "echo dep > $out").add();
+    let user = t
+        .derivation("user", "echo $dep > $out")
+        .env_output("dep", &dep, "out")
+        .add();
+    let user_out = t.display(&t.output(&user, "out"));
+    let graph = t
+        .derivation("graph", "cat /build/closure > $out")
+        .env_output("user", &user, "out")
+        .env("exportReferencesGraph", &format!("closure {user_out}"))
+        .add();
+    t.realise(&[&graph]).unwrap();
+    let dep_out = t.display(&t.output(&dep, "out"));
+    assert_eq!(
+        read(&t.real(&t.output(&graph, "out"))),
+        // Sorted by base name; each path, an empty deriver line, the
+        // number of references and the references.
+        {
+            let mut entries = vec![
+                (t.output(&dep, "out"), format!("{dep_out}\n\n0\n")),
+                (
+                    t.output(&user, "out"),
+                    format!("{user_out}\n\n1\n{dep_out}\n"),
+                ),
+            ];
+            entries.sort();
+            entries
+                .into_iter()
+                .map(|(_, text)| text)
+                .collect::<String>()
+        }
+    );
+}
+
+#[test]
+fn check_with_keep_failed_keeps_the_other_build() {
+    let mut t = TestStore::new();
+    let unstable = t
+        .derivation("unstable", "cat /proc/sys/kernel/random/uuid > $out")
+        .add();
+    t.realise(&[&unstable]).unwrap();
+    let options = BuildOptions {
+        check: true,
+        keep_failed: true,
+        ..BuildOptions::default()
+    };
+    let err = t
+        .realise_with(&[&unstable], &options, &mut Recorder::default())
+        .unwrap_err();
+    let out = t.output(&unstable, "out");
+    let check = format!("{}.check", t.real(&out).display());
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "derivation '{}' may not be deterministic: output '{}' differs from '{}.check'",
+            t.display(&unstable),
+            t.display(&out),
+            t.display(&out)
+        )
+    );
+    assert_ne!(read(std::path::Path::new(&check)), read(&t.real(&out)));
+}
