@@ -117,7 +117,8 @@ pub struct EvalArgs {
     /// --read-write-mode`; by default paths are only computed.
     #[arg(long)]
     pub read_write_mode: bool,
-    /// Where the store is (read by `--read-write-mode`).
+    /// Where the store is: `--read-write-mode` writes to it; without it,
+    /// it is only read (input `.drv` files the evaluation did not make).
     #[command(flatten)]
     pub store: StoreLocation,
 }

@@ -119,9 +119,9 @@ where
 fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) -> CliResult {
     let options = environment::option_pairs(&cli.options);
     match cli.command {
-        Command::Eval(args) if args.read_write_mode => {
+        Command::Eval(args) if args.read_write_mode || args.store.store.is_some() => {
             let settings = env.settings(&options)?;
-            commands::instantiation::eval_read_write(&args, &settings, env, stdout)
+            commands::instantiation::eval_with_store(&args, &settings, env, stdout)
         }
         Command::Eval(args) => commands::eval::run(&args, env, stdout),
         Command::Instantiate(args) => {

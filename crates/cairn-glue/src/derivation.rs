@@ -223,7 +223,7 @@ pub(crate) fn derivation_strict(ev: &mut Evaluator, a: &[Value]) -> EvalResult<V
         let mut state = glue.state.borrow_mut();
         let mut drv = c.drv;
         drv.fill_in_output_paths(&drv_name, &mut state.hasher)
-            .map_err(|e| other(error_chain(&e)))?;
+            .map_err(|e| hash_error(glue, &e))?;
         drv
     };
     let drv_path = write_derivation(glue, &drv, &drv_name)?;
@@ -238,7 +238,7 @@ pub(crate) fn derivation_strict(ev: &mut Evaluator, a: &[Value]) -> EvalResult<V
         state
             .hasher
             .path_derivation_modulo(&drv_path)
-            .map_err(|e| other(error_chain(&e)))?;
+            .map_err(|e| hash_error(glue, &e))?;
     }
 
     let mut result: Vec<(Symbol, Value)> = Vec::with_capacity(drv.outputs.len() + 1);
@@ -290,7 +290,7 @@ fn check_output_names(glue: &GlueIo, drv: &Derivation, drv_name: &str) -> EvalRe
         .borrow_mut()
         .hasher
         .hash_derivation_modulo(&masked, true)
-        .map_err(|e| other(error_chain(&e)))?;
+        .map_err(|e| hash_error(glue, &e))?;
     for (name, hash) in &drv_hash.hashes {
         unchecked(
             &format!("output:{name}"),
@@ -357,6 +357,20 @@ fn parse_store_path(glue: &GlueIo, s: &str) -> EvalResult<StorePath> {
     glue.store_dir_value()
         .parse_path(s)
         .map_err(|e| other(e.to_string()))
+}
+
+/// A `hashDerivationModulo` failure as Nix reports it: a missing input
+/// `.drv` is a file that could not be opened.
+fn hash_error(glue: &GlueIo, e: &cairn_derivation::HashModuloError) -> EvalError {
+    if let cairn_derivation::HashModuloError::MissingInput { drv_path, .. } = e {
+        let host = glue.host_path(drv_path);
+        return other(format!(
+            "opening file '{}': No such file or directory",
+            host.display()
+        ))
+        .unpositioned();
+    }
+    other(error_chain(e))
 }
 
 /// An error and its causes, `: `-separated.

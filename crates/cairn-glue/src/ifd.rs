@@ -67,6 +67,38 @@ pub(crate) fn targets(
     Ok(out)
 }
 
+/// The hook [`crate::evaluator`] installs: nothing is built, so every
+/// path a context names must already be valid, as in Nix 2.8's read-only
+/// mode (`path '…' is not valid`).
+pub(crate) struct ValidityHook {
+    pub(crate) io: std::rc::Rc<crate::GlueIo>,
+}
+
+impl BuildHook for ValidityHook {
+    fn realise_context(&self, context: &[&str]) -> EvalResult<()> {
+        let store_dir = self.io.store_dir_value();
+        for t in targets(store_dir, context)? {
+            let path = match &t {
+                DerivedPath::Built { drv, .. } => drv,
+                DerivedPath::Opaque(p) => p,
+            };
+            let valid = match self.io.store()? {
+                Some(store) => store
+                    .is_valid_path(path)
+                    .map_err(|e| other(e.to_string()))?,
+                None => std::fs::symlink_metadata(store_dir.display(path)).is_ok(),
+            };
+            if !valid {
+                return Err(
+                    other(format!("path '{}' is not valid", store_dir.display(path)))
+                        .unpositioned(),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
 impl BuildHook for StoreBuildHook {
     fn realise_context(&self, context: &[&str]) -> EvalResult<()> {
         let store = self.builder.store();
@@ -81,10 +113,10 @@ impl BuildHook for StoreBuildHook {
                 .is_valid_path(path)
                 .map_err(|e| other(e.to_string()))?
             {
-                return Err(other(format!(
-                    "path '{}' is not valid",
-                    store_dir.display(path)
-                )));
+                return Err(
+                    other(format!("path '{}' is not valid", store_dir.display(path)))
+                        .unpositioned(),
+                );
             }
         }
         self.builder

@@ -66,11 +66,16 @@ pub fn builtins() -> Vec<&'static Builtin> {
 }
 
 /// An evaluator whose file access goes through `io` and which has the
-/// store-aware builtins (added to those already in `options`).
+/// store-aware builtins (added to those already in `options`). Reading a
+/// path with a context (import from derivation) requires the paths to be
+/// valid already; set a [`StoreBuildHook`] to build them instead.
 #[must_use]
 pub fn evaluator(mut options: EvalOptions, io: Rc<GlueIo>) -> Evaluator {
     options.extra_builtins.extend(builtins());
-    Evaluator::new(io, options)
+    let hook = ifd::ValidityHook { io: Rc::clone(&io) };
+    let mut ev = Evaluator::new(io, options);
+    ev.set_build_hook(Rc::new(hook));
+    ev
 }
 
 #[cfg(test)]
@@ -83,6 +88,23 @@ mod tests {
         let mut ev = evaluator(EvalOptions::default(), io);
         let v = ev.eval_source("«string»", expr, "/").unwrap();
         ev.print_strict(&v).unwrap()
+    }
+
+    #[test]
+    fn read_only_reads_need_valid_paths() {
+        let io = Rc::new(GlueIo::new(StoreDir::default(), None, Mode::ReadOnly));
+        let mut ev = evaluator(EvalOptions::default(), io);
+        let err = ev
+            .eval_source(
+                "«string»",
+                "builtins.readFile (builtins.toFile \"a\" \"b\")",
+                "/",
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "error: path '/nix/store/g76zcpqc540lrc8i6g7xy6ip0npn2hnp-a' is not valid"
+        );
     }
 
     #[test]

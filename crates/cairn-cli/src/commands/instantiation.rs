@@ -38,6 +38,27 @@ pub(crate) fn store_evaluator(
     settings: &Settings,
     env: &Environment,
 ) -> CliResult<Evaluator> {
+    store_evaluator_in(
+        location,
+        include,
+        show_trace,
+        settings,
+        env,
+        Mode::ReadWrite,
+    )
+}
+
+/// [`store_evaluator`] in `mode`: read-only evaluation reads the store (an
+/// input `.drv` it did not make, a path it imports) but writes and builds
+/// nothing.
+fn store_evaluator_in(
+    location: &StoreLocation,
+    include: &[String],
+    show_trace: bool,
+    settings: &Settings,
+    env: &Environment,
+    mode: Mode,
+) -> CliResult<Evaluator> {
     let store_dir = StoreDir::new(&settings.store_dir).map_err(|err| {
         CliError::from_error(ErrorKind::User, &err).with_help("fix the store-dir setting")
     })?;
@@ -53,12 +74,14 @@ pub(crate) fn store_evaluator(
         let shared = Rc::clone(&shared);
         Box::new(move || shared.open().map(|s| s as Arc<dyn Store>))
     };
-    let io = GlueIo::with_store_opener(store_dir, opener, Mode::ReadWrite);
+    let io = GlueIo::with_store_opener(store_dir, opener, mode);
     let mut evaluator = eval::new_store_evaluator(env, include, show_trace, Rc::new(io));
-    evaluator.set_build_hook(Rc::new(LazyBuildHook {
-        shared,
-        hook: OnceCell::new(),
-    }));
+    if mode == Mode::ReadWrite {
+        evaluator.set_build_hook(Rc::new(LazyBuildHook {
+            shared,
+            hook: OnceCell::new(),
+        }));
+    }
     Ok(evaluator)
 }
 
@@ -230,13 +253,26 @@ pub(crate) fn build(
     )
 }
 
-/// `cairn eval --read-write-mode`: the evaluation writes what it makes.
-pub(crate) fn eval_read_write(
+/// `cairn eval --read-write-mode` (the evaluation writes what it makes)
+/// and `cairn eval --store DIR` (read-only, reading that store).
+pub(crate) fn eval_with_store(
     args: &EvalArgs,
     settings: &Settings,
     env: &Environment,
     stdout: &mut dyn Write,
 ) -> CliResult {
-    let evaluator = store_evaluator(&args.store, &args.include, args.show_trace, settings, env)?;
+    let mode = if args.read_write_mode {
+        Mode::ReadWrite
+    } else {
+        Mode::ReadOnly
+    };
+    let evaluator = store_evaluator_in(
+        &args.store,
+        &args.include,
+        args.show_trace,
+        settings,
+        env,
+        mode,
+    )?;
     eval::run_with(args, evaluator, stdout)
 }
