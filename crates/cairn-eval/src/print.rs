@@ -73,7 +73,8 @@ pub(crate) fn is_plain_identifier(s: &str) -> bool {
     chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '\'' | '-'))
         && !matches!(
             s,
-            "if" | "then" | "else" | "assert" | "with" | "let" | "in" | "rec" | "inherit" | "or"
+            // `or` is not among them: Nix 2.8 prints it bare.
+            "if" | "then" | "else" | "assert" | "with" | "let" | "in" | "rec" | "inherit"
         )
 }
 
