@@ -5,7 +5,7 @@
 #
 #   sudo ../shared/peers/nix/setup.sh
 #   scripts/generate-fixtures.sh            # all of them
-#   scripts/generate-fixtures.sh nar drv    # only some: nar drv narinfo cli eval profile
+#   scripts/generate-fixtures.sh nar drv    # only some: nar drv narinfo cli eval profile nixlib
 #
 # Review the diff before committing: a changed fixture means Nix's output
 # (or the script) changed, and the tests will hold cairn to the new bytes.
@@ -26,8 +26,9 @@ declare -A scripts=(
     [cli]=crates/cairn-cli/tests/it/fixtures/generate.sh
     [eval]=crates/cairn-eval/tests/differential/generate.sh
     [profile]=crates/cairn-profile/tests/fixtures/generate.sh
+    [nixlib]=nix/lib/tests/peer.sh
 )
-order=(nar drv narinfo cli eval profile)
+order=(nar drv narinfo cli eval profile nixlib)
 if [ $# -gt 0 ]; then order=("$@"); fi
 
 for name in "${order[@]}"; do

@@ -4,13 +4,16 @@
 # messages as the fixtures errors/expected/*.txt, which
 # crates/cairn-eval/tests/nix_lib.rs compares cairn's messages with.
 #
-#   nix/lib/tests/peer.sh     (from anywhere; needs /work/shared/peers/nix)
+#   nix/lib/tests/peer.sh     (from anywhere; needs the peer in ../shared)
+#   scripts/generate-fixtures.sh nixlib
 #
 # Exits non-zero when a library test fails under the peer or an error
 # case does not fail.
 set -euo pipefail
-here=$(cd "$(dirname "$0")" && pwd)
-. "${NIX_PEER_ENV:-/work/shared/peers/nix/env.sh}"
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../../.." && pwd)
+# shellcheck disable=SC1091
+. "$repo/../shared/peers/nix/env.sh"
 
 failures=$(nix-instantiate --eval --strict "$here/run.nix")
 if [ "$failures" != "[ ]" ]; then
