@@ -135,6 +135,10 @@ impl Db {
     fn migrate(&mut self) -> Result<(), StoreError> {
         let supported = MIGRATIONS.len() as i64;
         let err = self.err("migrating the schema");
+        // The common case, an up-to-date database, without a write lock.
+        if self.schema_version()? == supported {
+            return Ok(());
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)

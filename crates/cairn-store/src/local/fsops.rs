@@ -142,13 +142,41 @@ pub(crate) fn delete_tree(path: &Path) -> Result<u64, StoreError> {
     Ok(freed)
 }
 
+/// Deletes the store object at `real` so that it never appears half
+/// deleted: a directory is first renamed to `trash` (one atomic step) and
+/// then removed there; a file or symlink is one inode, whose `unlink` is
+/// atomic already. Returns the bytes freed; a missing object frees 0.
+pub(crate) fn delete_object(real: &Path, trash: &Path) -> Result<u64, StoreError> {
+    let metadata = match fs::symlink_metadata(real) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(StoreError::io(Operation::Stat, real, e)),
+    };
+    if metadata.is_dir() {
+        fs::rename(real, trash).map_err(|e| StoreError::io(Operation::Rename, real, e))?;
+        return delete_tree(trash);
+    }
+    match fs::remove_file(real) {
+        Ok(()) => Ok(if metadata.is_file() && metadata.nlink() == 1 {
+            metadata.len()
+        } else {
+            0
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
+        Err(e) => Err(StoreError::io(Operation::Remove, real, e)),
+    }
+}
+
 /// An exclusive lock on `PATH.lock` that deletes the lock file when
 /// released, so lock files do not pile up in the store directory.
 ///
 /// Deleting a lock file that others may be waiting on is safe because of
-/// the check after locking: a waiter that wakes up holding the lock of a
+/// the checks after locking: a waiter that wakes up holding the lock of a
 /// file that is no longer the one at `PATH.lock` (deleted, or replaced by
-/// a newer one) drops it and tries again.
+/// a newer one), or that is not empty, drops it and tries again. The
+/// holder writes a byte into the file before deleting it: that is Nix's
+/// stale mark, which `cairn-build`'s output locks check, so the two lock
+/// the same `PATH.lock` files compatibly.
 #[derive(Debug)]
 pub(crate) struct PathLock {
     lock: Option<FileLock>,
@@ -165,7 +193,9 @@ impl PathLock {
                 .metadata()
                 .map_err(|e| StoreError::io(Operation::Stat, &path, e))?;
             match fs::symlink_metadata(&path) {
-                Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => {
+                Ok(now)
+                    if now.ino() == held.ino() && now.dev() == held.dev() && held.len() == 0 =>
+                {
                     return Ok(PathLock {
                         lock: Some(lock),
                         path,
@@ -181,9 +211,77 @@ impl PathLock {
 
 impl Drop for PathLock {
     fn drop(&mut self) {
-        // Delete while still holding the lock, then release it; a failure
-        // to delete only leaves an empty file behind.
-        let _ = fs::remove_file(&self.path);
-        drop(self.lock.take());
+        // Mark stale and delete while still holding the lock, then release
+        // it. If the file cannot be deleted, it is emptied again so that
+        // it stays usable as a lock.
+        if let Some(lock) = self.lock.take() {
+            let _ = std::io::Write::write_all(&mut lock.file(), b"d");
+            if fs::remove_file(&self.path).is_err() {
+                let _ = lock.file().set_len(0);
+            }
+            drop(lock);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    #[test]
+    fn canonical_modes_and_times() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("obj");
+        fs::create_dir_all(root.join("sub")).unwrap();
+        fs::write(root.join("plain"), "p").unwrap();
+        fs::write(root.join("tool"), "t").unwrap();
+        fs::set_permissions(root.join("tool"), Permissions::from_mode(0o4755)).unwrap();
+        fs::set_permissions(root.join("plain"), Permissions::from_mode(0o666)).unwrap();
+        symlink("plain", root.join("link")).unwrap();
+        assert_eq!(first_non_canonical(&root).unwrap(), Some(root.clone()));
+        canonicalise(&root, true).unwrap();
+        let mode = |p: &str| fs::symlink_metadata(root.join(p)).unwrap().mode() & 0o7777;
+        assert_eq!(mode("plain"), 0o444);
+        assert_eq!(mode("tool"), 0o555);
+        assert_eq!(mode("sub"), 0o555);
+        assert_eq!(mode(""), 0o555);
+        for p in ["plain", "tool", "sub", "link", ""] {
+            assert_eq!(
+                fs::symlink_metadata(root.join(p)).unwrap().mtime(),
+                1,
+                "{p}"
+            );
+        }
+        assert_eq!(first_non_canonical(&root).unwrap(), None);
+        // Read-only trees can still be deleted, and their bytes are counted.
+        assert_eq!(delete_tree(&root).unwrap(), 2);
+        assert!(!root.exists());
+        assert_eq!(delete_tree(&root).unwrap(), 0);
+    }
+
+    #[test]
+    fn path_locks_exclude_and_clean_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.lock");
+        let first = PathLock::acquire(path.clone()).unwrap();
+        assert!(
+            FileLock::try_acquire(&path, LockMode::Exclusive)
+                .unwrap()
+                .is_none()
+        );
+        let waiter = {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let lock = PathLock::acquire(path.clone()).unwrap();
+                // The waiter holds a lock on the file now at `path`.
+                assert!(path.exists());
+                drop(lock);
+            })
+        };
+        drop(first);
+        waiter.join().unwrap();
+        assert!(!path.exists());
     }
 }

@@ -416,12 +416,7 @@ impl LocalStore {
                     .unwrap_or_default()
                     .to_owned();
                 let real = self.real_store_dir().join(&base);
-                let in_trash = trash.join(&base);
-                match fs::rename(&real, &in_trash) {
-                    Ok(()) => results.bytes_freed += fsops::delete_tree(&in_trash)?,
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(StoreError::io(Operation::Rename, &real, e)),
-                }
+                results.bytes_freed += fsops::delete_object(&real, &trash.join(&base))?;
                 deleted.push(*id);
             }
             if options
@@ -438,13 +433,7 @@ impl LocalStore {
                 .is_none_or(|max| results.bytes_freed < max)
         {
             let protected: HashSet<String> = roots.iter().map(|r| r.path.base_name()).collect();
-            let valid: HashSet<&str> = graph
-                .paths
-                .iter()
-                .filter(|(id, _)| live.parent.contains_key(id))
-                .filter_map(|(_, p)| p.rsplit('/').next())
-                .collect();
-            self.delete_debris(&valid, &protected, &mut results)?;
+            self.delete_debris(&protected, &mut results)?;
             results.bytes_freed += self.clean_links()?;
         }
         results.paths = self.sorted_paths(&graph, deleted.into_iter())?;
@@ -526,7 +515,6 @@ impl LocalStore {
     /// that are alive hold the GC lock shared, so none is mid-write now.
     fn delete_debris(
         &self,
-        live_names: &HashSet<&str>,
         protected: &HashSet<String>,
         results: &mut GcResults,
     ) -> Result<(), StoreError> {
@@ -548,7 +536,6 @@ impl LocalStore {
                 false
             } else {
                 StorePath::from_base_name(&name).is_ok()
-                    && !live_names.contains(name.as_str())
                     && !valid_now.contains(&name)
                     && !protected.contains(&name)
             };
@@ -622,4 +609,23 @@ fn referrers_first(graph: &super::db::Graph, ids: &[i64]) -> Vec<i64> {
     }
     post.reverse();
     post
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn referrers_come_before_their_references() {
+        // 1 → 2 → 3, 1 → 3, 4 → 2; 5 alone; 6 → 1 (6 is not deleted).
+        let mut graph = crate::local::db::Graph::default();
+        for (from, to) in [(1, 2), (2, 3), (1, 3), (4, 2), (6, 1)] {
+            graph.references.entry(from).or_default().push(to);
+        }
+        let order = referrers_first(&graph, &[3, 2, 1, 4, 5]);
+        assert_eq!(order.len(), 5);
+        let at = |id: i64| order.iter().position(|&x| x == id).unwrap();
+        assert!(at(1) < at(2) && at(2) < at(3) && at(1) < at(3));
+        assert!(at(4) < at(2));
+    }
 }

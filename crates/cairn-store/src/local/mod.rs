@@ -61,8 +61,9 @@
 //! writing: that needs `gc.lock`).
 //!
 //! Deleting a dead path: its database row goes first (referrers before
-//! their references, in one transaction per batch), then the directory
-//! entry is renamed into a trash directory and removed. A crash in between
+//! their references, in one transaction per batch), then its content: a
+//! directory is renamed into a trash directory and removed there, a file
+//! or symlink (one inode) is unlinked. A crash in between
 //! leaves an unregistered entry, which the next collection deletes; never
 //! a registered path without content.
 
