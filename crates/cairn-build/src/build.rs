@@ -76,6 +76,8 @@ pub(crate) struct BuildContext<'a> {
     pub config: &'a BuildConfig,
     pub options: &'a BuildOptions,
     pub logs: &'a LogStore,
+    /// The host's environment, for `impureEnvVars`.
+    pub host_env: &'a BTreeMap<String, String>,
 }
 
 /// What the caller is told about besides the log.
@@ -217,6 +219,7 @@ pub(crate) fn build(
                 cores => cores,
             },
             fixed_output: drv_type.is_fixed(),
+            host_env: cx.host_env,
         },
     )?;
     cairn_util::fs::create_dir_all(&cx.config.build_dir_parent).map_err(io_error)?;

@@ -51,6 +51,7 @@ pub struct Builder {
     store: Arc<dyn Store>,
     config: BuildConfig,
     logs: LogStore,
+    host_env: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Builder {
@@ -108,7 +109,17 @@ impl Builder {
             store,
             config,
             logs,
+            host_env: BTreeMap::new(),
         }
+    }
+
+    /// Gives fixed-output derivations the host's values of the variables
+    /// they name in `impureEnvVars` (such as `http_proxy`), taken from
+    /// `variables`. Without it they get empty values.
+    #[must_use]
+    pub fn with_host_environment(mut self, variables: BTreeMap<String, String>) -> Builder {
+        self.host_env = variables;
+        self
     }
 
     /// The build logs.
@@ -353,6 +364,7 @@ impl Builder {
             config: &self.config,
             options,
             logs: &self.logs,
+            host_env: &self.host_env,
         };
 
         std::thread::scope(|scope| {

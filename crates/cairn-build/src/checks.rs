@@ -100,7 +100,9 @@ pub(crate) fn check_fixed_output(
                     drv: drv_display.to_owned(),
                     source,
                 })?;
-            if !metadata.is_file() {
+            if !metadata.is_file()
+                || std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o100 != 0
+            {
                 return Err(BuildError::FlatOutputNotFile {
                     path: display_path.to_owned(),
                 });

@@ -11,8 +11,9 @@
 //!   `/build/.attr-NIX32(SHA256(NAME))` and `NAMEPath` points to it;
 //! * `NIX_BUILD_TOP`, `TMPDIR`, `TEMPDIR`, `TMP`, `TEMP` and `PWD`, all
 //!   `/build`;
-//! * `NIX_OUTPUT_CHECKED=1` for fixed-output derivations, `NIX_LOG_FD=2`,
-//!   `TERM=xterm-256color`;
+//! * for fixed-output derivations, `NIX_OUTPUT_CHECKED=1` and each
+//!   variable named in `impureEnvVars` with its value on the host (empty
+//!   when unset); then `NIX_LOG_FD=2`, `TERM=xterm-256color`;
 //! * with structured attributes (`__json`), no derivation variable at all:
 //!   the attributes go to `/build/.attrs.json` (with `outputs` mapping each
 //!   output to its path) and, as shell declarations, `/build/.attrs.sh`.
@@ -67,6 +68,9 @@ pub(crate) struct EnvironmentContext<'a> {
     pub cores: u32,
     /// Whether `drv` is a fixed-output derivation.
     pub fixed_output: bool,
+    /// The host's environment, from which fixed-output derivations get
+    /// the variables named in `impureEnvVars`.
+    pub host_env: &'a BTreeMap<String, String>,
 }
 
 /// The whitespace-separated words of `text` (Nix's `tokenizeString`).
@@ -159,6 +163,12 @@ pub(crate) fn builder_environment(
     }
     if cx.fixed_output {
         set(&mut env, "NIX_OUTPUT_CHECKED", "1");
+        // Only fixed-output derivations, whose result is checked anyway,
+        // may see parts of the host's environment (proxies, for fetchers).
+        for name in impure_env_vars(drv) {
+            let value = cx.host_env.get(&name).map_or("", String::as_str);
+            set(&mut env, &name, value);
+        }
     }
     set(&mut env, "NIX_LOG_FD", "2");
     set(&mut env, "TERM", "xterm-256color");
@@ -169,6 +179,33 @@ pub(crate) fn builder_environment(
         args: drv.args.iter().map(|arg| rewrite(arg, &rewrites)).collect(),
         files,
     })
+}
+
+/// The names in `impureEnvVars` (a list in structured attributes, a
+/// whitespace-separated string otherwise).
+fn impure_env_vars(drv: &Derivation) -> Vec<String> {
+    if let Some(json) = drv.env.get(b"__json".as_slice()) {
+        let attrs: serde_json::Value = serde_json::from_slice(json).unwrap_or_default();
+        attrs
+            .get("impureEnvVars")
+            .and_then(serde_json::Value::as_array)
+            .map(|names| {
+                names
+                    .iter()
+                    .filter_map(|n| n.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        drv.env
+            .get(b"impureEnvVars".as_slice())
+            .map(|value| {
+                words(value)
+                    .map(|w| String::from_utf8_lossy(w).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// Writes the `exportReferencesGraph` files: `FILE1 PATH1 FILE2 PATH2 …`.

@@ -77,3 +77,37 @@ fn recursive_fixed_outputs_of_every_algorithm() {
         assert!(t.is_valid(&t.output(&drv, "out")), "{algo:?}");
     }
 }
+
+#[test]
+fn impure_env_vars_reach_only_fixed_output_builders() {
+    let mut t = TestStore::new();
+    let expected = b"proxy-value|";
+    let drv = t
+        .derivation(
+            "impure",
+            "printf '%s|%s' \"$MY_PROXY\" \"${UNSET_ONE-unset}\" > $out",
+        )
+        .env("impureEnvVars", "MY_PROXY UNSET_ONE")
+        .fixed(
+            FileIngestionMethod::Flat,
+            Hash::digest(HashAlgo::Sha256, expected),
+        )
+        .add();
+    let builder = t
+        .builder()
+        .with_host_environment([("MY_PROXY".to_owned(), "proxy-value".to_owned())].into());
+    builder
+        .realise(
+            &[cairn_build::DerivedPath::Built {
+                drv: drv.clone(),
+                outputs: cairn_build::OutputSelection::All,
+            }],
+            &cairn_build::BuildOptions::default(),
+            &mut cairn_build::NoObserver,
+        )
+        .unwrap();
+    assert_eq!(
+        std::fs::read(t.real(&t.output(&drv, "out"))).unwrap(),
+        expected
+    );
+}

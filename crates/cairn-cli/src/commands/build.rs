@@ -94,6 +94,7 @@ pub(crate) fn evaluation_builder(
         store.clone(),
         BuildConfig::from_settings(settings, store.state_dir(), tmp),
     )
+    .with_host_environment(env.variables().clone())
 }
 
 fn options(flags: &BuildFlags) -> BuildOptions {
@@ -281,7 +282,8 @@ pub(crate) fn realise_targets(
     env: &Environment,
     stdout: &mut dyn Write,
 ) -> CliResult {
-    let builder = Builder::new(store.clone(), config(store, settings, env, flags));
+    let builder = Builder::new(store.clone(), config(store, settings, env, flags))
+        .with_host_environment(env.variables().clone());
     let mut progress = Progress {
         print_logs: flags.print_build_logs,
     };
