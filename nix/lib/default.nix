@@ -5,7 +5,7 @@
 #
 # The commonly used functions of the parts are also on the top level
 # (`lib.mapAttrs'`, `lib.mkOption`, `lib.evalModules`); `types`,
-# `licenses`, `platforms`, `sourceTypes`, `versions`, `generators`,
+# `licenses`, `platforms`, `systems`, `sourceTypes`, `versions`, `generators`,
 # `filesystem` and `asserts` stay namespaced, as in nixpkgs.
 let
   parts = lib: let call = file: import file { inherit lib; }; in {
@@ -27,6 +27,7 @@ let
     sources = call ./sources.nix;
     filesystem = call ./filesystem.nix;
     platforms = call ./platforms.nix;
+    systems = call ./systems.nix;
     sourceTypes = call ./source-types.nix;
   };
 

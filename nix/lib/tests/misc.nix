@@ -72,6 +72,12 @@ with lib;
   testCheckAssertWarnPasses = { expr = asserts.checkAssertWarn [ { assertion = true; message = "m"; } ] [ ] 1; expected = 1; };
 
   testPlatforms = { expr = [ (elem "x86_64-linux" platforms.linux) (elem "aarch64-darwin" platforms.unix) (elem "x86_64-darwin" platforms.linux) ]; expected = [ true true false ]; };
+  testSystemsElaborate = {
+    expr = let p = systems.elaborate "x86_64-linux"; in [ p.system p.config p.isLinux p.isx86_64 p.is64bit p.isDarwin p.parsed.kernel.name p.extensions.sharedLibrary p.libc ];
+    expected = [ "x86_64-linux" "x86_64-unknown-linux-gnu" true true true false "linux" ".so" "glibc" ];
+  };
+  testSystemsDarwin = { expr = let p = systems.elaborate { system = "aarch64-darwin"; }; in [ p.config p.isAarch64 p.isDarwin p.isLinux p.extensions.sharedLibrary ]; expected = [ "arm64-apple-darwin" true true false ".dylib" ]; };
+  testSystemsCanExecute = { expr = with systems; [ ((elaborate "x86_64-linux").canExecute (elaborate "i686-linux")) ((elaborate "i686-linux").canExecute (elaborate "x86_64-linux")) ]; expected = [ true false ]; };
   testSourceTypes = { expr = map (t: t.isSource) [ sourceTypes.fromSource sourceTypes.binaryNativeCode ]; expected = [ true false ]; };
   testListFilesRecursive = { expr = map baseNameOf (filesystem.listFilesRecursive ./fixtures); expected = [ "hello.txt" "paths.txt" ]; };
   testPathIsDirectory = { expr = [ (filesystem.pathIsDirectory ./fixtures) (filesystem.pathIsDirectory ./fixtures/hello.txt) (filesystem.pathIsRegularFile ./fixtures/hello.txt) ]; expected = [ true false true ]; };
