@@ -166,3 +166,36 @@ fn log_of_a_path_never_built() {
       help: only derivations built by this store have logs
     ");
 }
+
+#[test]
+fn two_processes_realising_one_derivation_build_it_once() {
+    let context = TestContext::new();
+    let root = context.path().join("root");
+    let drv = derivation(&root, "shared", "sleep 1; echo built > $out");
+    let root_arg = root.to_str().unwrap();
+    let spawn = || {
+        context
+            .command()
+            .args(["store", "realise", "--store", root_arg, &drv, "--no-link"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(), spawn());
+    let outputs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    for output in &outputs {
+        assert!(output.status.success(), "{}", context.transcript(output));
+    }
+    assert_eq!(outputs[0].stdout, outputs[1].stdout);
+    // One of them built it; the other waited for its lock and reused the
+    // result, or found it valid from the start.
+    let built = outputs
+        .iter()
+        .filter(|o| String::from_utf8_lossy(&o.stderr).contains("Built 1 derivation"))
+        .count();
+    assert_eq!(built, 1);
+}
