@@ -36,7 +36,9 @@ let
     p
     // { fixed-points = p.fixedPoints; }
     // p.trivial // p.lists // p.attrsets // p.strings // p.fixedPoints
-    // p.customisation // p.debug // p.meta // p.options // p.modules
+    // p.customisation // p.debug // p.meta // p.options
+    # `lib.importJSON` stays the trivial one (`modules.importJSON` makes a module).
+    // removeAttrs p.modules [ "importJSON" "importTOML" ]
     // p.sources
     // {
       inherit (builtins)

@@ -590,6 +590,11 @@ in
     mkRenamedOptionModuleWith mkAliasOptionModule mkRemovedOptionModule
     mkMergedOptionModule mkChangedOptionModule mkDerivedConfig assertionsModule;
   defaultPriority = defaultOverridePriority;
+  # A module file that takes one extra argument besides the module
+  # arguments; messages still name the file.
+  importApply = modulePath: staticArg: setDefaultModuleLocation modulePath (import modulePath staticArg);
+  importJSON = file: { _file = file; config = lib.trivial.importJSON file; };
+  importTOML = file: { _file = file; config = lib.trivial.importTOML file; };
   mkAssert = assertion: message: content:
     mkIf (if assertion then true else throw "\nFailed assertion: ${message}") content;
 }

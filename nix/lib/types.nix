@@ -309,6 +309,7 @@ let
 
     attrsOf = elemType: attrsWith' false elemType;
     lazyAttrsOf = elemType: attrsWith' true elemType;
+    attrsWith = { elemType, lazy ? false, placeholder ? null }: attrsWith' lazy elemType;
     attrsWith' = lazy: elemType: mkOptionType rec {
       name = if lazy then "lazyAttrsOf" else "attrsOf";
       description = (if lazy then "lazy attribute set of " else "attribute set of ")

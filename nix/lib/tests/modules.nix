@@ -69,6 +69,10 @@ in
   };
   testKeyDeduplicates = { expr = (eval [ { options.l = optD (types.listOf types.int) [ ]; } { key = "k"; l = [ 1 ]; } { key = "k"; l = [ 2 ]; } ]).l; expected = [ 1 ]; };
 
+  testImportApply = { expr = (eval [ (modules.importApply ./modules/apply-arg.nix 42) ]).answer; expected = 42; };
+  testImportJSON = { expr = (evalModules { modules = [ (modules.importApply ./modules/apply-arg.nix 1) (modules.importJSON ./modules/settings.json) ]; }).options.answer.files; expected = [ (toString ./modules/settings.json) ]; };
+  testAttrsWith = { expr = (eval [ { options.a = opt (types.attrsWith { elemType = types.int; lazy = true; }); } { a.x = 1; } ]).a.x; expected = 1; };
+
   # Module arguments.
   testSpecialArgs = { expr = (evalWith { modules = [ ({ answer, ... }: { options.x = optD types.int answer; }) ]; specialArgs.answer = 42; }).x; expected = 42; };
   testSpecialArgsInImports = {

@@ -1,0 +1,1 @@
+answer: { lib, ... }: { options.answer = lib.mkOption { type = lib.types.int; default = answer; }; }
