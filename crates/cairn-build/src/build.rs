@@ -248,16 +248,26 @@ pub(crate) fn build(
     remove_tree(&scratch).map_err(io_error)?;
     cairn_util::fs::create_dir(&scratch).map_err(io_error)?;
     let scratch_guard = ScratchGuard(&scratch);
-    // Mount points for the inputs, which are bound on top of the scratch
-    // store: an empty directory or file of the input's type.
+    // The inputs go on top of the scratch store. A symlink is copied
+    // (binding one would follow it, and its target is a logical path that
+    // need not exist on the host in a chroot store); anything else gets an
+    // empty mount point of its type and is bound read-only.
+    let mut bound = Vec::with_capacity(closure.len());
     for path in &closure {
-        let mount_point = scratch.join(path.base_name());
-        let is_dir = std::fs::metadata(store.real_path(path)).is_ok_and(|m| m.is_dir());
-        if is_dir {
-            cairn_util::fs::create_dir(&mount_point).map_err(io_error)?;
-        } else {
-            cairn_util::fs::write(&mount_point, b"").map_err(io_error)?;
+        let real = store.real_path(path);
+        let inside = scratch.join(path.base_name());
+        let metadata = cairn_util::fs::symlink_metadata(&real).map_err(io_error)?;
+        if metadata.is_symlink() {
+            let target = cairn_util::fs::read_link(&real).map_err(io_error)?;
+            cairn_util::fs::symlink(&target, &inside).map_err(io_error)?;
+            continue;
         }
+        if metadata.is_dir() {
+            cairn_util::fs::create_dir(&inside).map_err(io_error)?;
+        } else {
+            cairn_util::fs::write(&inside, b"").map_err(io_error)?;
+        }
+        bound.push(path);
     }
 
     // 4. Run.
@@ -276,7 +286,7 @@ pub(crate) fn build(
                     writable: true,
                     optional: false,
                 }];
-                binds.extend(closure.iter().map(|path| RunBind {
+                binds.extend(bound.iter().map(|path| RunBind {
                     source: store.real_path(path),
                     target: PathBuf::from(store_dir.display(path)),
                     writable: false,

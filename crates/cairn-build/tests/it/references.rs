@@ -94,3 +94,30 @@ fn structured_output_checks_are_enforced() {
         "{err}"
     );
 }
+
+#[test]
+fn symlink_inputs_are_visible_in_a_chroot_store() {
+    let mut t = TestStore::new();
+    let busybox = t.display(&t.busybox);
+    // A store object that is a symlink to a logical store path, which does
+    // not exist on the host (the store is under a temporary root).
+    let link = t
+        .derivation("link", &format!("ln -s {busybox}/bin $out"))
+        .add();
+    let user = t
+        .derivation("user", "ls $link/ > $out")
+        .env_output("link", &link, "out")
+        .add();
+    t.realise(&[&user]).unwrap();
+    let listing = std::fs::read_to_string(t.real(&t.output(&user, "out"))).unwrap();
+    assert!(listing.lines().any(|l| l == "busybox"), "{listing}");
+    // The symlink output refers to busybox through its target.
+    let refs = t
+        .store
+        .query_path_info(&t.output(&link, "out"))
+        .unwrap()
+        .unwrap()
+        .info
+        .references;
+    assert_eq!(refs, [t.busybox.clone()].into());
+}
