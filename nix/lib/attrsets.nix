@@ -5,6 +5,13 @@ let
   inherit (builtins)
     head tail length attrNames attrValues listToAttrs mapAttrs filter isAttrs
     concatMap foldl' hasAttr getAttr elemAt genList;
+
+  # `f` applied at `path` inside `v`, creating sets along the way.
+  updateAt = path: f: v:
+    if path == [ ] then f v
+    else
+      let a = head path; rest = tail path; s = if isAttrs v then v else { }; in
+      s // { ${a} = updateAt rest f (if s ? ${a} then s.${a} else null); };
 in
 rec {
   inherit (builtins)
@@ -45,11 +52,6 @@ rec {
   # path below a shorter one sees the result of the shorter edit.
   updateManyAttrsByPath = updates: value:
     foldl' (v: u: updateAt u.path u.update v) value updates;
-  updateAt = path: f: v:
-    if path == [ ] then f v
-    else
-      let a = head path; rest = tail path; s = if isAttrs v then v else { }; in
-      s // { ${a} = updateAt rest f (if s ? ${a} then s.${a} else null); };
 
   attrVals = nameList: set: map (x: set.${x}) nameList;
   getAttrs = names: attrs: lib.genAttrs names (name: attrs.${name});

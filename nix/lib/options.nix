@@ -51,10 +51,9 @@ rec {
     visible = false;
     default = false;
     description = "Sink for option definitions.";
-    type = mkOptionType' "sink" (x: true) (loc: defs: false);
+    type = lib.types.mkOptionType { name = "sink"; check = x: true; merge = loc: defs: false; };
     apply = x: throw "Option value is not readable because the option is not declared.";
   } // attrs);
-  mkOptionType' = name: check: merge: lib.types.mkOptionType { inherit name check merge; };
 
   # Merge functions for simple types. `loc` is the option path, `defs`
   # the definitions (`{ file; value; }`) left after priorities.

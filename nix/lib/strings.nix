@@ -6,6 +6,12 @@ let
   inherit (builtins)
     length elemAt head tail filter concatStringsSep stringLength substring
     genList replaceStrings isString isList split match;
+
+  # Printable ASCII characters and their codes, for `charToInt`.
+  printableAscii = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
+  asciiTable = builtins.listToAttrs (genList
+    (i: { name = substring i 1 printableAscii; value = i + 32; })
+    (stringLength printableAscii));
 in
 rec {
   inherit (builtins)
@@ -52,10 +58,6 @@ rec {
   stringAsChars = f: s: concatMapStrings f (stringToCharacters s);
 
   charToInt = c: builtins.getAttr c asciiTable;
-  asciiTable = builtins.listToAttrs (genList
-    (i: { name = substring i 1 printableAscii; value = i + 32; })
-    (stringLength printableAscii));
-  printableAscii = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~";
 
   escape = list: replaceStrings list (map (c: "\\${c}") list);
   escapeC = list: replaceStrings list (map (c: "\\x${lib.toLower (lib.fixedWidthString 2 "0" (lib.trivial.toHexString (charToInt c)))}") list);
