@@ -138,7 +138,7 @@ pub(super) fn dir_of(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
         None => ".",
     };
     if let Value::Path(_) = v {
-        return Ok(Value::Path(dir.into()));
+        return Ok(Value::Path(Rc::new(dir.to_string())));
     }
     let mut out = NixString::new(dir);
     out.merge_context_from(&s);
