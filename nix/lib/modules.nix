@@ -300,8 +300,6 @@ let
 
   evalModules = evalArgs@{ modules, prefix ? [ ], args ? { }, specialArgs ? { }, check ? true, class ? null }:
     let
-      withWarnings = x: x;
-
       internalModule = {
         _file = "lib/modules.nix";
         key = "lib/modules.nix";
@@ -309,24 +307,24 @@ let
           args = mkOption {
             type = types.lazyAttrsOf types.raw;
             internal = true;
-            description = "Additional arguments passed to each module in addition to ones like `lib`, `config`, and `pkgs`, `modulesPath`.";
+            description = "Arguments every module function may ask for by name, besides `config`, `options`, `lib` and the special arguments; `pkgs` is the usual one.";
           };
           check = mkOption {
             type = types.bool;
             internal = true;
             default = check;
-            description = "Whether to check whether all option definitions have matching declarations.";
+            description = "Whether a definition of an option nobody declared is an error.";
           };
           freeformType = mkOption {
             type = types.nullOr types.optionType;
             internal = true;
             default = null;
-            description = "If set, merge all definitions that don't have an associated option together using this type.";
+            description = "The type that merges definitions of undeclared options, which are then allowed; `null` makes them errors.";
           };
           specialArgs = mkOption {
             readOnly = true;
             internal = true;
-            description = "Externally provided module arguments that can't be modified from within a configuration, but can be used in module imports.";
+            description = "The `specialArgs` given to `evalModules`: arguments fixed before any module is read, so `imports` may use them.";
           };
         };
         config._module = {
@@ -435,7 +433,7 @@ let
 
       type = types.submoduleWith { inherit modules specialArgs class; };
     in
-    withWarnings {
+    {
       _type = "configuration";
       options = checked options;
       config = checked (removeAttrs config [ "_module" ]);
@@ -566,15 +564,15 @@ let
         type = types.listOf types.unspecified;
         internal = true;
         default = [ ];
-        example = [ { assertion = false; message = "you can't enable this for that reason"; } ];
-        description = "This option allows modules to express conditions that must hold for the evaluation of the system configuration to succeed, along with associated messages to be shown to the user.";
+        example = lib.literalExpression "[ { assertion = config.services.web.port != 22; message = \"services.web.port must not be the SSH port\"; } ]";
+        description = "Conditions the configuration must satisfy, each with the message shown when it does not; `lib.asserts.checkAssertWarn` fails with every failed message.";
       };
       warnings = mkOption {
         internal = true;
         default = [ ];
         type = types.listOf types.str;
-        example = [ "The `foo' service is deprecated and will go away soon!" ];
-        description = "This option allows modules to show warnings to users during the evaluation of the system configuration.";
+        example = [ "services.web.legacyMode is deprecated" ];
+        description = "Messages shown to the user when the configuration is built (`lib.asserts.checkAssertWarn` prints them).";
       };
     };
   };
