@@ -565,6 +565,20 @@ impl Value {
         }
     }
 
+    /// The type as Nix 2.8 describes a value (`:t` in the REPL): like the
+    /// type in error messages, but naming builtins (`the built-in function
+    /// 'map'`) and strings with context.
+    pub fn type_description(&self) -> String {
+        match self {
+            Value::String(s) if s.has_context() => "a string with context".to_string(),
+            Value::PrimOp(p) if p.args.is_empty() => {
+                format!("the built-in function '{}'", p.op.name)
+            }
+            Value::PrimOp(p) => format!("the partially applied built-in function '{}'", p.op.name),
+            other => other.show_type().to_string(),
+        }
+    }
+
     /// Whether the value is callable (lambda, primop or set with `__functor`).
     pub(crate) fn is_function(&self) -> bool {
         matches!(self, Value::Lambda(_) | Value::PrimOp(_))

@@ -88,7 +88,7 @@ impl Repl {
                 "q" | "quit" => return Reply::Quit,
                 "?" | "help" => Ok(HELP.to_string()),
                 "p" | "print" => self.eval(arg).and_then(|v| self.show(&v, usize::MAX)),
-                "t" | "type" => self.eval(arg).map(|v| type_of(&v)),
+                "t" | "type" => self.eval(arg).map(|v| v.type_description()),
                 "a" | "add" => self.eval(arg).and_then(|v| self.add_attrs(&v)),
                 "l" | "load" => {
                     let expr = format!("import {}", path_expr(arg));
@@ -110,7 +110,7 @@ impl Repl {
                 self.pending = input;
                 Reply::More
             }
-            Err(err) => Reply::Print(err.render(false)),
+            Err(err) => Reply::Print(render(&err)),
         }
     }
 
@@ -193,10 +193,16 @@ impl Repl {
     /// Prints `v` like Nix 2.8's REPL: sets and lists `depth` levels deep
     /// (then `{ ... }` / `[ ... ]`), functions as `«lambda @ POS»` and
     /// `«primop»`, errors inside as `«error: …»`.
+    /// An error other than `throw` or `assert` ends the printing; what was
+    /// printed before it stays, followed by the error (as in Nix, whose
+    /// partial output and error meet on the terminal).
     fn show(&mut self, v: &Value, depth: usize) -> Result<String, EvalError> {
         let mut out = String::new();
-        self.show_into(v, depth, &mut out)?;
-        Ok(out)
+        match self.show_into(v, depth, &mut out) {
+            Ok(()) => Ok(out),
+            Err(err) if out.is_empty() => Err(err),
+            Err(err) => Ok(out + &render(&err)),
+        }
     }
 
     fn show_into(&mut self, v: &Value, depth: usize, out: &mut String) -> Result<(), EvalError> {
@@ -222,9 +228,9 @@ impl Repl {
                 } else {
                     out.push_str("{ ");
                     for (name, x) in a.iter() {
-                        out.push_str(name);
+                        attr_name(name, out);
                         out.push_str(" = ");
-                        self.show_element(x, depth - 1, out);
+                        self.show_element(x, depth - 1, out)?;
                         out.push_str("; ");
                     }
                     out.push('}');
@@ -236,7 +242,7 @@ impl Repl {
                 } else {
                     out.push_str("[ ");
                     for x in l.iter() {
-                        self.show_element(x, depth - 1, out);
+                        self.show_element(x, depth - 1, out)?;
                         out.push(' ');
                     }
                     out.push(']');
@@ -258,13 +264,21 @@ impl Repl {
         Ok(())
     }
 
-    /// An element of a set or list: an error in it is shown in place.
-    fn show_element(&mut self, v: &Value, depth: usize, out: &mut String) {
+    /// An element of a set or list: a `throw` or failed `assert` in it is
+    /// shown in place (Nix 2.8 catches only those there).
+    fn show_element(&mut self, v: &Value, depth: usize, out: &mut String) -> Result<(), EvalError> {
         let mut inner = String::new();
         match self.show_into(v, depth, &mut inner) {
             Ok(()) => out.push_str(&inner),
-            Err(err) => out.push_str(&format!("«error: error: {}»", err.kind)),
+            Err(err) if err.is_catchable() => {
+                out.push_str(&format!("«error: error: {}»", err.kind));
+            }
+            Err(err) => {
+                out.push_str(&inner);
+                return Err(err);
+            }
         }
+        Ok(())
     }
 }
 
@@ -303,22 +317,31 @@ fn incomplete(err: &EvalError) -> bool {
     matches!(&err.kind, cairn_eval::ErrorKind::Parse(m) if m.starts_with("unexpected end of file"))
 }
 
-/// `:t`: the type as Nix names it in messages.
-fn type_of(v: &Value) -> String {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a Boolean",
-        Value::Int(_) => "an integer",
-        Value::Float(_) => "a float",
-        Value::String(_) => "a string",
-        Value::Path(_) => "a path",
-        Value::Attrs(_) => "a set",
-        Value::List(_) => "a list",
-        Value::Lambda(_) => "a function",
-        Value::PrimOp(_) => "a built-in function",
-        Value::Thunk(_) => "a thunk",
+/// An error as the REPL shows it: Nix's text without trace frames and
+/// without the `--show-trace` hint.
+fn render(err: &EvalError) -> String {
+    let mut err = err.clone();
+    err.trace.clear();
+    err.render(false)
+}
+
+/// An attribute name, quoted when it is not an identifier (as Nix 2.8
+/// prints names; `or` is bare).
+fn attr_name(name: &str, out: &mut String) {
+    let mut chars = name.chars();
+    let plain = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || "_'-".contains(c))
+        && !matches!(
+            name,
+            "if" | "then" | "else" | "assert" | "with" | "let" | "in" | "rec" | "inherit"
+        );
+    if plain {
+        out.push_str(name);
+    } else {
+        out.push_str(&Value::string(name).to_string());
     }
-    .to_string()
 }
 
 /// Runs `cairn repl`.
@@ -508,6 +531,19 @@ mod tests {
             "[ 1 «error: error: no» ]"
         );
         assert_eq!(print(&mut r, "throw \"no\""), "error: no");
+        assert_eq!(
+            print(&mut r, "{ a = 1 + \"x\"; b = 2; }"),
+            "{ a = error: cannot add a string to an integer\n\n       at «string»:1:11:\n\n            1| { a = 1 + \"x\"; b = 2; }\n             |           ^"
+        );
+        assert_eq!(
+            print(&mut r, "{ \"a b\" = 1; or = 2; }"),
+            "{ \"a b\" = 1; or = 2; }"
+        );
+        assert_eq!(print(&mut r, ":t map"), "the built-in function 'map'");
+        assert_eq!(
+            print(&mut r, ":t map (x: x)"),
+            "the partially applied built-in function 'map'"
+        );
     }
 
     #[test]
