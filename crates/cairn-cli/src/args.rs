@@ -49,7 +49,7 @@ pub enum Command {
     /// Compute and convert cryptographic hashes.
     #[command(subcommand)]
     Hash(HashCommand),
-    /// Serialise files to NAR archives and back.
+    /// Add, query, verify and collect store objects; dump and restore NARs.
     #[command(subcommand)]
     Store(StoreCommand),
     /// Inspect NAR archives.

@@ -145,6 +145,15 @@ pub enum StoreError {
         /// The root that keeps it alive, then each path on the way.
         chain: Vec<String>,
     },
+    /// A path cannot be deleted because a path outside the set to delete
+    /// refers to it.
+    #[error("cannot delete '{path}': '{referrer}' refers to it")]
+    Referenced {
+        /// The path.
+        path: String,
+        /// A valid path that refers to it and is not being deleted.
+        referrer: String,
+    },
     /// A GC root could not be created.
     #[error("cannot add a GC root at '{}': {reason}", path.display())]
     BadRoot {

@@ -68,14 +68,14 @@ fn store_error(err: StoreError) -> CliError {
             root.display()
         )),
         StoreError::StillAlive { chain, path } => Some(match chain.first() {
-            Some(root) if !root.starts_with('/') || !chain.iter().skip(1).any(|c| c == path) => {
-                format!("remove '{root}' first; `cairn store why-alive {path}` shows the chain")
-            }
             Some(root) => format!(
-                "remove the root '{root}' first, or see `cairn store why-alive {path}`"
+                "remove the root '{root}' first; `cairn store why-alive {path}` shows the chain"
             ),
             None => format!("see `cairn store why-alive {path}`"),
         }),
+        StoreError::Referenced { path, referrer } => Some(format!(
+            "delete the referrer too: `cairn store delete {referrer} {path}`"
+        )),
         StoreError::NotInStore { store_dir, .. } => {
             Some(format!("give a path under '{store_dir}' or a symlink into it"))
         }

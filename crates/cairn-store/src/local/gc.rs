@@ -481,12 +481,9 @@ impl LocalStore {
             }
             for reference in references {
                 if set.contains(reference) {
-                    return Err(StoreError::StillAlive {
+                    return Err(StoreError::Referenced {
                         path: graph.paths[reference].clone(),
-                        chain: vec![
-                            graph.paths[referrer].clone(),
-                            graph.paths[reference].clone(),
-                        ],
+                        referrer: graph.paths[referrer].clone(),
                     });
                 }
             }

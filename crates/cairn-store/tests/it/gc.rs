@@ -139,8 +139,8 @@ fn deleting_specific_paths() {
         other => panic!("{other:?}"),
     }
     match delete(&[&lib]).unwrap_err() {
-        StoreError::StillAlive { chain, .. } => {
-            assert_eq!(chain[0], store.store_dir().display(&app));
+        StoreError::Referenced { referrer, .. } => {
+            assert_eq!(referrer, store.store_dir().display(&app));
         }
         other => panic!("{other:?}"),
     }
