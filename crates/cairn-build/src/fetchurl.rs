@@ -7,11 +7,12 @@
 //! so the download is checked against `outputHash` afterwards like any
 //! other fixed output, and TLS verification would add nothing.
 //!
-//! Only `file://` URLs are supported for now: they are read directly from
-//! the host file system, which makes tests hermetic. `http://` and
-//! `https://` need an HTTP client, which cairn does not have yet; they
-//! fail with an error saying so.
+//! `file://` URLs are read directly from the host file system (which
+//! makes tests hermetic); `http://` ones are fetched with the small client
+//! in `http.rs`. `https://` needs a TLS stack, which cairn does not have
+//! yet; it fails with an error saying so.
 
+use std::io::Write;
 use std::path::Path;
 
 use cairn_derivation::Derivation;
@@ -66,30 +67,64 @@ pub(crate) fn fetchurl(
         url: url.clone(),
         reason,
     };
-    let Some(rest) = url.strip_prefix("file://") else {
+    let io = |source: cairn_util::Error| fetch_error(error_chain(&source));
+    // The download, as a file to read: the file itself for `file://`, a
+    // temporary file beside the target for `http://`.
+    let mut download = None;
+    let file = if let Some(rest) = url.strip_prefix("file://") {
+        // `file://HOST/path`: only the local host (empty or `localhost`).
+        let path = rest.strip_prefix("localhost").unwrap_or(rest);
+        if !path.starts_with('/') {
+            return Err(fetch_error(format!(
+                "'{rest}' is not an absolute path on this host"
+            )));
+        }
+        let source = {
+            use std::os::unix::ffi::OsStringExt;
+            std::path::PathBuf::from(std::ffi::OsString::from_vec(percent_decode(path)))
+        };
+        cairn_util::fs::open(&source).map_err(io)?
+    } else if url.starts_with("http://") {
+        let mut part = target.as_os_str().to_owned();
+        part.push(".download");
+        let part = std::path::PathBuf::from(part);
+        let mut writer = std::io::BufWriter::new(cairn_util::fs::create_new(&part).map_err(io)?);
+        download = Some(part.clone());
+        let fetched = crate::http::get(&url, &mut writer).and_then(|()| {
+            writer
+                .flush()
+                .map_err(|err| format!("writing '{}': {err}", part.display()))
+        });
+        if let Err(reason) = fetched {
+            let _ = std::fs::remove_file(&part);
+            return Err(fetch_error(reason));
+        }
+        cairn_util::fs::open(&part).map_err(io)?
+    } else {
         let scheme = url.split_once("://").map_or("this kind of", |(s, _)| s);
         return Err(fetch_error(format!(
-            "cairn's builtin:fetchurl cannot download {scheme} URLs yet, only file:// ones; \
-             add the file to the store and use its path instead"
+            "cairn's builtin:fetchurl cannot download {scheme} URLs yet, only file:// \
+             and http:// ones; add the file to the store and use its path instead"
         )));
     };
-    // `file://HOST/path`: only the local host (empty or `localhost`).
-    let path = if let Some(local) = rest.strip_prefix("localhost") {
-        local
-    } else {
-        rest
-    };
-    if !path.starts_with('/') {
-        return Err(fetch_error(format!(
-            "'{rest}' is not an absolute path on this host"
-        )));
+    let result = copy_download(file, target, unpack, executable, &url, &fetch_error);
+    if let Some(part) = download {
+        let _ = std::fs::remove_file(part);
     }
-    let source = {
-        use std::os::unix::ffi::OsStringExt;
-        std::path::PathBuf::from(std::ffi::OsString::from_vec(percent_decode(path)))
-    };
+    result
+}
+
+/// Writes the downloaded `file` to `target`: as it is, or restored from a
+/// NAR with `unpack`.
+fn copy_download(
+    file: std::fs::File,
+    target: &Path,
+    unpack: bool,
+    executable: bool,
+    url: &str,
+    fetch_error: &dyn Fn(String) -> BuildError,
+) -> Result<(), BuildError> {
     let io = |source: cairn_util::Error| fetch_error(error_chain(&source));
-    let file = cairn_util::fs::open(&source).map_err(io)?;
     if unpack {
         if url.ends_with(".xz") {
             return Err(fetch_error(

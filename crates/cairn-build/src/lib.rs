@@ -14,7 +14,8 @@
 //!   derivation variable, `out` and the other outputs, `/build`,
 //!   `/homeless-shelter`, `passAsFile`, structured attributes), the input
 //!   closure bound read-only at its logical store paths, and the network
-//!   only for fixed-output derivations. `builtin:fetchurl` runs in-process.
+//!   only for fixed-output derivations. `builtin:fetchurl` runs in-process
+//!   (`file://` and `http://` URLs).
 //! * Outputs are checked before registration: fixed-output hashes,
 //!   references found by [`RefScanner`] in the output's NAR (only paths of
 //!   the input closure and the outputs can be references),
@@ -44,6 +45,7 @@ mod diff;
 mod environment;
 mod error;
 mod fetchurl;
+mod http;
 mod lock;
 mod log;
 mod refscan;

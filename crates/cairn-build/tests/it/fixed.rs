@@ -111,3 +111,36 @@ fn impure_env_vars_reach_only_fixed_output_builders() {
         expected
     );
 }
+
+#[test]
+fn fetchurl_over_http_from_a_loopback_server() {
+    use std::io::{BufRead, BufReader, Write};
+
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(&stream);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 2 {
+            line.clear();
+        }
+        (&stream)
+            .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello\n")
+            .unwrap();
+    });
+    let mut t = TestStore::new();
+    let hash = Hash::digest(HashAlgo::Sha256, b"hello\n");
+    let drv = t
+        .derivation("hello.txt", "")
+        .builtin("builtin:fetchurl")
+        .env("url", &format!("http://127.0.0.1:{port}/hello.txt"))
+        .fixed(FileIngestionMethod::Flat, hash)
+        .add();
+    t.realise(&[&drv]).unwrap();
+    server.join().unwrap();
+    assert_eq!(
+        std::fs::read(t.real(&t.output(&drv, "out"))).unwrap(),
+        b"hello\n"
+    );
+}
