@@ -189,14 +189,18 @@ impl LocalStore {
         Ok(())
     }
 
-    /// The temporary roots of live handles; with `remove_stale`, deletes
-    /// the files of handles that are gone (only under the GC lock).
+    /// The temporary roots of live handles; with `remove_stale`, also
+    /// deletes the files of handles that are gone (only under the GC lock).
     fn temp_roots(&self, remove_stale: bool) -> Result<Vec<Root>, StoreError> {
         let dir = self.state_dir().join("temproots");
         let mut roots = Vec::new();
         for file in cairn_util::fs::read_dir_sorted(&dir)? {
-            if remove_stale && let Some(lock) = FileLock::try_acquire(&file, LockMode::Exclusive)? {
-                let _ = fs::remove_file(&file);
+            // A file whose lock can be taken belongs to a handle that is
+            // gone: its roots protect nothing.
+            if let Some(lock) = FileLock::try_acquire(&file, LockMode::Exclusive)? {
+                if remove_stale {
+                    let _ = fs::remove_file(&file);
+                }
                 drop(lock);
                 continue;
             }

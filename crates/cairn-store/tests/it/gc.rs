@@ -237,3 +237,18 @@ proptest! {
         drop(holder);
     }
 }
+
+#[test]
+fn stale_temp_roots_files_protect_nothing() {
+    let (_dir, store) = store();
+    let a = text(&store, "a", &[]);
+    let store = reopen(store);
+    // A temp-roots file left by a process that died: nobody holds its lock.
+    let stale = store.state_dir().join("temproots/999999-0");
+    fs::write(&stale, format!("{}\n", store.store_dir().display(&a))).unwrap();
+    assert!(store.find_roots().unwrap().is_empty());
+    assert_eq!(store.why_alive(&a).unwrap(), None);
+    assert!(stale.exists());
+    assert_eq!(gc(&store), vec![a]);
+    assert!(!stale.exists());
+}
