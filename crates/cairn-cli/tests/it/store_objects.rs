@@ -191,3 +191,54 @@ fn another_nix_database_is_refused() {
     let out = store(&context, &["gc"]);
     assert_snapshot!("store_foreign_db", transcript(&context, &out));
 }
+
+/// `cairn store add` of many files in one process while other processes
+/// collect garbage in a loop: every add succeeds (the adder's temporary
+/// roots keep its paths alive until it exits), every collection succeeds,
+/// and once the adder is gone its paths are garbage.
+#[test]
+fn add_and_gc_in_separate_processes() {
+    let context = TestContext::new();
+    let files = context.path().join("files");
+    std::fs::create_dir(&files).unwrap();
+    let mut names = Vec::new();
+    for i in 0..300 {
+        let name = files.join(format!("f{i}"));
+        std::fs::write(&name, format!("file {i}\n")).unwrap();
+        names.push(name);
+    }
+    // Create the store first so that both sides find it.
+    stdout_of(&store(&context, &["gc"]));
+    let mut adder = context.command();
+    adder
+        .args(["store", "add", "--store"])
+        .arg(context.path().join("root"))
+        .args(&names)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let adder = adder.spawn().unwrap();
+    let mut collections = 0;
+    let mut adder = Some(adder);
+    let mut added = String::new();
+    while let Some(mut child) = adder.take() {
+        let gc = store(&context, &["gc"]);
+        assert!(gc.status.success(), "{}", transcript(&context, &gc));
+        collections += 1;
+        match child.try_wait().unwrap() {
+            Some(_) => {
+                let output = child.wait_with_output().unwrap();
+                added = stdout_of(&output);
+            }
+            None => adder = Some(child),
+        }
+    }
+    assert!(collections > 0);
+    assert_eq!(added.lines().count(), names.len());
+    let dead = stdout_of(&store(&context, &["gc", "--print-dead"]));
+    let mut dead: Vec<&str> = dead.lines().collect();
+    let mut added: Vec<&str> = added.lines().collect();
+    dead.sort_unstable();
+    added.sort_unstable();
+    // Some may have been collected already by the last loop iteration.
+    assert!(dead.iter().all(|p| added.contains(p)));
+}
