@@ -156,6 +156,58 @@ pub trait Store: Send + Sync {
         Ok(done)
     }
 
+    /// `paths` ordered so that every path comes after the paths it refers
+    /// to, exactly as `nix-store --query --requisites` prints a closure:
+    /// a depth-first post-order over `paths` in sorted order, visiting
+    /// each path's references (those in `paths`) in sorted order.
+    ///
+    /// # Errors
+    /// [`StoreError::InvalidPath`] when one of `paths` is not valid; a
+    /// database error.
+    fn topo_sort_paths(&self, paths: &BTreeSet<StorePath>) -> Result<Vec<StorePath>, StoreError> {
+        let mut sorted = Vec::with_capacity(paths.len());
+        let mut done: BTreeSet<&StorePath> = BTreeSet::new();
+        for start in paths {
+            if !done.insert(start) {
+                continue;
+            }
+            // Iterative DFS: each frame is a path and its remaining references.
+            let mut stack: Vec<(&StorePath, std::vec::IntoIter<StorePath>)> = Vec::new();
+            let refs = |path: &StorePath| -> Result<std::vec::IntoIter<StorePath>, StoreError> {
+                let info = self
+                    .query_path_info(path)?
+                    .ok_or_else(|| StoreError::InvalidPath {
+                        path: self.store_dir().display(path),
+                    })?;
+                Ok(info
+                    .info
+                    .references
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .into_iter())
+            };
+            stack.push((start, refs(start)?));
+            while let Some((path, next)) = stack.last_mut() {
+                match next.next() {
+                    Some(r) => {
+                        if let Some(member) = paths.get(&r)
+                            && member != *path
+                            && done.insert(member)
+                        {
+                            let frame = (member, refs(member)?);
+                            stack.push(frame);
+                        }
+                    }
+                    None => {
+                        sorted.push((*path).clone());
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        Ok(sorted)
+    }
+
     /// Adds a text object (`builtins.toFile`, `.drv` files): its path is
     /// [`StoreDir::make_text_path`] of `name`, the SHA-256 of `text` and
     /// `references`. Does nothing but return the path when it is already

@@ -363,10 +363,18 @@ fn query(store: &LocalStore, args: &QueryArgs, stdout: &mut dyn Write) -> CliRes
             result.extend(store.query_referrers(path).map_err(store_error)?);
         }
     }
-    if args.requisites {
-        result = store.compute_closure(&targets).map_err(store_error)?;
-    }
-    let lines: Vec<String> = result.iter().map(|p| dir.display(p)).collect();
+    let lines: Vec<String> = if args.requisites {
+        // Nix's order: each path after everything it refers to.
+        let closure = store.compute_closure(&targets).map_err(store_error)?;
+        store
+            .topo_sort_paths(&closure)
+            .map_err(store_error)?
+            .iter()
+            .map(|p| dir.display(p))
+            .collect()
+    } else {
+        result.iter().map(|p| dir.display(p)).collect()
+    };
     if args.json {
         return json_line(stdout, &json!(lines));
     }

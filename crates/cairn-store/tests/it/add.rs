@@ -391,3 +391,53 @@ fn register_outputs_with_references_in_the_batch() {
     assert!(matches!(err, StoreError::MissingContent { .. }), "{err:?}");
     assert!(!store.is_valid_path(&ghost).unwrap());
 }
+
+/// The graph of `builtins.toFile` objects below; `nix-store -qR e` (Nix
+/// 2.8) printed exactly these paths in exactly this order:
+///
+/// ```nix
+/// let a = builtins.toFile "a" "a";       b = builtins.toFile "b" "b ${a}";
+///     c = builtins.toFile "c" "c ${a}";  d = builtins.toFile "d" "d ${b} ${c}";
+/// in builtins.toFile "e" "e ${d} ${a}"
+/// ```
+#[test]
+fn to_file_paths_and_closure_order_match_nix() {
+    let (_dir, store) = store();
+    let dir = store.store_dir().clone();
+    let add = |name: &str, text: String, refs: &[&StorePath]| {
+        let refs: BTreeSet<StorePath> = refs.iter().map(|p| (*p).clone()).collect();
+        store
+            .add_text_to_store(name, text.as_bytes(), &refs)
+            .unwrap()
+    };
+    let a = add("a", "a".to_owned(), &[]);
+    let b = add("b", format!("b {}", dir.display(&a)), &[&a]);
+    let c = add("c", format!("c {}", dir.display(&a)), &[&a]);
+    let d = add(
+        "d",
+        format!("d {} {}", dir.display(&b), dir.display(&c)),
+        &[&b, &c],
+    );
+    let e = add(
+        "e",
+        format!("e {} {}", dir.display(&d), dir.display(&a)),
+        &[&d, &a],
+    );
+    let closure = store.compute_closure(&BTreeSet::from([e])).unwrap();
+    let sorted: Vec<String> = store
+        .topo_sort_paths(&closure)
+        .unwrap()
+        .iter()
+        .map(|p| dir.display(p))
+        .collect();
+    assert_eq!(
+        sorted,
+        [
+            "/nix/store/kmmkrxlfw7rbwdnaj9js21xg9m42q8kw-a",
+            "/nix/store/68n8v3bzlqz7q2558l7y0jrxhhm8rvg2-c",
+            "/nix/store/hq6x61ppciswmsrkm29vxn3dyas6g8yw-b",
+            "/nix/store/n2pyqzfr1z783613wgvrvr06wkf5r81m-d",
+            "/nix/store/sjsgmnaxgf5rw28ifnjxpkzqk09kqv8n-e",
+        ]
+    );
+}
