@@ -14,6 +14,39 @@
 //! - a failed operation leaves the store and database as they were;
 //! - valid objects are never modified, only deleted by garbage collection
 //!   or an explicit delete when nothing refers to them.
+//!
+//! # File overview
+//!
+//! | File | What |
+//! |---|---|
+//! | `lib.rs` | the [`Store`] trait, [`ValidPathInfo`], [`PathFilter`] |
+//! | `error.rs` | [`StoreError`] |
+//! | `local/mod.rs` | [`LocalStore`]: layout, adding objects, temp roots; the locking protocol between writers and the collector |
+//! | `local/db.rs` | the SQLite schema, its migrations and every query |
+//! | `local/fsops.rs` | canonicalising, deleting read-only trees, per-path locks |
+//! | `local/gc.rs` | roots, liveness, [`LocalStore::collect_garbage`], `why_alive`, `why_depends` |
+//! | `local/verify.rs` | [`LocalStore::verify`] and [`LocalStore::optimise`] |
+//!
+//! # Example
+//!
+//! ```
+//! use std::collections::BTreeSet;
+//! use cairn_store::{GcOptions, LocalStore, Store};
+//! use cairn_store_path::StoreDir;
+//!
+//! let root = tempfile::tempdir()?;
+//! let store = LocalStore::open(root.path(), StoreDir::default())?;
+//! let path = store.add_text_to_store("hello.txt", b"hello\n", &BTreeSet::new())?;
+//! assert_eq!(std::fs::read(store.real_path(&path))?, b"hello\n");
+//! store.add_permanent_root(&path, "hello")?;
+//! drop(store);
+//!
+//! // A new handle has no temporary roots; the permanent root keeps `path`.
+//! let store = LocalStore::open(root.path(), StoreDir::default())?;
+//! assert!(store.collect_garbage(&GcOptions::default())?.paths.is_empty());
+//! assert!(store.is_valid_path(&path)?);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
