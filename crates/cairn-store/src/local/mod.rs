@@ -129,12 +129,18 @@ impl Drop for TempRoots {
 
 impl LocalStore {
     /// Opens (creating what is missing) the store with files under
-    /// `ROOT/<store_dir>` and state under `ROOT/nix/var/cairn`.
+    /// `ROOT/<store_dir>` and state under `ROOT/nix/var/cairn`. The root is
+    /// created if missing and used in canonical form (absolute, no
+    /// symlinks).
     ///
     /// # Errors
     /// [`StoreError::ForeignDatabase`] when `ROOT/nix/var/nix/db` exists;
     /// an I/O error creating the directories; a database error.
     pub fn open(root: &Path, store_dir: StoreDir) -> Result<LocalStore, StoreError> {
+        // Canonical, so that real paths compare with canonical host paths
+        // and symlinks made to them work from anywhere.
+        cairn_util::fs::create_dir_all(root)?;
+        let root = &cairn_util::fs::canonicalize(root)?;
         let foreign = root.join("nix/var/nix/db");
         if fs::symlink_metadata(&foreign).is_ok() {
             return Err(StoreError::ForeignDatabase {

@@ -49,3 +49,28 @@ fn refuses_a_newer_schema() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_relative_root_is_made_absolute() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwd = std::env::current_dir().unwrap();
+    let relative = pathdiff(dir.path(), &cwd);
+    let store = LocalStore::open(&relative, StoreDir::default()).unwrap();
+    assert!(store.root().is_absolute());
+    assert_eq!(store.real_store_dir(), dir.path().join("nix/store"));
+}
+
+/// `target` relative to `base` (both absolute), with `..` as needed.
+fn pathdiff(target: &std::path::Path, base: &std::path::Path) -> std::path::PathBuf {
+    let target: Vec<_> = target.components().collect();
+    let base: Vec<_> = base.components().collect();
+    let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut out = std::path::PathBuf::new();
+    for _ in common..base.len() {
+        out.push("..");
+    }
+    for c in &target[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
