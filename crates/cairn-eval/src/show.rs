@@ -326,6 +326,14 @@ impl Shower<'_> {
     }
 
     fn string(&self, s: &ast::Str, out: &mut String) {
+        let indented = s
+            .syntax()
+            .first_token()
+            .is_some_and(|t| t.text().starts_with("''"));
+        if indented {
+            self.indented_string(s, out);
+            return;
+        }
         if let Some(text) = crate::lower::static_str(s) {
             show_string(&text, out);
             return;
@@ -342,6 +350,56 @@ impl Shower<'_> {
             }
         }
         out.push(')');
+    }
+
+    /// An indented string as Nix 2.8's parser builds it: its lexer makes a
+    /// separate part of every escape (`''$`, `'''`, `''\n`) and of a lone
+    /// `$` or `'`, and indentation is stripped part by part, so the parts
+    /// show as a concatenation.
+    fn indented_string(&self, s: &ast::Str, out: &mut String) {
+        let mut parts: Vec<IndPart> = Vec::new();
+        for (i, part) in s.parts().enumerate() {
+            match part {
+                InterpolPart::Literal(c) => {
+                    let mut text = c.syntax().text();
+                    // The opening `''` takes spaces and a newline after it.
+                    if i == 0
+                        && let Some(nl) = text.find('\n')
+                        && text[..nl].bytes().all(|b| b == b' ')
+                    {
+                        text = &text[nl + 1..];
+                    }
+                    lex_indented(text, &mut parts);
+                }
+                InterpolPart::Interpolation(e) => {
+                    let mut shown = String::new();
+                    let expr = e.expr();
+                    let literal = matches!(&expr, Some(ast::Expr::Str(s)) if crate::lower::static_str(s).is_some());
+                    self.opt(expr, &mut shown);
+                    parts.push(IndPart::Expr(shown, literal));
+                }
+            }
+        }
+        let parts = strip_indentation(parts);
+        match parts.as_slice() {
+            [] => show_string("", out),
+            [IndPart::Str(t)] => show_string(t, out),
+            // `''${"y"}''` is the string literal itself.
+            [IndPart::Expr(e, true)] => out.push_str(e),
+            _ => {
+                out.push('(');
+                for (i, p) in parts.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(" + ");
+                    }
+                    match p {
+                        IndPart::Text(t) | IndPart::Str(t) => show_string(t, out),
+                        IndPart::Expr(e, _) => out.push_str(e),
+                    }
+                }
+                out.push(')');
+            }
+        }
     }
 
     fn attrpath(&self, p: &ast::Attrpath, out: &mut String) {
@@ -383,24 +441,30 @@ impl Shower<'_> {
     /// name order, then dynamic ones in source order.
     fn entries(&self, entries: impl Iterator<Item = ast::Entry>, out: &mut String) {
         let mut set = ShowSet::default();
+        self.collect(entries, &mut set);
+        set.write(out);
+    }
+
+    /// Adds the bindings of `entries` to `set`.
+    fn collect(&self, entries: impl Iterator<Item = ast::Entry>, set: &mut ShowSet) {
         for entry in entries {
             match entry {
                 ast::Entry::Inherit(inh) => {
                     for a in inh.attrs() {
-                        let name = match &a {
-                            ast::Attr::Ident(i) => ident(Some(i.clone())),
-                            ast::Attr::Str(s) => crate::lower::static_str(s).unwrap_or_default(),
-                            other => other.syntax().text().to_string(),
+                        // `inherit ${"a"}` names `a`; other dynamic names
+                        // are syntax errors.
+                        let Key::Static(name) = self.key(&a) else {
+                            continue;
                         };
+                        let mut key = String::new();
+                        show_attr_name(&name, &mut key);
                         let text = match inh.from() {
                             Some(from) => {
                                 let mut src = String::new();
                                 self.opt(from.expr(), &mut src);
-                                let mut key = String::new();
-                                show_attr_name(&name, &mut key);
                                 format!("{key} = ({src}).{key}; ")
                             }
-                            None => format!("inherit {name} ; "),
+                            None => format!("inherit {key} ; "),
                         };
                         set.statics.insert(name, Node::Line(text));
                     }
@@ -411,12 +475,11 @@ impl Shower<'_> {
                         .map(|p| p.attrs().map(|a| self.key(&a)).collect())
                         .unwrap_or_default();
                     if let Some(value) = av.value() {
-                        self.insert(&mut set, &keys, &value);
+                        self.insert(set, &keys, &value);
                     }
                 }
             }
         }
-        set.write(out);
     }
 
     /// An attribute name: static, or the shown expression of a dynamic one.
@@ -456,16 +519,22 @@ impl Shower<'_> {
         let Some((first, rest)) = keys.split_first() else {
             return;
         };
-        let node = if rest.is_empty() {
-            self.node(value)
+        let (node, whole) = if rest.is_empty() {
+            (self.node(value), true)
         } else {
             let mut inner = ShowSet::default();
             self.insert(&mut inner, rest, value);
-            Node::Set(inner)
+            (Node::Set(inner), false)
         };
         match first {
             Key::Static(name) => match (set.statics.get_mut(name), node) {
-                // `a = { b = 1; }; a.c = 2;` merge into one set.
+                // `a = { b = 1; }; a = { c = 2; };`: Nix 2.8 copies the
+                // second set's static attributes into the first (its
+                // dynamic ones are lost).
+                (Some(Node::Set(existing)), Node::Set(new)) if whole => {
+                    existing.statics.extend(new.statics);
+                }
+                // `a = { b = 1; }; a.c = 2;`: the path goes into the set.
                 (Some(Node::Set(existing)), Node::Set(new)) => existing.merge(new),
                 (_, node) => {
                     set.statics.insert(name.clone(), node);
@@ -475,35 +544,175 @@ impl Shower<'_> {
         }
     }
 
-    /// A binding's value: a plain (non-`rec`) set literal stays open for
+    /// A binding's value: a set literal (`rec` or not) stays open for
     /// merging; anything else is shown now.
     fn node(&self, value: &ast::Expr) -> Node {
-        if let ast::Expr::AttrSet(s) = value
-            && s.rec_token().is_none()
-        {
-            let mut inner = ShowSet::default();
-            for entry in s.entries() {
-                if let ast::Entry::AttrpathValue(av) = &entry {
-                    let keys: Vec<Key> = av
-                        .attrpath()
-                        .map(|p| p.attrs().map(|a| self.key(&a)).collect())
-                        .unwrap_or_default();
-                    if let Some(v) = av.value() {
-                        self.insert(&mut inner, &keys, &v);
-                    }
-                } else {
-                    // Sets with `inherit` are shown as they are.
-                    let mut text = String::new();
-                    self.expr(value, &mut text);
-                    return Node::Value(text);
-                }
-            }
+        if let ast::Expr::AttrSet(s) = value {
+            let mut inner = ShowSet {
+                rec: s.rec_token().is_some(),
+                ..ShowSet::default()
+            };
+            self.collect(s.entries(), &mut inner);
             return Node::Set(inner);
         }
         let mut text = String::new();
         self.expr(value, &mut text);
         Node::Value(text)
     }
+}
+
+/// A part of an indented string, as Nix 2.8's lexer cuts it.
+enum IndPart {
+    /// Text whose leading spaces count as indentation.
+    Text(String),
+    /// An escape (`''\n`): ends the indentation of its line.
+    Str(String),
+    /// An interpolation, shown; whether it is a plain string literal.
+    Expr(String, bool),
+}
+
+/// Cuts the raw text of an indented string (between interpolations) like
+/// Nix 2.8's lexer: runs of plain text; `''$` and a lone `$` as `$`; `'''`
+/// as `''`; a lone `'`; `''\X` as the escaped character.
+fn lex_indented(text: &str, parts: &mut Vec<IndPart>) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let mut run = String::new();
+    let flush = |run: &mut String, parts: &mut Vec<IndPart>| {
+        if !run.is_empty() {
+            parts.push(IndPart::Text(std::mem::take(run)));
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        match (c, next) {
+            ('\'', Some('\'')) => {
+                flush(&mut run, parts);
+                match chars.get(i + 2).copied() {
+                    Some('$') => parts.push(IndPart::Text("$".into())),
+                    Some('\\') => {
+                        let unescaped = match chars.get(i + 3).copied() {
+                            Some('n') => '\n',
+                            Some('r') => '\r',
+                            Some('t') => '\t',
+                            Some(other) => other,
+                            None => '\\',
+                        };
+                        parts.push(IndPart::Str(unescaped.to_string()));
+                        i += 1;
+                    }
+                    _ => parts.push(IndPart::Text("''".into())),
+                }
+                i += 3;
+            }
+            ('$', Some(n)) if n != '{' && n != '\'' => {
+                run.push(c);
+                run.push(n);
+                i += 2;
+            }
+            ('\'', Some(n)) if n != '$' => {
+                run.push(c);
+                run.push(n);
+                i += 2;
+            }
+            ('$' | '\'', _) => {
+                flush(&mut run, parts);
+                parts.push(IndPart::Text(c.to_string()));
+                i += 1;
+            }
+            _ => {
+                run.push(c);
+                i += 1;
+            }
+        }
+    }
+    flush(&mut run, parts);
+}
+
+/// Nix 2.8's `stripIndentation`: the smallest indentation of the lines
+/// (lines of only spaces do not count; escapes and interpolations end a
+/// line's indentation) is removed from every text part, and a last part
+/// whose final line holds only spaces loses that line. Text parts become
+/// plain strings.
+fn strip_indentation(parts: Vec<IndPart>) -> Vec<IndPart> {
+    let mut at_start = true;
+    let mut min_indent = usize::MAX;
+    let mut cur = 0;
+    for p in &parts {
+        let IndPart::Text(t) = p else {
+            if at_start {
+                at_start = false;
+                min_indent = min_indent.min(cur);
+            }
+            continue;
+        };
+        for c in t.chars() {
+            if at_start {
+                match c {
+                    ' ' => cur += 1,
+                    '\n' => cur = 0,
+                    _ => {
+                        at_start = false;
+                        min_indent = min_indent.min(cur);
+                    }
+                }
+            } else if c == '\n' {
+                at_start = true;
+                cur = 0;
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(parts.len());
+    let mut at_start = true;
+    let mut dropped = 0;
+    let n = parts.len();
+    for (i, p) in parts.into_iter().enumerate() {
+        let t = match p {
+            IndPart::Text(t) => t,
+            other => {
+                at_start = false;
+                dropped = 0;
+                out.push(other);
+                continue;
+            }
+        };
+        let mut s2 = String::new();
+        for c in t.chars() {
+            if at_start {
+                match c {
+                    ' ' => {
+                        if dropped >= min_indent {
+                            s2.push(c);
+                        }
+                        dropped += 1;
+                    }
+                    '\n' => {
+                        dropped = 0;
+                        s2.push(c);
+                    }
+                    _ => {
+                        at_start = false;
+                        dropped = 0;
+                        s2.push(c);
+                    }
+                }
+            } else {
+                s2.push(c);
+                if c == '\n' {
+                    at_start = true;
+                }
+            }
+        }
+        if i + 1 == n
+            && let Some(nl) = s2.rfind('\n')
+            && s2[nl + 1..].bytes().all(|b| b == b' ')
+        {
+            s2.truncate(nl + 1);
+        }
+        out.push(IndPart::Str(s2));
+    }
+    out
 }
 
 /// An attribute name in a binding.
@@ -526,6 +735,7 @@ enum Node {
 /// A set being merged for showing.
 #[derive(Default)]
 struct ShowSet {
+    rec: bool,
     statics: BTreeMap<String, Node>,
     dynamics: Vec<(String, Node)>,
 }
@@ -562,7 +772,7 @@ impl ShowSet {
                 }
                 Node::Set(inner) => {
                     out.push_str(&key);
-                    out.push_str(" = { ");
+                    out.push_str(if inner.rec { " = rec { " } else { " = { " });
                     inner.write(out);
                     out.push_str("}; ");
                 }

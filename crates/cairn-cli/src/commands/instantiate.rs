@@ -435,12 +435,14 @@ fn parse_source(ev: &mut Evaluator, source: &Source, cwd: &Path) -> Result<Strin
             } else {
                 path
             };
-            let text = std::fs::read_to_string(&path).map_err(|err| {
+            // Nix reads bytes; text that is not UTF-8 is read lossily.
+            let bytes = std::fs::read(&path).map_err(|err| {
                 Failure::Message(format!(
                     "error: getting status of '{path}': {}",
                     os_reason(&err)
                 ))
             })?;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
             let dir = Path::new(&path)
                 .parent()
                 .map_or_else(|| "/".to_string(), |d| d.display().to_string());

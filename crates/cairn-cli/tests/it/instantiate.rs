@@ -247,6 +247,61 @@ fn nix_lang_harness_through_the_symlink() {
     assert!(failures.is_empty(), "{failures:#?}");
 }
 
+/// `--parse` of every file of both language suites against Nix 2.8's
+/// (`fixtures/nix-2.8/parse/`, recorded by its `generate.sh`). Files in
+/// `known-differences.txt` there print differently: Nix 2.8 orders formals
+/// and attributes by the addresses of its symbols, which no printer can
+/// reproduce (cairn uses name order).
+#[test]
+fn parse_matches_nix_2_8() {
+    let Some(nix_lang) = corpus() else {
+        return;
+    };
+    let shared = nix_lang.parent().unwrap().to_path_buf();
+    let fixtures = nix_fixtures().join("parse");
+    // Some files hold bytes that are not UTF-8; compare lossily.
+    let expected = String::from_utf8_lossy(&std::fs::read(fixtures.join("expected.txt")).unwrap())
+        .into_owned();
+    let known = std::fs::read_to_string(fixtures.join("known-differences.txt")).unwrap();
+    let known: Vec<&str> = known
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let personality = Personality::new();
+    let (mut same, mut failures, mut fixed) = (0, Vec::new(), Vec::new());
+    for block in expected
+        .split("\n=== ")
+        .map(|b| b.trim_start_matches("=== "))
+    {
+        let (name, want) = block.split_once('\n').unwrap();
+        let (suite, file) = name.split_once('/').unwrap();
+        let dir = shared.join(suite);
+        let want = want.trim_end().replace("@CORPUS@", dir.to_str().unwrap());
+        let out = personality
+            .command(&dir, &["--parse".to_string(), file.to_string()])
+            .env("HOME", "/fake-home")
+            .output()
+            .unwrap();
+        let got = String::from_utf8_lossy(&out.stdout).trim_end().to_string();
+        match (got == want, known.contains(&name)) {
+            (true, false) => same += 1,
+            (true, true) => fixed.push(name.to_string()),
+            (false, false) => failures.push(name.to_string()),
+            (false, true) => {}
+        }
+    }
+    assert!(same > 400, "only {same} files print like Nix 2.8");
+    assert!(
+        fixed.is_empty(),
+        "these match now; remove them from known-differences.txt: {fixed:#?}"
+    );
+    assert!(
+        failures.is_empty(),
+        "--parse differs from Nix 2.8 for {failures:#?}"
+    );
+}
+
 #[test]
 fn instantiation_writes_drv_files_like_nix() {
     let personality = Personality::new();
