@@ -5,7 +5,8 @@
 #
 #   sudo ../shared/peers/nix/setup.sh
 #   scripts/generate-fixtures.sh            # all of them
-#   scripts/generate-fixtures.sh nar drv    # only some: nar drv narinfo cli eval profile nixlib
+#   scripts/generate-fixtures.sh nar drv    # only some: nar drv narinfo cli eval
+#                                           # instantiate parse latest profile nixlib
 #
 # Review the diff before committing: a changed fixture means Nix's output
 # (or the script) changed, and the tests will hold cairn to the new bytes.
@@ -25,10 +26,13 @@ declare -A scripts=(
     [narinfo]=crates/cairn-narinfo/tests/fixtures/generate.sh
     [cli]=crates/cairn-cli/tests/it/fixtures/generate.sh
     [eval]=crates/cairn-eval/tests/differential/generate.sh
+    [instantiate]=crates/cairn-cli/tests/it/fixtures/nix-2.8/instantiate/generate.sh
+    [parse]=crates/cairn-cli/tests/it/fixtures/nix-2.8/parse/generate.sh
+    [latest]=crates/cairn-eval/tests/latest/generate.sh
     [profile]=crates/cairn-profile/tests/fixtures/generate.sh
     [nixlib]=nix/lib/tests/peer.sh
 )
-order=(nar drv narinfo cli eval profile nixlib)
+order=(nar drv narinfo cli eval instantiate parse latest profile nixlib)
 if [ $# -gt 0 ]; then order=("$@"); fi
 
 for name in "${order[@]}"; do
