@@ -759,6 +759,9 @@ pub struct GcArgs {
     /// Same as `--print-dead`.
     #[arg(long, conflicts_with = "print_live")]
     pub dry_run: bool,
+    /// Print the GC roots (`LINK -> PATH`), and delete nothing.
+    #[arg(long, conflicts_with_all = ["print_dead", "print_live", "dry_run", "max_freed"])]
+    pub print_roots: bool,
     /// Print JSON (with `--print-dead`/`--print-live`, the paths; else a
     /// summary object).
     #[arg(long)]

@@ -385,6 +385,9 @@ fn query(store: &LocalStore, args: &QueryArgs, stdout: &mut dyn Write) -> CliRes
 }
 
 fn gc(store: &LocalStore, args: &GcArgs, stdout: &mut dyn Write) -> CliResult {
+    if args.print_roots {
+        return print_roots(store, args.json, stdout);
+    }
     let action = if args.print_live {
         GcAction::PrintLive
     } else if args.print_dead || args.dry_run {
@@ -451,6 +454,33 @@ fn gc(store: &LocalStore, args: &GcArgs, stdout: &mut dyn Write) -> CliResult {
         );
     } else if args.max_freed.is_some_and(|max| results.bytes_freed >= max) {
         report("hint: stopped at --max-freed; run again to delete more");
+    }
+    Ok(())
+}
+
+/// Every root, `LINK -> PATH` (temporary roots name their temp-roots
+/// file), like `nix-store --gc --print-roots`.
+fn print_roots(store: &LocalStore, json_out: bool, stdout: &mut dyn Write) -> CliResult {
+    let dir = store.store_dir();
+    let roots = store.find_roots().map_err(store_error)?;
+    if json_out {
+        let list: Vec<Value> = roots
+            .iter()
+            .map(|r| {
+                json!({
+                    "root": r.link.display().to_string(),
+                    "path": dir.display(&r.path),
+                    "temporary": r.temporary,
+                })
+            })
+            .collect();
+        return json_line(stdout, &Value::Array(list));
+    }
+    for root in &roots {
+        emit_line(
+            stdout,
+            &format!("{} -> {}", root.link.display(), dir.display(&root.path)),
+        )?;
     }
     Ok(())
 }

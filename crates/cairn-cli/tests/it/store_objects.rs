@@ -122,6 +122,17 @@ fn gc_deletes_what_no_root_reaches() {
     assert_eq!(stdout_of(&dry), format!("{dead}\n"));
     let live = store(&context, &["gc", "--print-live"]);
     assert_eq!(stdout_of(&live), format!("{kept}\n"));
+    let roots = store(&context, &["gc", "--print-roots"]);
+    assert_eq!(
+        stdout_of(&roots),
+        format!(
+            "{} -> {kept}\n",
+            context
+                .path()
+                .join("root/nix/var/cairn/gcroots/kept")
+                .display()
+        )
+    );
     let why = store(&context, &["why-alive", &kept]);
     assert_snapshot!("store_why_alive", transcript(&context, &why));
 
