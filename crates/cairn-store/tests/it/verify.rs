@@ -85,4 +85,19 @@ fn optimise_links_identical_files() {
     assert!(store.verify(true, false).unwrap().is_ok());
     // Running again finds nothing new.
     assert_eq!(store.optimise().unwrap().files_linked, 0);
+
+    // Once both objects are garbage, the shared copy goes too.
+    let links = store.real_store_dir().join(".links");
+    assert_eq!(fs::read_dir(&links).unwrap().count(), 3);
+    let root = store.root().to_owned();
+    drop(store);
+    let store =
+        cairn_store::LocalStore::open(&root, cairn_store_path::StoreDir::default()).unwrap();
+    let results = store
+        .collect_garbage(&cairn_store::GcOptions::default())
+        .unwrap();
+    assert_eq!(results.paths.len(), 2);
+    assert_eq!(fs::read_dir(&links).unwrap().count(), 0);
+    // Each distinct file is counted once: the big one, and each small one.
+    assert_eq!(results.bytes_freed, 10_000 + 1 + 1);
 }
