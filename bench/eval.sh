@@ -11,10 +11,11 @@
 #   modules  a module-system-like merge of 20,000 definitions: mkIf,
 #            mkOverride, mkMerge, zipAttrsWith, priorities, typed merges
 # For each workload it first checks that both print the same output, then
-# times both side by side with hyperfine -N (mean wall time) and measures
-# peak RSS with /usr/bin/time -f %M (median of three runs), and prints a
-# table of cairn/nix ratios (below 1 = cairn is faster / smaller) with the
-# geometric means. Exits non-zero when any output differs.
+# times both side by side with hyperfine -N (mean wall time, and mean CPU
+# time, which a busy machine distorts less) and measures peak RSS with
+# /usr/bin/time -f %M (median of three runs), and prints a table of
+# cairn/nix ratios (below 1 = cairn is faster / smaller) with the geometric
+# means. Exits non-zero when any output differs.
 #
 # Usage: bench/eval.sh [CAIRN_BINARY] [WORKLOAD...]
 #   CAIRN_BINARY defaults to $CARGO_TARGET_DIR/release/cairn, else
@@ -78,21 +79,30 @@ done
 python3 - "$tmp/rows" "$runs" <<'PY'
 import json, math, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+g = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))
 print()
-print(f"mean wall time of {sys.argv[2]} runs (hyperfine -N), median peak RSS of 3 runs")
-print(f"{'workload':<9} {'nix s':>7} {'cairn s':>8} {'time c/n':>9}   {'nix MiB':>8} {'cairn MiB':>10} {'RSS c/n':>8}")
-tr, mr = [], []
+print(f"hyperfine -N, {sys.argv[2]} runs: mean wall time and mean CPU time "
+      f"(user+system); peak RSS: median of 3 runs. Ratios are cairn/nix.")
+print(f"{'workload':<9} {'nix s':>7} {'cairn s':>8} {'wall c/n':>9} {'cpu c/n':>8}   "
+      f"{'nix MiB':>8} {'cairn MiB':>10} {'RSS c/n':>8}")
+tr, cr_, mr = [], [], []
 for w, js, nr, cr in rows:
     r = {x["command"]: x for x in json.load(open(js))["results"]}
     n, c = r["nix"]["mean"], r["cairn"]["mean"]
+    ncpu = r["nix"]["user"] + r["nix"]["system"]
+    ccpu = r["cairn"]["user"] + r["cairn"]["system"]
     nr, cr = int(nr) / 1024, int(cr) / 1024
     tr.append(c / n)
+    cr_.append(ccpu / ncpu)
     mr.append(cr / nr)
-    print(f"{w:<9} {n:7.3f} {c:8.3f} {c / n:9.2f}   {nr:8.1f} {cr:10.1f} {cr / nr:8.2f}")
+    print(f"{w:<9} {n:7.3f} {c:8.3f} {c / n:9.2f} {ccpu / ncpu:8.2f}   "
+          f"{nr:8.1f} {cr:10.1f} {cr / nr:8.2f}")
 if tr:
-    g = lambda xs: math.exp(sum(map(math.log, xs)) / len(xs))
-    print(f"{'geomean':<9} {'':7} {'':8} {g(tr):9.2f}   {'':8} {'':10} {g(mr):8.2f}")
-    print(f"cairn is {1 / g(tr):.2f}x as fast as nix on the geometric mean, "
-          f"slower on {sum(x >= 1 for x in tr)} of {len(tr)} workloads")
+    print(f"{'geomean':<9} {'':7} {'':8} {g(tr):9.2f} {g(cr_):8.2f}   "
+          f"{'':8} {'':10} {g(mr):8.2f}")
+    print(f"cairn is {1 / g(tr):.2f}x as fast as nix on the geometric mean of wall "
+          f"times ({1 / g(cr_):.2f}x of CPU times), slower on "
+          f"{sum(x >= 1 for x in tr)} of {len(tr)} workloads; "
+          f"peak memory {g(mr):.2f}x of nix's")
 PY
 exit $status
