@@ -58,6 +58,34 @@ impl Evaluator {
         crate::builtins::to_json_string(self, v)
     }
 
+    /// Defines the builtin `name` as the value of the Nix expression
+    /// `source` (named `file_name` in positions), evaluated lazily on
+    /// first use in the global scope: bound as a plain global and as
+    /// `builtins.NAME`, replacing a builtin of that name. This is how a
+    /// builtin written in Nix, such as `derivation` (a function of the
+    /// attribute set, wrapping `derivationStrict`), is provided: it is a
+    /// real lambda, so `builtins.functionArgs` and printing see it as Nix's.
+    /// Call it before evaluating anything that uses the name.
+    pub fn define_nix_builtin(
+        &mut self,
+        name: &str,
+        file_name: &str,
+        source: &str,
+    ) -> EvalResult<()> {
+        let expr = self.compile(file_name, source, "/")?;
+        let value = Value::Thunk(crate::value::Thunk::new(
+            crate::value::ThunkState::Suspended(expr, Env::new(None, Vec::new())),
+        ));
+        let name: crate::Symbol = name.into();
+        self.globals.insert(name.clone(), value.clone());
+        if let Some(Value::Attrs(builtins)) = self.globals.get("builtins") {
+            let one = Attrs::from_unsorted(vec![(name, value)]);
+            let updated = Value::attrs(builtins.update(&one));
+            self.globals.insert("builtins".into(), updated);
+        }
+        Ok(())
+    }
+
     /// Points `err` at the definition of attribute `name` of `attrs` (when
     /// it has a known position and `err` has none yet), as Nix reports
     /// errors of `derivation` at the `name` attribute.
@@ -92,6 +120,17 @@ mod tests {
         let json = ev.value_to_json(&Value::attrs((*set).clone())).unwrap();
         assert_eq!(json.as_str(), "{\"a\":1}");
         assert!(ev.io().as_any().is_none());
+
+        ev.define_nix_builtin("twice", "//builtin/twice.nix", "{ x ? 1 }: x * 2")
+            .unwrap();
+        let v = ev
+            .eval_source(
+                "«string»",
+                "[ (twice { x = 4; }) (builtins.twice {}) (builtins.functionArgs twice) ]",
+                "/",
+            )
+            .unwrap();
+        assert_eq!(ev.print_strict(&v).unwrap(), "[ 8 2 { x = true; } ]");
         assert!(ev.build_hook().is_none());
     }
 }

@@ -28,27 +28,10 @@ use crate::io::{GlueIo, other};
 use crate::paths::{parse_hash_allow_empty, string_no_context};
 
 /// The `derivation` wrapper, in Nix.
-const DERIVATION_NIX: &str = include_str!("derivation.nix");
+pub(crate) const DERIVATION_NIX: &str = include_str!("derivation.nix");
 
 /// The name positions and messages use for the wrapper (Nix 2.8's).
-const DERIVATION_NIX_NAME: &str = "//builtin/derivation.nix";
-
-/// `derivation ATTRS`: evaluates the wrapper once and applies it.
-pub(crate) fn derivation(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let io = Rc::clone(ev.io());
-    let glue = GlueIo::from_io(&io)?;
-    let cached = glue.state.borrow().derivation_fn.clone();
-    let f = match cached {
-        Some(f) => f,
-        None => {
-            let f = ev.eval_nested_source(DERIVATION_NIX_NAME, DERIVATION_NIX, "/__corepkgs__")?;
-            glue.state.borrow_mut().derivation_fn = Some(f.clone());
-            f
-        }
-    };
-    let r = ev.apply_value(&f, a[0].clone())?;
-    ev.force_value(&r)
-}
+pub(crate) const DERIVATION_NIX_NAME: &str = "//builtin/derivation.nix";
 
 /// Output names, kept as Nix 2.8 keeps them (a sorted set).
 fn check_outputs(names: Vec<String>) -> EvalResult<BTreeSet<String>> {

@@ -20,7 +20,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use cairn_derivation::{Derivation, DerivationResolver, ModuloHasher, ResolveError};
-use cairn_eval::{ErrorKind, EvalError, EvalIo, EvalResult, FileType, StdIo, Value};
+use cairn_eval::{ErrorKind, EvalError, EvalIo, EvalResult, FileType, StdIo};
 use cairn_hash::HashAlgo;
 use cairn_store::Store;
 use cairn_store_path::{FileIngestionMethod, StoreDir, StorePath};
@@ -154,8 +154,6 @@ pub(crate) struct GlueState {
     pub(crate) src_to_store: HashMap<String, StorePath>,
     /// The derivations made in this evaluation (also seen by the hasher).
     pub(crate) made: MadeDrvs,
-    /// The `derivation` wrapper, evaluated once.
-    pub(crate) derivation_fn: Option<Value>,
 }
 
 /// The evaluator's I/O with a store behind it. Construct with
@@ -207,7 +205,6 @@ impl GlueIo {
                 references: HashMap::new(),
                 src_to_store: HashMap::new(),
                 made,
-                derivation_fn: None,
             }),
             store_dir,
             store,

@@ -39,7 +39,6 @@ pub use ifd::StoreBuildHook;
 pub use instantiate::{DerivationInfo, find_derivations};
 pub use io::{GlueIo, Mode, StoreOpener};
 
-static DERIVATION: Builtin = Builtin::new("derivation", 1, derivation::derivation).plain_global();
 static DERIVATION_STRICT: Builtin =
     Builtin::new("derivationStrict", 1, derivation::derivation_strict).plain_global();
 static TO_FILE: Builtin = Builtin::new("toFile", 2, paths::to_file);
@@ -50,11 +49,12 @@ static FETCHURL: Builtin = Builtin::new("fetchurl", 1, fetch::fetchurl);
 static FETCH_TARBALL: Builtin =
     Builtin::new("fetchTarball", 1, fetch::fetch_tarball).plain_global();
 
-/// The store-aware builtins, to put in [`EvalOptions::extra_builtins`].
+/// The store-aware builtins written in Rust, to put in
+/// [`EvalOptions::extra_builtins`]; [`evaluator`] adds them and defines
+/// `derivation` (written in Nix) on top.
 #[must_use]
 pub fn builtins() -> Vec<&'static Builtin> {
     vec![
-        &DERIVATION,
         &DERIVATION_STRICT,
         &TO_FILE,
         &PATH,
@@ -75,6 +75,12 @@ pub fn evaluator(mut options: EvalOptions, io: Rc<GlueIo>) -> Evaluator {
     let hook = ifd::ValidityHook { io: Rc::clone(&io) };
     let mut ev = Evaluator::new(io, options);
     ev.set_build_hook(Rc::new(hook));
+    ev.define_nix_builtin(
+        "derivation",
+        derivation::DERIVATION_NIX_NAME,
+        derivation::DERIVATION_NIX,
+    )
+    .expect("derivation.nix parses");
     ev
 }
 
@@ -88,6 +94,16 @@ mod tests {
         let mut ev = evaluator(EvalOptions::default(), io);
         let v = ev.eval_source("«string»", expr, "/").unwrap();
         ev.print_strict(&v).unwrap()
+    }
+
+    #[test]
+    fn derivation_is_a_lambda_like_nix() {
+        assert_eq!(
+            eval("builtins.functionArgs derivation"),
+            "{ outputs = true; }"
+        );
+        assert_eq!(eval("derivation"), "<LAMBDA>");
+        assert_eq!(eval("builtins.typeOf builtins.derivation"), "\"lambda\"");
     }
 
     #[test]
