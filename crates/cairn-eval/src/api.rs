@@ -81,6 +81,10 @@ impl Evaluator {
         if let Some(Value::Attrs(builtins)) = self.globals.get("builtins") {
             let one = Attrs::from_unsorted(vec![(name, value)]);
             let updated = Value::attrs(builtins.update(&one));
+            // `builtins.builtins` is the set itself: point it at the new one.
+            if let Some(Value::Thunk(cell)) = builtins.get("builtins") {
+                *cell.0.borrow_mut() = crate::value::ThunkState::Done(updated.clone());
+            }
             self.globals.insert("builtins".into(), updated);
         }
         Ok(())
@@ -126,11 +130,11 @@ mod tests {
         let v = ev
             .eval_source(
                 "«string»",
-                "[ (twice { x = 4; }) (builtins.twice {}) (builtins.functionArgs twice) ]",
+                "[ (twice { x = 4; }) (builtins.twice {}) (builtins.functionArgs twice) (builtins.builtins.twice {}) ]",
                 "/",
             )
             .unwrap();
-        assert_eq!(ev.print_strict(&v).unwrap(), "[ 8 2 { x = true; } ]");
+        assert_eq!(ev.print_strict(&v).unwrap(), "[ 8 2 { x = true; } 2 ]");
         assert!(ev.build_hook().is_none());
     }
 }
