@@ -1136,11 +1136,13 @@ impl Evaluator {
                 }
                 Ok(x.len().cmp(&y.len()))
             }
+            // Nix 2.8 reports this without a position.
             _ => Err(other(format!(
                 "cannot compare {} with {}",
                 a.show_type(),
                 b.show_type()
-            ))),
+            ))
+            .unpositioned()),
         }
     }
 

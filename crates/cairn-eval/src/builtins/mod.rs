@@ -856,7 +856,8 @@ pub(crate) fn io_error(path: &str, what: &str, e: &std::io::Error) -> EvalError 
         Some(i) if text.ends_with(')') => &text[..i],
         _ => &text,
     };
-    EvalError::new(ErrorKind::Io(format!("{what} '{path}': {text}")))
+    // Nix 2.8's system errors carry no position.
+    EvalError::new(ErrorKind::Io(format!("{what} '{path}': {text}"))).unpositioned()
 }
 
 /// Where the built-in Nix files (`<nix/fetchurl.nix>`) live.
@@ -998,7 +999,7 @@ fn read_dir(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let entries = ev
         .io
         .read_dir(&p)
-        .map_err(|e| io_error(&p, "reading directory", &e))?;
+        .map_err(|e| io_error(&p, "opening directory", &e))?;
     Ok(Value::attrs(Attrs::from_unsorted(
         entries
             .into_iter()
