@@ -6,7 +6,7 @@
 #   sudo ../shared/peers/nix/setup.sh
 #   scripts/generate-fixtures.sh            # all of them
 #   scripts/generate-fixtures.sh nar drv    # only some: nar drv narinfo cli eval
-#                                           # instantiate parse latest profile nixlib
+#                                           # instantiate parse latest profile nixlib glue
 #
 # Review the diff before committing: a changed fixture means Nix's output
 # (or the script) changed, and the tests will hold cairn to the new bytes.
@@ -31,8 +31,9 @@ declare -A scripts=(
     [latest]=crates/cairn-eval/tests/latest/generate.sh
     [profile]=crates/cairn-profile/tests/fixtures/generate.sh
     [nixlib]=nix/lib/tests/peer.sh
+    [glue]=crates/cairn-glue/tests/fixtures/generate.sh
 )
-order=(nar drv narinfo cli eval instantiate parse latest profile nixlib)
+order=(nar drv narinfo cli eval instantiate parse latest profile nixlib glue)
 if [ $# -gt 0 ]; then order=("$@"); fi
 
 for name in "${order[@]}"; do
