@@ -16,10 +16,10 @@ let
   forOutput = outputName: {
     name = outputName;
     value = shared // {
-      outPath = builtins.getAttr outputName strict;
-      drvPath = strict.drvPath;
-      type = "derivation";
-      inherit outputName;
+        outPath = builtins.getAttr outputName strict;
+        drvPath = strict.drvPath;
+        type = "derivation";
+        inherit outputName;
     };
   };
 
