@@ -779,6 +779,15 @@ impl Evaluator {
                 {
                     return Ok(v);
                 }
+                // `t == "override"`: strings compare by their text, here
+                // without the general comparison's bookkeeping.
+                if let (Value::String(a), Value::String(b)) = (&l, &r) {
+                    match op {
+                        BinOp::Eq => return Ok(Value::Bool(a.as_str() == b.as_str())),
+                        BinOp::NotEq => return Ok(Value::Bool(a.as_str() != b.as_str())),
+                        _ => {}
+                    }
+                }
                 if op == BinOp::Add
                     && !matches!(l, Value::Int(_) | Value::Float(_) | Value::Path(_))
                 {
