@@ -10,7 +10,11 @@
 //!    (`CAIRN_*`, `NO_COLOR`, `HOME`, `XDG_CONFIG_HOME`); they are turned
 //!    into plain values and passed on.
 //! 3. `commands::<group>`: one module per command group (`hash`, `store`,
-//!    `nar`, `derivation`, `key`, `config`, `eval`), each a thin layer over a library crate.
+//!    `nar`, `derivation`, `key`, `config`, `eval`, `repl`), each a thin layer over a library crate.
+//!
+//! Started under the name `nix-instantiate` (a symlink to the binary),
+//! `run` skips clap and hands Nix's command line to
+//! `commands::instantiate`, which prints and exits exactly as Nix 2.8 does.
 //!
 //! Errors from the libraries are sorted into user and internal errors by
 //! [`CliError`] and rendered with miette, with a `help:` line that says what
@@ -26,6 +30,7 @@
 //! | `.drv` files (`derivation show`) | `commands::derivation` → `cairn-derivation` |
 //! | `.nix` files (`eval`, `import`, `<name>` lookups) | `commands::eval` → `cairn-eval` |
 //! | secret and public key files (`key generate`) | `commands::key` → `cairn-narinfo` |
+//! | `~/.local/state/cairn/repl-history` (`repl`) | `commands::repl` (rustyline) |
 //! | profiles (`P`, `P-N-link`, `P.lock`), `~/.local/state/cairn/profile`, user environments (`profile …`) | `commands::profile` → `cairn-profile` |
 //!
 //! # Example
