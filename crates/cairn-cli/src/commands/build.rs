@@ -297,9 +297,9 @@ pub(crate) fn realise_targets(
             "derivations"
         };
         report(&format!(
-            "Built {} {noun} in {:.1}s",
+            "Built {} {noun} in {}",
             done.built.len(),
-            done.elapsed.as_secs_f64()
+            elapsed(done.elapsed)
         ));
     }
     for (index, built) in done.paths.iter().enumerate() {
@@ -321,6 +321,15 @@ pub(crate) fn realise_targets(
         }
     }
     Ok(())
+}
+
+/// `340ms`, `1.2s`: milliseconds under a second, as uv prints them.
+fn elapsed(duration: Duration) -> String {
+    if duration < Duration::from_secs(1) {
+        format!("{}ms", duration.as_millis())
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
 }
 
 #[expect(clippy::print_stderr, reason = "the summary is for the user")]
