@@ -347,7 +347,10 @@ impl Builder {
         let planned: Vec<StorePath> = order.iter().map(|&i| nodes[i].drv_path.clone()).collect();
         observer.on_event(&BuildEvent::Planned { drvs: &planned });
 
-        let max_jobs = options.max_jobs.unwrap_or(self.config.max_jobs).max(1);
+        let max_jobs = options.max_jobs.unwrap_or(self.config.max_jobs);
+        if max_jobs == 0 && !nodes.is_empty() {
+            return Err(BuildError::NoBuildSlots);
+        }
         let mut ready: VecDeque<usize> = order
             .iter()
             .copied()

@@ -221,6 +221,9 @@ pub enum BuildError {
         /// A `.drv` on the cycle.
         drv: String,
     },
+    /// `max-jobs` is 0 and there is something to build.
+    #[error("unable to start any build; either increase '--max-jobs' or enable remote builds")]
+    NoBuildSlots,
     /// A dependency failed, so the derivation was not built.
     #[error("dependency '{dependency}' of '{drv}' failed")]
     DependencyFailed {

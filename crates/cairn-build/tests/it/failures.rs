@@ -202,3 +202,24 @@ fn stray_files_in_the_store_directory_do_not_leak() {
         "{entries:?}"
     );
 }
+
+#[test]
+fn zero_jobs_builds_nothing_like_nix() {
+    let mut t = TestStore::new();
+    let drv = t.derivation("idle", "touch $out").add();
+    let options = BuildOptions {
+        max_jobs: Some(0),
+        ..BuildOptions::default()
+    };
+    let err = t
+        .realise_with(&[&drv], &options, &mut Recorder::default())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "unable to start any build; either increase '--max-jobs' or enable remote builds"
+    );
+    // Nothing to build is fine with zero jobs.
+    t.realise(&[&drv]).unwrap();
+    t.realise_with(&[&drv], &options, &mut Recorder::default())
+        .unwrap();
+}
