@@ -50,7 +50,8 @@ fn fetch(
                     }
                     "name" => name = string_no_context(ev, v)?,
                     n => {
-                        return Err(other(format!("unsupported argument '{n}' to '{who}'")));
+                        let e = other(format!("unsupported argument '{n}' to '{who}'"));
+                        return Err(ev.error_at_attr(e, &attrs, n));
                     }
                 }
             }
@@ -99,7 +100,8 @@ fn fetch(
             "hash mismatch in file downloaded from '{url}':\n  specified: {}\n  got:       {}",
             h.encode(Encoding::Nix32, true),
             hash.encode(Encoding::Nix32, true)
-        )));
+        ))
+        .unpositioned());
     }
     Ok(store_path_value(&store_dir, &store_path))
 }
