@@ -127,24 +127,29 @@ fn os(bytes: &[u8]) -> OsString {
 }
 
 /// Parses `sandbox-paths` entries: `PATH`, `TARGET=SOURCE`, with a
-/// trailing `?` when the source may be missing.
+/// trailing `?` when the source may be missing. A later entry for the same
+/// target replaces an earlier one (a user's `/bin/sh=…` overrides the
+/// default), as Nix keeps them in a map by target.
 pub(crate) fn sandbox_binds(entries: &[String]) -> Vec<RunBind> {
-    entries
-        .iter()
-        .map(|entry| {
-            let (entry, optional) = match entry.strip_suffix('?') {
-                Some(rest) => (rest, true),
-                None => (entry.as_str(), false),
-            };
-            let (target, source) = entry.split_once('=').unwrap_or((entry, entry));
-            RunBind {
-                source: PathBuf::from(source),
-                target: PathBuf::from(target),
-                writable: false,
-                optional,
-            }
-        })
-        .collect()
+    let mut binds: Vec<RunBind> = Vec::new();
+    for entry in entries {
+        let (entry, optional) = match entry.strip_suffix('?') {
+            Some(rest) => (rest, true),
+            None => (entry.as_str(), false),
+        };
+        let (target, source) = entry.split_once('=').unwrap_or((entry, entry));
+        let bind = RunBind {
+            source: PathBuf::from(source),
+            target: PathBuf::from(target),
+            writable: false,
+            optional,
+        };
+        match binds.iter_mut().find(|b| b.target == bind.target) {
+            Some(earlier) => *earlier = bind,
+            None => binds.push(bind),
+        }
+    }
+    binds
 }
 
 /// Builds `node`.
@@ -573,4 +578,29 @@ fn check_determinism(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_paths_parse_and_later_targets_win() {
+        let binds = sandbox_binds(&[
+            "/bin/sh=/bin/busybox?".to_owned(),
+            "/etc/resolv.conf".to_owned(),
+            "/bin/sh=/opt/sh".to_owned(),
+        ]);
+        let seen: Vec<_> = binds
+            .iter()
+            .map(|b| (b.target.clone(), b.source.clone(), b.optional))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("/bin/sh".into(), "/opt/sh".into(), false),
+                ("/etc/resolv.conf".into(), "/etc/resolv.conf".into(), false),
+            ]
+        );
+    }
 }

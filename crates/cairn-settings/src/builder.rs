@@ -213,6 +213,7 @@ mod tests {
         assert_eq!(settings.store_dir, "/nix/store");
         assert_eq!(settings.max_jobs, MaxJobs::Count(1));
         assert_eq!(settings.sandbox, Sandbox::Enabled);
+        assert_eq!(settings.extra_sandbox_paths, ["/bin/sh=/bin/busybox?"]);
     }
 
     #[test]
@@ -237,7 +238,11 @@ mod tests {
         assert_eq!(settings.sandbox, Sandbox::Disabled);
         assert_eq!(
             settings.extra_sandbox_paths,
-            ["/bin/sh=/busybox", "/etc/resolv.conf?"]
+            [
+                "/bin/sh=/bin/busybox?",
+                "/bin/sh=/busybox",
+                "/etc/resolv.conf?"
+            ]
         );
         assert_eq!(settings.substituters, ["file:///a", "file:///b"]);
         assert_eq!(settings.trusted_public_keys, ["k-1:AAAA"]);

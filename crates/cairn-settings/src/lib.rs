@@ -53,4 +53,4 @@ mod settings;
 
 pub use builder::SettingsBuilder;
 pub use error::{Error, ErrorKind, Origin, Warning};
-pub use settings::{MaxJobs, Sandbox, Settings};
+pub use settings::{DEFAULT_SANDBOX_SHELL, MaxJobs, Sandbox, Settings};

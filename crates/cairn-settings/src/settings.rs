@@ -5,6 +5,11 @@ use std::fmt;
 
 use crate::error::ErrorKind;
 
+/// The default `sandbox-paths` entry: a statically linked busybox (Debian's
+/// `busybox-static`) as the builders' `/bin/sh`, the shell Nix 2.8 on Debian
+/// is built with. Optional, so a host without it only loses `/bin/sh`.
+pub const DEFAULT_SANDBOX_SHELL: &str = "/bin/sh=/bin/busybox?";
+
 /// cairn's settings, after all sources have been merged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -20,7 +25,8 @@ pub struct Settings {
     pub sandbox: Sandbox,
     /// `sandbox-paths`, usually given as `extra-sandbox-paths`: host paths
     /// made visible in the sandbox, each `PATH` or `TARGET=SOURCE` (a
-    /// trailing `?` marks it optional).
+    /// trailing `?` marks it optional). The default, [`DEFAULT_SANDBOX_SHELL`],
+    /// gives builders a `/bin/sh` as Nix built with a sandbox shell does.
     pub extra_sandbox_paths: Vec<String>,
     /// `substituters`: binary cache URLs, in order of preference.
     pub substituters: Vec<String>,
@@ -38,7 +44,7 @@ impl Default for Settings {
             max_jobs: MaxJobs::Count(1),
             cores: 0,
             sandbox: Sandbox::Enabled,
-            extra_sandbox_paths: Vec::new(),
+            extra_sandbox_paths: vec![DEFAULT_SANDBOX_SHELL.to_owned()],
             substituters: Vec::new(),
             trusted_public_keys: Vec::new(),
             mirrors: BTreeMap::new(),
