@@ -95,7 +95,15 @@ pub struct BuildConfig {
     pub cores: u32,
     /// `sandbox-paths`: `PATH`, `TARGET=SOURCE`, `…?` when optional.
     pub sandbox_paths: Vec<String>,
+    /// The most processes (and threads) one build may have at once, so that
+    /// a fork bomb in a builder fails its build instead of exhausting the
+    /// machine (Nix has no such cap). `None`: no cap.
+    pub max_processes: Option<u32>,
 }
+
+/// The default [`BuildConfig::max_processes`]: far more than a parallel
+/// compile needs, far fewer than a machine's `pid_max`.
+pub const DEFAULT_MAX_PROCESSES: u32 = 4096;
 
 impl BuildConfig {
     /// The configuration for `settings`, with logs under `state_dir`
@@ -117,6 +125,7 @@ impl BuildConfig {
             },
             cores: settings.cores,
             sandbox_paths: settings.extra_sandbox_paths.clone(),
+            max_processes: Some(DEFAULT_MAX_PROCESSES),
         }
     }
 }

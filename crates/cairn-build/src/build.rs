@@ -304,6 +304,7 @@ pub(crate) fn build(
             network: drv_type.is_fixed(),
             timeout: cx.options.timeout,
             max_silent_time: cx.options.max_silent_time,
+            max_processes: cx.config.max_processes,
         };
         let status = runner::run(request, &mut |chunk| {
             log.extend_from_slice(chunk);

@@ -53,8 +53,8 @@ mod runner;
 mod structured;
 
 pub use api::{
-    BuildConfig, BuildEvent, BuildObserver, BuildOptions, BuiltPath, DerivedPath, NoObserver,
-    OutputSelection, Realisation, host_system,
+    BuildConfig, BuildEvent, BuildObserver, BuildOptions, BuiltPath, DEFAULT_MAX_PROCESSES,
+    DerivedPath, NoObserver, OutputSelection, Realisation, host_system,
 };
 pub use builder::Builder;
 pub use environment::{BuilderEnvironment, SANDBOX_BUILD_DIR};

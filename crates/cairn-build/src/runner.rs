@@ -11,7 +11,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use cairn_sandbox::{Bind, Outcome, SandboxSpec};
+use cairn_sandbox::{Bind, Outcome, SandboxError, SandboxSpec};
 
 /// A host path visible in the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +33,7 @@ pub(crate) struct RunRequest {
     pub network: bool,
     pub timeout: Option<Duration>,
     pub max_silent_time: Option<Duration>,
+    pub max_processes: Option<u32>,
 }
 
 /// How the builder ended.
@@ -79,7 +80,19 @@ pub(crate) fn run(
     spec.files
         .retain(|file| !binds.iter().any(|b| b.target == file.path));
     spec.binds = binds;
-    let outcome = cairn_sandbox::run(&spec, log)?;
+    spec.max_processes = request.max_processes;
+    let outcome = match cairn_sandbox::run(&spec, log) {
+        // Root on a host offering no `pids` cgroup: the cap cannot be
+        // enforced. Refusing every build there would make the builder
+        // unusable, so the build runs uncapped (as in Nix) and its log
+        // says so.
+        Err(err @ SandboxError::ProcessLimitUnavailable { .. }) => {
+            log(format!("warning: {err}; building without a process limit\n").as_bytes());
+            spec.max_processes = None;
+            cairn_sandbox::run(&spec, log)?
+        }
+        other => other?,
+    };
     Ok(match outcome {
         Outcome::Exited(code) => RunStatus::Exited(code),
         Outcome::Signalled(signal) => RunStatus::Signaled(signal),

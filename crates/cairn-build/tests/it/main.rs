@@ -4,6 +4,7 @@
 mod basics;
 mod failures;
 mod fixed;
+mod hostile;
 mod references;
 mod scheduling;
 mod support;

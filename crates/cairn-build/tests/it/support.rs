@@ -45,7 +45,7 @@ impl BuildObserver for Recorder {
 /// The applets the test scripts use.
 const APPLETS: &[&str] = &[
     "sh", "cat", "echo", "mkdir", "touch", "sleep", "seq", "ln", "ls", "cp", "printf", "true",
-    "false", "env", "id", "wc", "test", "sed", "sort", "mkfifo", "mknod",
+    "false", "env", "id", "wc", "test", "sed", "sort", "mkfifo", "mknod", "nc", "head",
 ];
 
 impl TestStore {
@@ -92,6 +92,7 @@ impl TestStore {
             max_jobs: 1,
             cores: 1,
             sandbox_paths: Vec::new(),
+            max_processes: Some(256),
         }
     }
 

@@ -160,6 +160,7 @@ fn import_from_derivation_builds_with_cairn_build() {
         max_jobs: 1,
         cores: 1,
         sandbox_paths: Vec::new(),
+        max_processes: None,
     };
     let builder = Arc::new(cairn_build::Builder::new(
         Arc::clone(&t.store) as Arc<dyn Store>,
