@@ -84,6 +84,13 @@ fn store_error(err: StoreError) -> CliError {
             Some("drop --flat to add a directory or symlink".to_owned())
         }
         StoreError::SchemaTooNew { .. } => Some("use a newer cairn with this store".to_owned()),
+        StoreError::BadPath { .. } => Some(
+            "a name is 1 to 211 letters, digits and `+-._?=`; pass --name NAME"
+                .to_owned(),
+        ),
+        StoreError::Dump { .. } => {
+            Some("check that the path exists and can be read".to_owned())
+        }
         _ => None,
     };
     let cli = CliError::from_error(ErrorKind::User, &err);

@@ -253,3 +253,18 @@ fn add_and_gc_in_separate_processes() {
     // Some may have been collected already by the last loop iteration.
     assert!(dead.iter().all(|p| added.contains(p)));
 }
+
+#[test]
+fn add_refuses_bad_names_and_missing_files() {
+    let context = TestContext::new();
+    let file = context.path().join("f");
+    std::fs::write(&file, "f").unwrap();
+    let bad = store(&context, &["add", "--name", "a b", file.to_str().unwrap()]);
+    assert_snapshot!("store_add_bad_name", transcript(&context, &bad));
+    let missing = store(&context, &["add", "missing"]);
+    assert_snapshot!("store_add_missing", transcript(&context, &missing));
+    let empty: Vec<_> = std::fs::read_dir(context.path().join("root/nix/store"))
+        .unwrap()
+        .collect();
+    assert!(empty.is_empty(), "{empty:?}");
+}

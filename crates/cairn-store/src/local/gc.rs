@@ -409,20 +409,36 @@ impl LocalStore {
             .join(format!(".cairn-trash-{}", std::process::id()));
         self.remove_debris_trash()?;
         cairn_util::fs::create_dir_all(&trash)?;
-        let batch = if options.max_freed.is_some() { 1 } else { 4096 };
+        let batch = if options.max_freed.is_some() {
+            1
+        } else {
+            16_384
+        };
+        // Once a batch's rows are gone its files may go in any order; the
+        // directory's own order (hash order on ext4) touches each directory
+        // block once instead of at random, which makes unlinking much
+        // cheaper in a large store.
+        let position = if batch > 1 {
+            self.directory_order()?
+        } else {
+            HashMap::new()
+        };
         let mut deleted = Vec::new();
         'batches: for chunk in order.chunks(batch) {
             self.db().invalidate(chunk)?;
-            for id in chunk {
-                let base = graph.paths[id]
-                    .rsplit('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                let real = self.real_store_dir().join(&base);
-                results.bytes_freed += fsops::delete_object(&real, &trash.join(&base))?;
-                deleted.push(*id);
+            let mut bases: Vec<(usize, &str)> = chunk
+                .iter()
+                .map(|id| {
+                    let base = graph.paths[id].rsplit('/').next().unwrap_or_default();
+                    (position.get(base).copied().unwrap_or(usize::MAX), base)
+                })
+                .collect();
+            bases.sort_unstable();
+            for (_, base) in bases {
+                let real = self.real_store_dir().join(base);
+                results.bytes_freed += fsops::delete_object(&real, &trash.join(base))?;
             }
+            deleted.extend_from_slice(chunk);
             if options
                 .max_freed
                 .is_some_and(|max| results.bytes_freed >= max)
@@ -443,6 +459,19 @@ impl LocalStore {
         results.paths = self.sorted_paths(&graph, deleted.into_iter())?;
         results.elapsed = start.elapsed();
         Ok(results)
+    }
+
+    /// Each entry of the store directory by its position in `readdir`.
+    fn directory_order(&self) -> Result<HashMap<String, usize>, StoreError> {
+        let dir = self.real_store_dir();
+        let mut position = HashMap::new();
+        for (index, entry) in cairn_util::fs::read_dir(dir)?.enumerate() {
+            let entry = entry.map_err(|e| StoreError::io(Operation::ReadDir, dir, e))?;
+            if let Ok(name) = entry.file_name().into_string() {
+                position.insert(name, index);
+            }
+        }
+        Ok(position)
     }
 
     fn sorted_paths(

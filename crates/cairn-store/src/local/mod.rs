@@ -60,10 +60,12 @@
 //! stale, and is deleted; otherwise the file is read (its owner cannot be
 //! writing: that needs `gc.lock`).
 //!
-//! Deleting a dead path: its database row goes first (referrers before
-//! their references, in one transaction per batch), then its content: a
-//! directory is renamed into a trash directory and removed there, a file
-//! or symlink (one inode) is unlinked. A crash in between
+//! Deleting dead paths: their database rows go first, referrers before
+//! their references, in one transaction per batch (so at every moment the
+//! rows that remain are closed under references); then the batch's
+//! content, in the store directory's own order (cheapest for the file
+//! system): a directory is renamed into a trash directory and removed
+//! there, a file or symlink (one inode) is unlinked. A crash in between
 //! leaves an unregistered entry, which the next collection deletes; never
 //! a registered path without content.
 
