@@ -100,6 +100,22 @@ fn add_gives_nix_paths_and_path_info_shows_them() {
     );
     assert_snapshot!("store_add_flat", transcript(&context, &flat));
 
+    // Nix 2.8: `nix-store --add-fixed --recursive sha1 tree` and
+    // `nix-store --add-fixed sha512 tree/hello.txt`.
+    let sha1 = store(&context, &["add", "--type", "sha1", tree.to_str().unwrap()]);
+    assert_eq!(
+        stdout_of(&sha1),
+        "/nix/store/axzm4dqb46xdfhc23sh06ii3i7f6983h-tree\n"
+    );
+    let hello = tree.join("hello.txt");
+    let sha512 = store(
+        &context,
+        &["add", "--flat", "--type", "sha512", hello.to_str().unwrap()],
+    );
+    assert_eq!(
+        stdout_of(&sha512),
+        "/nix/store/9a8mxachqmcv8x2cfijdps9dyxgyyrzm-hello.txt\n"
+    );
     let info = store(&context, &["path-info", "-s", &path]);
     assert_snapshot!("store_path_info_size", transcript(&context, &info));
     let info = store(&context, &["path-info", "--json", &path]);
