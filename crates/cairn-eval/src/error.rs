@@ -388,24 +388,38 @@ impl EvalError {
     /// hint `(use '--show-trace' to show detailed location information)`
     /// ends the text. (Function-call frames are only recorded with
     /// [`crate::EvalOptions::show_trace`], so they never cause the hint.)
+    ///
+    /// The text is laid out as Nix's error printer and logger do it: the
+    /// continuation lines of multi-line messages are aligned under the
+    /// text after `error: `, trailing blanks of every line and trailing
+    /// blank lines are dropped, an error whose text is all blank prints as
+    /// an empty line, and the whole goes through [`terminal_text`].
     pub fn render(&self, show_trace: bool) -> String {
-        let mut out = String::new();
-        self.write_head(&mut out);
+        let mut body = String::new();
+        self.write_head(&mut body);
         if show_trace {
             for frame in &self.trace {
-                out.push_str("\n\n       … ");
-                out.push_str(&frame.message);
-                write_pos(&mut out, frame.pos.as_ref(), frame.snippet.as_deref());
+                body.push_str("\n\n       … ");
+                push_indented(&mut body, &frame.message);
+                write_pos(&mut body, frame.pos.as_ref(), frame.snippet.as_deref());
             }
-        } else if !self.trace.is_empty() {
+        }
+        let mut out = if body[ERROR_PREFIX.len()..].trim().is_empty() {
+            // Nix drops the blank text and then prefixes nothing.
+            String::new()
+        } else {
+            let lines: Vec<&str> = body.lines().map(str::trim_end).collect();
+            terminal_text(lines.join("\n").trim_end())
+        };
+        if !show_trace && !self.trace.is_empty() {
             out.push_str("\n(use '--show-trace' to show detailed location information)");
         }
         out
     }
 
     fn write_head(&self, out: &mut String) {
-        out.push_str("error: ");
-        out.push_str(&self.kind.to_string());
+        out.push_str(ERROR_PREFIX);
+        push_indented(out, &self.kind.to_string());
         write_pos(out, self.pos.as_ref(), self.snippet.as_deref());
         if let Some((last, first)) = self.suggestions.split_last() {
             out.push_str("\n       Did you mean ");
@@ -420,6 +434,68 @@ impl EvalError {
             out.push('?');
         }
     }
+}
+
+/// What starts every error Nix prints; continuation lines are indented by
+/// as many spaces.
+const ERROR_PREFIX: &str = "error: ";
+
+/// Appends `text` with its continuation lines indented to line up after
+/// [`ERROR_PREFIX`] (and after `… ` of a trace frame, which sits there).
+fn push_indented(out: &mut String, text: &str) {
+    let mut lines = text.split('\n');
+    out.push_str(lines.next().unwrap_or_default());
+    for line in lines {
+        out.push('\n');
+        out.push_str(&" ".repeat(ERROR_PREFIX.len()));
+        out.push_str(line);
+    }
+}
+
+/// Text as Nix's logger writes it to a pipe or a file (its
+/// `filterANSIEscapes`): escape sequences (`ESC [ … final` and two-byte
+/// `ESC X`) and the characters `\r` and `\a` are removed, and each tab
+/// becomes spaces up to the next multiple of 8 characters, counted from
+/// the start of the whole text, newlines included (as Nix counts them, so
+/// a tab on a later line does not line up by that line's columns).
+/// Messages of `builtins.trace` go through it too (with their `trace: `).
+pub fn terminal_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut width = 0usize;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => {
+                if chars.next_if_eq(&'[').is_some() {
+                    while chars
+                        .next_if(|c| ('\u{30}'..='\u{3f}').contains(c))
+                        .is_some()
+                    {}
+                    while chars
+                        .next_if(|c| ('\u{20}'..='\u{2f}').contains(c))
+                        .is_some()
+                    {}
+                    chars.next_if(|c| ('\u{40}'..='\u{7e}').contains(c));
+                } else {
+                    chars.next_if(|c| ('\u{40}'..='\u{5f}').contains(c));
+                }
+            }
+            '\t' => {
+                out.push(' ');
+                width += 1;
+                while !width.is_multiple_of(8) {
+                    out.push(' ');
+                    width += 1;
+                }
+            }
+            '\r' | '\u{7}' => {}
+            c => {
+                out.push(c);
+                width += 1;
+            }
+        }
+    }
+    out
 }
 
 impl std::ops::Deref for EvalError {
@@ -528,6 +604,47 @@ mod tests {
                 .is_empty()
         );
         assert_eq!(levenshtein(b"kitten", b"sitting"), 3);
+    }
+
+    #[test]
+    fn multi_line_messages_laid_out_like_nix() {
+        let throw = |m: &str| EvalError::new(ErrorKind::Catchable(Catchable::Throw(m.into())));
+        assert_eq!(throw("a  \nb\n\n").render(false), "error: a\n       b");
+        assert_eq!(
+            throw("\nline2\n  x\n").render(false),
+            "error:\n       line2\n         x"
+        );
+        assert_eq!(throw("a\n\nb").render(false), "error: a\n\n       b");
+        // A blank error prints as an empty line, hint or not.
+        assert_eq!(throw(" \n ").render(false), "");
+        assert_eq!(
+            throw("").add_trace("ctx").render(false),
+            "\n(use '--show-trace' to show detailed location information)"
+        );
+        assert_eq!(
+            throw("\n").add_trace("ctx  \nmore\n").render(true),
+            "error:\n\n\n       … ctx\n       more"
+        );
+        assert_eq!(
+            throw("x").add_trace("").render(true),
+            "error: x\n\n       …"
+        );
+    }
+
+    #[test]
+    fn terminal_text_filters_like_nix_logger() {
+        assert_eq!(terminal_text("error: a\tb"), "error: a        b");
+        // Tab stops count from the start of the text, newlines included.
+        assert_eq!(
+            terminal_text("error: x\n       ab\tc"),
+            "error: x\n       ab      c"
+        );
+        assert_eq!(terminal_text("é\tx"), "é       x");
+        assert_eq!(
+            terminal_text("\u{1b}[31mred\u{1b}[0m x\u{7}y\r z\u{1b}]0;t"),
+            "red xy z0;t"
+        );
+        assert_eq!(terminal_text("\u{1b}[1;2Hd\u{1}"), "d\u{1}");
     }
 
     #[test]

@@ -61,7 +61,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 pub use builtins::{Builtin, BuiltinFn};
-pub use error::{Catchable, ErrorData, ErrorKind, EvalError, EvalResult, Pos, TraceFrame};
+pub use error::{
+    Catchable, ErrorData, ErrorKind, EvalError, EvalResult, Pos, TraceFrame, terminal_text,
+};
 pub use io::{BuildHook, EvalIo, FileType, StdIo};
 pub use print::format_float;
 pub use value::{Attrs, Context, NixList, NixString, Symbol, Value};

@@ -71,9 +71,14 @@ pub(crate) fn new_store_evaluator(
     let mut evaluator = cairn_glue::evaluator(options, io);
     #[expect(
         clippy::print_stderr,
-        reason = "builtins.trace reports on standard error, as in Nix"
+        reason = "builtins.trace reports on standard error, filtered like Nix's logger"
     )]
-    evaluator.set_trace_handler(|message| eprintln!("trace: {message}"));
+    evaluator.set_trace_handler(|message| {
+        eprintln!(
+            "{}",
+            cairn_eval::terminal_text(&format!("trace: {message}"))
+        );
+    });
     #[expect(
         clippy::print_stderr,
         reason = "builtins.warn reports on standard error, as in Nix"

@@ -166,10 +166,6 @@ const EVAL_ERROR_DIFFERENCES: &[(&str, &str)] = &[
         "structured-function",
         "Nix points at the function value, cairn at its attribute",
     ),
-    (
-        "fetchurl-hash-mismatch",
-        "Nix indents a message's continuation lines under `error: `; cairn-eval's renderer does not",
-    ),
 ];
 
 #[test]
