@@ -526,7 +526,7 @@ fn function_args(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn zip_attrs_with(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let f = a[0].clone();
+    let f = expect_function(ev, &a[0])?;
     let l = ev.expect_list(&a[1])?;
     let mut groups: std::collections::BTreeMap<Symbol, Vec<Value>> =
         std::collections::BTreeMap::new();
@@ -621,6 +621,20 @@ fn elem_at(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     }
 }
 
+/// Forces a builtin's function argument as Nix 2.8's `forceFunction` does,
+/// before the builtin looks at its other arguments: `filter`, `sort`,
+/// `foldl'` and their kind fail on a non-function even for an empty list
+/// (`map`, `genList` and `mapAttrs` only apply it lazily and never check).
+/// A set with `__functor` passes.
+fn expect_function(ev: &mut Evaluator, v: &Value) -> EvalResult<Value> {
+    let f = ev.force(v)?;
+    match &f {
+        Value::Lambda(_) | Value::PrimOp(_) => Ok(f),
+        Value::Attrs(s) if s.get("__functor").is_some() => Ok(f),
+        other => Err(type_error(other, "a function")),
+    }
+}
+
 fn map(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let l = ev.expect_list(&a[1])?;
     Ok(Value::list(
@@ -631,10 +645,11 @@ fn map(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn filter(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let f = expect_function(ev, &a[0])?;
     let l = ev.expect_list(&a[1])?;
     let mut out = Vec::new();
     for x in l.iter() {
-        let keep = ev.apply(a[0].clone(), x.clone(), None)?;
+        let keep = ev.apply(f.clone(), x.clone(), None)?;
         if ev.expect_bool(&keep)? {
             out.push(x.clone());
         }
@@ -646,14 +661,8 @@ fn filter(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn foldl(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let f = expect_function(ev, &a[0])?;
     let l = ev.expect_list(&a[2])?;
-    // The function is forced by the first call only (`foldl' f x [ ]`
-    // never looks at it).
-    let f = if l.is_empty() {
-        Value::Null
-    } else {
-        ev.force(&a[0])?
-    };
     let mut acc = a[1].clone();
     for x in l.iter() {
         acc = ev.apply2(&f, acc, x.clone())?;
@@ -695,19 +704,21 @@ fn concat_lists(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn concat_map(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let f = expect_function(ev, &a[0])?;
     let l = ev.expect_list(&a[1])?;
     let mut out = Vec::new();
     for x in l.iter() {
-        let r = ev.apply(a[0].clone(), x.clone(), None)?;
+        let r = ev.apply(f.clone(), x.clone(), None)?;
         out.extend(ev.expect_list(&r)?.iter().cloned());
     }
     Ok(Value::list(out))
 }
 
 fn all(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let f = expect_function(ev, &a[0])?;
     let l = ev.expect_list(&a[1])?;
     for x in l.iter() {
-        let r = ev.apply(a[0].clone(), x.clone(), None)?;
+        let r = ev.apply(f.clone(), x.clone(), None)?;
         if !ev.expect_bool(&r)? {
             return Ok(Value::Bool(false));
         }
@@ -716,9 +727,10 @@ fn all(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn any(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let f = expect_function(ev, &a[0])?;
     let l = ev.expect_list(&a[1])?;
     for x in l.iter() {
-        let r = ev.apply(a[0].clone(), x.clone(), None)?;
+        let r = ev.apply(f.clone(), x.clone(), None)?;
         if ev.expect_bool(&r)? {
             return Ok(Value::Bool(true));
         }
@@ -727,10 +739,11 @@ fn any(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn partition(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let f = expect_function(ev, &a[0])?;
     let l = ev.expect_list(&a[1])?;
     let (mut right, mut wrong) = (Vec::new(), Vec::new());
     for x in l.iter() {
-        let r = ev.apply(a[0].clone(), x.clone(), None)?;
+        let r = ev.apply(f.clone(), x.clone(), None)?;
         if ev.expect_bool(&r)? {
             right.push(x.clone())
         } else {
@@ -744,11 +757,12 @@ fn partition(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn group_by(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let f = expect_function(ev, &a[0])?;
     let l = ev.expect_list(&a[1])?;
     let mut groups: std::collections::BTreeMap<Symbol, Vec<Value>> =
         std::collections::BTreeMap::new();
     for x in l.iter() {
-        let k = ev.apply(a[0].clone(), x.clone(), None)?;
+        let k = ev.apply(f.clone(), x.clone(), None)?;
         let k = ev.expect_string(&k)?;
         groups.entry(k.as_str().into()).or_default().push(x.clone());
     }
@@ -761,6 +775,7 @@ fn group_by(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn sort(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
+    let f = expect_function(ev, &a[0])?;
     let l = ev.expect_list(&a[1])?;
     // Elements already evaluated are compared as their values, without
     // going through their thunks each time.
@@ -770,11 +785,6 @@ fn sort(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let mut order: Vec<usize> = (0..items.len()).collect();
     let mut buf = order.clone();
     let mut err = None;
-    let f = if items.len() > 1 {
-        ev.force(&a[0])?
-    } else {
-        Value::Null
-    };
     merge_sort(&mut order, &mut buf, &mut |x, y| {
         if err.is_some() {
             return false;
