@@ -24,6 +24,7 @@ const LAYER_1: &[&str] = &[
     "cairn-nar",
     "cairn-derivation",
     "cairn-narinfo",
+    "cairn-deb",
 ];
 
 /// Every crate and the workspace crates it may depend on (normal and build
@@ -44,6 +45,7 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("cairn-nar", vec!["cairn-hash"]),
         ("cairn-derivation", vec!["cairn-hash", "cairn-store-path"]),
         ("cairn-narinfo", vec!["cairn-hash", "cairn-store-path"]),
+        ("cairn-deb", vec!["cairn-hash"]),
         // L2
         ("cairn-eval", vec!["cairn-syntax", "cairn-hash"]),
         (

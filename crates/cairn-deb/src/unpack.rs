@@ -1,0 +1,373 @@
+//! Safe extraction of a tar stream (a `.deb`'s `data.tar`) into a new
+//! directory.
+//!
+//! The tarball is untrusted input, so extraction never writes outside the
+//! target and never follows a link it made:
+//!
+//! * entry names are normalised (`./` and empty components dropped);
+//!   absolute names and `..` components are rejected;
+//! * every entry's parent must be a directory this extraction created (or
+//!   one it creates now for an entry whose parent directory the tarball did
+//!   not list), never a symlink or a file: a symlink `a -> /etc` followed by
+//!   `a/passwd` is rejected instead of writing `/etc/passwd`;
+//! * files are created with `O_CREAT|O_EXCL`, symlinks and directories by
+//!   calls that fail on an existing name, so nothing is overwritten, and an
+//!   entry that appears twice is an error;
+//! * hard links must point at a regular file extracted earlier;
+//! * symlinks are kept as symlinks with their target unchanged (absolute
+//!   Debian links such as `lib64/ld-linux-x86-64.so.2 -> /lib/...` are made
+//!   relative by the later relocation step, not here);
+//! * device nodes and FIFOs are refused; owners, setuid/setgid and sticky
+//!   bits are dropped.
+//!
+//! Permissions are normalised to what a NAR can express: `0755` for
+//! directories and files with any execute bit, `0644` for other files. The
+//! tree therefore hashes the same before and after a NAR round trip, and
+//! `cairn-nar`'s dump accepts it as it is (it has only regular files,
+//! executables, directories and symlinks).
+//!
+//! The target must not exist yet (or be an empty directory); the map of
+//! what was created is kept in memory, which is what lets the parent checks
+//! work without following anything on disk.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::fs::{self, DirBuilder, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+/// Why an entry could not be extracted.
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    /// The target exists and is not an empty directory.
+    #[error("target '{}' exists and is not an empty directory", path.display())]
+    TargetNotEmpty {
+        /// The target.
+        path: PathBuf,
+    },
+    /// The tar stream itself is corrupt or ended early.
+    #[error("failed to read the tar stream")]
+    Tar(#[source] io::Error),
+    /// An entry name is absolute.
+    #[error("entry '{entry}': absolute path")]
+    AbsolutePath {
+        /// The entry name as written.
+        entry: String,
+    },
+    /// An entry name has a `..` component.
+    #[error("entry '{entry}': path escapes the target ('..' component)")]
+    ParentComponent {
+        /// The entry name as written.
+        entry: String,
+    },
+    /// Two entries have the same normalised name.
+    #[error("entry '{entry}': duplicate entry (the archive already created this path)")]
+    Duplicate {
+        /// The entry name as written.
+        entry: String,
+    },
+    /// An entry's parent is a symlink or a file made by an earlier entry.
+    #[error(
+        "entry '{entry}': parent '{parent}' is a {kind}, not a directory (refusing to follow it)"
+    )]
+    ParentNotDirectory {
+        /// The entry name as written.
+        entry: String,
+        /// The offending parent, relative to the target.
+        parent: String,
+        /// `symlink`, `file` or `hard link`.
+        kind: &'static str,
+    },
+    /// A hard link points at something that is not a regular file
+    /// extracted earlier.
+    #[error(
+        "entry '{entry}': hard link to '{target}', which is not a regular file earlier in the archive"
+    )]
+    HardLinkTarget {
+        /// The entry name as written.
+        entry: String,
+        /// The link target as written.
+        target: String,
+    },
+    /// A symlink with an empty target.
+    #[error("entry '{entry}': symlink with an empty target")]
+    EmptySymlink {
+        /// The entry name as written.
+        entry: String,
+    },
+    /// A device node, FIFO or other unsupported entry type.
+    #[error("entry '{entry}': unsupported entry type '{kind}' (only files, directories and links)")]
+    UnsupportedType {
+        /// The entry name as written.
+        entry: String,
+        /// The tar type flag, as a character.
+        kind: char,
+    },
+    /// The root entry (`./`) is not a directory.
+    #[error("entry '{entry}': the archive root must be a directory")]
+    RootNotDirectory {
+        /// The entry name as written.
+        entry: String,
+    },
+    /// Creating or writing a path failed.
+    #[error("entry '{entry}': failed to create '{}'", path.display())]
+    Create {
+        /// The entry name as written.
+        entry: String,
+        /// The path on disk.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// What an extraction made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct UnpackStats {
+    /// Regular files (hard links not included).
+    pub files: u64,
+    /// Directories, including ones the archive did not list.
+    pub directories: u64,
+    /// Symbolic links.
+    pub symlinks: u64,
+    /// Hard links.
+    pub hard_links: u64,
+    /// Bytes written to regular files.
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Directory,
+    File,
+    Symlink,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Directory => "directory",
+            Kind::File => "file",
+            Kind::Symlink => "symlink",
+        }
+    }
+}
+
+/// Makes the error for a bad entry name from the name.
+type NameError = fn(String) -> UnpackError;
+
+/// Normalises a tar entry name to its components, or says why not.
+fn normalise(raw: &[u8]) -> Result<Vec<&[u8]>, NameError> {
+    if raw.starts_with(b"/") {
+        return Err(|entry| UnpackError::AbsolutePath { entry });
+    }
+    let mut parts = Vec::new();
+    for part in raw.split(|&b| b == b'/') {
+        match part {
+            b"" | b"." => {}
+            b".." => return Err(|entry| UnpackError::ParentComponent { entry }),
+            part => parts.push(part),
+        }
+    }
+    Ok(parts)
+}
+
+fn join(parts: &[&[u8]]) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(&parts.join(&b'/')))
+}
+
+/// Extracts the tar stream `reader` into `target` (see the module docs).
+///
+/// # Errors
+///
+/// The first entry that is unsafe, unsupported or cannot be written; the
+/// target is left partly extracted.
+pub fn unpack_tar(reader: impl Read, target: &Path) -> Result<UnpackStats, UnpackError> {
+    Unpacker::new(target)?.run(reader)
+}
+
+struct Unpacker<'a> {
+    target: &'a Path,
+    created: HashMap<PathBuf, Kind>,
+    stats: UnpackStats,
+    buffer: Vec<u8>,
+}
+
+impl<'a> Unpacker<'a> {
+    fn new(target: &'a Path) -> Result<Unpacker<'a>, UnpackError> {
+        let create = |source| UnpackError::Create {
+            entry: String::new(),
+            path: target.to_owned(),
+            source,
+        };
+        match fs::symlink_metadata(target) {
+            Ok(meta) if meta.is_dir() => {
+                if fs::read_dir(target).map_err(create)?.next().is_some() {
+                    return Err(UnpackError::TargetNotEmpty {
+                        path: target.to_owned(),
+                    });
+                }
+            }
+            Ok(_) => {
+                return Err(UnpackError::TargetNotEmpty {
+                    path: target.to_owned(),
+                });
+            }
+            Err(err) if err.kind() == io::ErrorKind::NotFound => {
+                DirBuilder::new()
+                    .mode(0o755)
+                    .create(target)
+                    .map_err(create)?;
+            }
+            Err(err) => return Err(create(err)),
+        }
+        Ok(Unpacker {
+            target,
+            created: HashMap::new(),
+            stats: UnpackStats::default(),
+            buffer: vec![0; 256 * 1024],
+        })
+    }
+
+    fn run(mut self, reader: impl Read) -> Result<UnpackStats, UnpackError> {
+        let mut archive = tar::Archive::new(reader);
+        for entry in archive.entries().map_err(UnpackError::Tar)? {
+            let entry = entry.map_err(UnpackError::Tar)?;
+            self.entry(entry)?;
+        }
+        Ok(self.stats)
+    }
+
+    fn entry(&mut self, mut entry: tar::Entry<'_, impl Read>) -> Result<(), UnpackError> {
+        let raw = entry.path_bytes().into_owned();
+        let name = String::from_utf8_lossy(&raw).into_owned();
+        let parts = normalise(&raw).map_err(|make| make(name.clone()))?;
+        let kind = entry.header().entry_type();
+        if parts.is_empty() {
+            // `./`: the target itself, which already exists.
+            return if kind.is_dir() {
+                Ok(())
+            } else {
+                Err(UnpackError::RootNotDirectory { entry: name })
+            };
+        }
+        let relative = join(&parts);
+        if self.created.contains_key(&relative) {
+            return Err(UnpackError::Duplicate { entry: name });
+        }
+        self.parents(&parts, &name)?;
+        let path = self.target.join(&relative);
+        let create = |source| UnpackError::Create {
+            entry: name.clone(),
+            path: path.clone(),
+            source,
+        };
+        let made = match kind {
+            tar::EntryType::Directory => {
+                DirBuilder::new()
+                    .mode(0o755)
+                    .create(&path)
+                    .map_err(create)?;
+                self.stats.directories += 1;
+                Kind::Directory
+            }
+            tar::EntryType::Regular | tar::EntryType::Continuous => {
+                let executable = entry.header().mode().map_err(UnpackError::Tar)? & 0o111 != 0;
+                let mut file = OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(if executable { 0o755 } else { 0o644 })
+                    .open(&path)
+                    .map_err(create)?;
+                loop {
+                    let n = match entry.read(&mut self.buffer) {
+                        Ok(0) => break,
+                        Ok(n) => n,
+                        Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
+                        Err(err) => return Err(UnpackError::Tar(err)),
+                    };
+                    file.write_all(&self.buffer[..n]).map_err(create)?;
+                    self.stats.bytes += n as u64;
+                }
+                self.stats.files += 1;
+                Kind::File
+            }
+            tar::EntryType::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
+                if target.is_empty() {
+                    return Err(UnpackError::EmptySymlink { entry: name });
+                }
+                std::os::unix::fs::symlink(OsStr::from_bytes(&target), &path).map_err(create)?;
+                self.stats.symlinks += 1;
+                Kind::Symlink
+            }
+            tar::EntryType::Link => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
+                let target_name = String::from_utf8_lossy(&target).into_owned();
+                let bad = || UnpackError::HardLinkTarget {
+                    entry: name.clone(),
+                    target: target_name.clone(),
+                };
+                let target_parts = normalise(&target).map_err(|_| bad())?;
+                let target_relative = join(&target_parts);
+                if target_parts.is_empty()
+                    || self.created.get(&target_relative) != Some(&Kind::File)
+                {
+                    return Err(bad());
+                }
+                fs::hard_link(self.target.join(&target_relative), &path).map_err(create)?;
+                self.stats.hard_links += 1;
+                Kind::File
+            }
+            other => {
+                return Err(UnpackError::UnsupportedType {
+                    entry: name,
+                    kind: char::from(other.as_byte()),
+                });
+            }
+        };
+        self.created.insert(relative, made);
+        Ok(())
+    }
+
+    /// Checks that every ancestor of `parts` is a directory this
+    /// extraction made, creating missing ones.
+    fn parents(&mut self, parts: &[&[u8]], name: &str) -> Result<(), UnpackError> {
+        for depth in 1..parts.len() {
+            let ancestor = join(&parts[..depth]);
+            match self.created.get(&ancestor) {
+                Some(Kind::Directory) => {}
+                Some(kind) => {
+                    return Err(UnpackError::ParentNotDirectory {
+                        entry: name.to_owned(),
+                        parent: ancestor.to_string_lossy().into_owned(),
+                        kind: kind.name(),
+                    });
+                }
+                None => {
+                    let path = self.target.join(&ancestor);
+                    DirBuilder::new()
+                        .mode(0o755)
+                        .create(&path)
+                        .map_err(|source| UnpackError::Create {
+                            entry: name.to_owned(),
+                            path,
+                            source,
+                        })?;
+                    self.stats.directories += 1;
+                    self.created.insert(ancestor, Kind::Directory);
+                }
+            }
+        }
+        Ok(())
+    }
+}
