@@ -24,6 +24,7 @@ const LAYER_1: &[&str] = &[
     "cairn-nar",
     "cairn-derivation",
     "cairn-narinfo",
+    "cairn-elf",
     "cairn-deb",
 ];
 
@@ -45,6 +46,7 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
         ("cairn-nar", vec!["cairn-hash"]),
         ("cairn-derivation", vec!["cairn-hash", "cairn-store-path"]),
         ("cairn-narinfo", vec!["cairn-hash", "cairn-store-path"]),
+        ("cairn-elf", vec![]),
         ("cairn-deb", vec!["cairn-hash"]),
         // L2
         ("cairn-eval", vec!["cairn-syntax", "cairn-hash"]),
