@@ -48,7 +48,7 @@ pub enum UnpackError {
         path: PathBuf,
     },
     /// The tar stream itself is corrupt or ended early.
-    #[error("failed to read the tar stream")]
+    #[error("failed to decompress or read the tar stream")]
     Tar(#[source] io::Error),
     /// An entry name is absolute.
     #[error("entry '{entry}': absolute path")]
