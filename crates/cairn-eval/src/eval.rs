@@ -194,13 +194,18 @@ impl Evaluator {
         self.delay(expr, env)
     }
 
-    /// Like [`Evaluator::delay`] inside a frame being filled: variables of
-    /// that frame get a thunk since their slot may still be empty.
-    fn delay_in_new_frame(&self, expr: &Rc<Expr>, env: &Rc<Env>) -> Value {
+    /// Like [`Evaluator::delay`] inside a frame being filled, whose first
+    /// slots are `filled`. As Nix's `maybeThunk` does, a variable of the
+    /// frame whose slot is filled already shares that value (in
+    /// `let a = b; b = a; in a`, `b` is the very thunk of `a`, so the
+    /// infinite recursion is met at `b` in `a = b`, where Nix reports it);
+    /// a later slot may still be empty and gets a thunk.
+    fn delay_in_new_frame(&self, expr: &Rc<Expr>, env: &Rc<Env>, filled: &[Value]) -> Value {
         match &**expr {
-            Expr::Var { depth: 0, .. } => {
-                Value::Thunk(Thunk::new(ThunkState::Suspended(expr.clone(), env.clone())))
-            }
+            Expr::Var { depth: 0, slot, .. } => match filled.get(*slot as usize) {
+                Some(v) => v.clone(),
+                None => Value::Thunk(Thunk::new(ThunkState::Suspended(expr.clone(), env.clone()))),
+            },
             _ => self.delay(expr, env),
         }
     }
@@ -306,12 +311,48 @@ impl Evaluator {
     #[inline(never)]
     fn eval_let(&mut self, bindings: &[Rc<Expr>], body: &Rc<Expr>, env: &Rc<Env>) -> Next {
         let new = Env::unfilled(env.clone());
-        let vals: Vec<Value> = bindings
-            .iter()
-            .map(|b| self.delay_in_new_frame(b, &new))
-            .collect();
+        let mut vals = Vec::with_capacity(bindings.len());
+        for b in bindings {
+            let v = self.delay_in_new_frame(b, &new, &vals);
+            vals.push(v);
+        }
         new.fill(vals);
         Next::Tail(body.clone(), new)
+    }
+
+    /// The slots of a `rec { }` frame: its attributes, then the sources of
+    /// its `inherit (…)`s. An attribute that is just another attribute
+    /// (`b = a;`) shares that one's value when Nix 2.8 would have filled
+    /// it first, i.e. when it was defined earlier (static attributes are
+    /// sorted by name here, Nix fills them in the order it first saw
+    /// their names); see [`Evaluator::delay_in_new_frame`]. With
+    /// `__overrides`, slots may be replaced afterwards, so none shares
+    /// another's value (as in Nix).
+    fn rec_values(&self, def: &crate::ir::AttrsDef, new: &Rc<Env>) -> Vec<Value> {
+        let mut vals = Vec::with_capacity(def.statics.len() + def.hidden.len());
+        let mut aliases = Vec::new();
+        for (i, (_, e)) in def.statics.iter().enumerate() {
+            if let Expr::Var { depth: 0, slot, .. } = &**e {
+                aliases.push((i, *slot as usize));
+            }
+            vals.push(self.delay_in_new_frame(e, new, &[]));
+        }
+        vals.extend(
+            def.hidden
+                .iter()
+                .map(|e| self.delay_in_new_frame(e, new, &[])),
+        );
+        if !aliases.is_empty() && !def.statics.iter().any(|(k, _)| k.as_ref() == "__overrides") {
+            // In definition order, so that chains (`c = b; b = a;`) see the
+            // final value of the attribute they share.
+            aliases.sort_by_key(|&(i, _)| def.spans[i].offset);
+            for (i, target) in aliases {
+                if target < def.statics.len() && def.spans[target].offset < def.spans[i].offset {
+                    vals[i] = vals[target].clone();
+                }
+            }
+        }
+        vals
     }
 
     #[inline(never)]
@@ -496,13 +537,7 @@ impl Evaluator {
         let mut overridden = false;
         let (mut entries, scope) = if def.rec {
             let new = Env::unfilled(env.clone());
-            let vals: Vec<Value> = def
-                .statics
-                .iter()
-                .map(|(_, e)| e)
-                .chain(def.hidden.iter())
-                .map(|e| self.delay_in_new_frame(e, &new))
-                .collect();
+            let vals = self.rec_values(def, &new);
             let entries = def
                 .statics
                 .iter()
@@ -707,7 +742,10 @@ impl Evaluator {
                             vals.push(v.clone());
                         }
                         None => match &f.default {
-                            Some(d) => vals.push(self.delay_in_new_frame(d, &new)),
+                            // Defaults never share each other's values: the
+                            // order in which Nix 2.8 fills them follows its
+                            // symbol addresses, which nothing here can know.
+                            Some(d) => vals.push(self.delay_in_new_frame(d, &new, &[])),
                             None => {
                                 return Err(other(format!(
                                     "{} called without required argument '{}'",
