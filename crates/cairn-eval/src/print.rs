@@ -8,12 +8,32 @@ use crate::value::{ThunkState, Value};
 
 /// Prints an already forced value (unforced thunks print as `<CODE>`),
 /// marking sets and lists seen before as `«repeated»` like Nix 2.8.
+///
+/// Nix 2.8 knows a set by its attribute array and a list by its element
+/// array, which copies of the value share. But a list of one or two
+/// elements keeps them inside the value itself, so each copy is a new
+/// list to it: `let x = [ x ]; in x` prints `[ [ «repeated» ] ]` (the
+/// result is a copy of `x`) and `[ x (head [ x ]) ]` prints `[ 1 ]` twice
+/// for `x = [ 1 ]`. Nix copies a value where a thunk is overwritten with
+/// its result, so such a small list is known here by the thunk it was
+/// reached through, or by the place that holds it.
 pub(crate) fn print_shallow(v: &Value, out: &mut String) {
-    let mut seen = HashSet::new();
-    print_value(v, out, &mut seen);
+    let mut seen = Seen::default();
+    print_value(v, std::ptr::from_ref(v) as usize, out, &mut seen);
 }
 
-fn print_value(v: &Value, out: &mut String, seen: &mut HashSet<usize>) {
+/// What has been printed already, each kind of identity apart.
+#[derive(Default)]
+struct Seen {
+    /// Sets and lists of more than two elements: their shared storage.
+    shared: HashSet<usize>,
+    /// Lists of one or two elements: the place holding them.
+    small: HashSet<usize>,
+}
+
+/// Prints `v`, which sits at `place` (the thunk it was reached through,
+/// or its own address).
+fn print_value(v: &Value, place: usize, out: &mut String, seen: &mut Seen) {
     crate::eval::with_stack(|| match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -24,7 +44,7 @@ fn print_value(v: &Value, out: &mut String, seen: &mut HashSet<usize>) {
         Value::String(s) => print_string(s.as_str(), out),
         Value::Path(p) => out.push_str(p),
         Value::Attrs(a) => {
-            if !a.is_empty() && !seen.insert(Rc::as_ptr(a) as usize) {
+            if !a.is_empty() && !seen.shared.insert(Rc::as_ptr(a) as usize) {
                 out.push_str("«repeated»");
                 return;
             }
@@ -33,20 +53,25 @@ fn print_value(v: &Value, out: &mut String, seen: &mut HashSet<usize>) {
                 out.push(' ');
                 print_attr_name(k, out);
                 out.push_str(" = ");
-                print_value(v, out, seen);
+                print_value(v, std::ptr::from_ref(v) as usize, out, seen);
                 out.push(';');
             }
             out.push_str(" }");
         }
         Value::List(l) => {
-            if !l.is_empty() && !seen.insert(Rc::as_ptr(l) as usize) {
+            let new = match l.len() {
+                0 => true,
+                1 | 2 => seen.small.insert(place),
+                _ => seen.shared.insert(Rc::as_ptr(l) as usize),
+            };
+            if !new {
                 out.push_str("«repeated»");
                 return;
             }
             out.push('[');
             for v in l.iter() {
                 out.push(' ');
-                print_value(v, out, seen);
+                print_value(v, std::ptr::from_ref(v) as usize, out, seen);
             }
             out.push_str(" ]");
         }
@@ -57,7 +82,7 @@ fn print_value(v: &Value, out: &mut String, seen: &mut HashSet<usize>) {
             "<PRIMOP-APP>"
         }),
         Value::Thunk(t) => match &*t.0.borrow() {
-            ThunkState::Done(v) => print_value(v, out, seen),
+            ThunkState::Done(v) => print_value(v, Rc::as_ptr(&t.0) as usize, out, seen),
             _ => out.push_str("<CODE>"),
         },
     });
