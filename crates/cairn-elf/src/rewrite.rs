@@ -39,7 +39,9 @@
 //!   address (the new entry is inserted after the last one), and the program
 //!   headers sit at `base + e_phoff` — which is what kernels before 5.18
 //!   assumed for `AT_PHDR` instead of reading `PT_PHDR`. The price is zero
-//!   padding as large as the `.bss` tail.
+//!   padding as large as the `.bss` tail. When that would exceed 16 MiB
+//!   the segment goes at the page-aligned end of the file and of memory
+//!   instead, which current kernels (they read `PT_PHDR`) and ld.so accept.
 //! * **Strings.** The new `.dynstr` is the old one followed by the new
 //!   string, so every existing index (`DT_NEEDED`, symbols, version
 //!   records) stays valid; only `DT_STRTAB`/`DT_STRSZ` change.
@@ -62,6 +64,10 @@ use crate::parse::{
 };
 
 const SHT_STRTAB: u32 = 3;
+/// The most zero padding [`rewrite`] adds to keep the new segment at
+/// `base + offset` (see the module docs); past it, old kernels' `AT_PHDR`
+/// guess is given up instead.
+const MAX_PADDING: u64 = 16 << 20;
 const SHT_DYNAMIC: u32 = 6;
 const PF_W: u32 = 2;
 const PF_R: u32 = 4;
@@ -205,6 +211,11 @@ pub fn rewrite(data: &[u8], edits: &Edits) -> Result<Vec<u8>, Error> {
                 if path.contains(&0) {
                     return Err(unsatisfiable("the search path contains a NUL byte"));
                 }
+                if !entries.iter().any(|e| e.tag == DT_STRSZ) {
+                    return Err(unsatisfiable(
+                        "its dynamic section has no string table size (DT_STRSZ)",
+                    ));
+                }
                 let strtab = dynamic.strtab_offset.ok_or_else(|| {
                     unsatisfiable("its dynamic section has no string table (DT_STRTAB)")
                 })?;
@@ -276,7 +287,15 @@ pub fn rewrite(data: &[u8], edits: &Edits) -> Result<Vec<u8>, Error> {
             .first()
             .ok_or_else(|| unsatisfiable("it has no PT_LOAD segment"))?;
         let base = first.vaddr.wrapping_sub(first.offset);
-        let align = loads.iter().map(|ph| ph.align).max().unwrap_or(1).max(4096);
+        // The largest page size in use (64 KiB on some aarch64 kernels),
+        // capped: the segment's own alignment only has to be a page
+        // multiple, and a hostile p_align must not make the file huge.
+        let align = loads
+            .iter()
+            .map(|ph| ph.align)
+            .max()
+            .unwrap_or(1)
+            .clamp(4096, 2 << 20);
         if !align.is_power_of_two() {
             return Err(Error::malformed(
                 elf.header.phoff,
@@ -294,9 +313,22 @@ pub fn rewrite(data: &[u8], edits: &Edits) -> Result<Vec<u8>, Error> {
         let past_memory = vend
             .checked_sub(base)
             .ok_or_else(|| overflow(elf.header.phoff))?;
-        let seg_off =
-            align_up((out.len() as u64).max(past_memory), align).ok_or_else(|| overflow(0))?;
-        let seg_vaddr = base.checked_add(seg_off).ok_or_else(|| overflow(seg_off))?;
+        let file_end = out.len() as u64;
+        let (seg_off, seg_vaddr) = if past_memory <= file_end.saturating_add(MAX_PADDING) {
+            let seg_off = align_up(file_end.max(past_memory), align).ok_or_else(|| overflow(0))?;
+            let seg_vaddr = base.checked_add(seg_off).ok_or_else(|| overflow(seg_off))?;
+            (seg_off, seg_vaddr)
+        } else {
+            // A huge .bss: do not pad the file to match it.
+            let seg_off = align_up(file_end, align).ok_or_else(|| overflow(0))?;
+            let seg_vaddr = align_up(vend, align).ok_or_else(|| overflow(seg_off))?;
+            (seg_off, seg_vaddr)
+        };
+        if phdrs.len() + 1 >= 0xffff {
+            return Err(unsatisfiable(
+                "it already has the most program headers ELF allows",
+            ));
+        }
 
         // Lay out the segment's contents.
         let phnum = phdrs.len() + 1;
@@ -441,7 +473,41 @@ pub fn rewrite(data: &[u8], edits: &Edits) -> Result<Vec<u8>, Error> {
             slot[8..].copy_from_slice(&entry.val.to_le_bytes());
         }
     }
+    verify(&elf, &out, edits)?;
     Ok(out)
+}
+
+/// Reads the rewritten file back: the edits must show and nothing else the
+/// loader uses may have changed. This catches files whose structures overlap
+/// (an interpreter inside the program header table, say), where writing
+/// one would clobber another.
+fn verify(before: &Elf<'_>, out: &[u8], edits: &Edits) -> Result<(), Error> {
+    let clobbered = |what: String| {
+        Error::malformed(
+            0,
+            format!("its structures overlap, so the edit would corrupt it ({what})"),
+        )
+    };
+    let after = Elf::parse(out).map_err(|err| clobbered(err.to_string()))?;
+    let interpreter = match &edits.interpreter {
+        Some(path) => Some(&path[..]),
+        None => before.interpreter(),
+    };
+    if after.interpreter() != interpreter {
+        return Err(clobbered("the interpreter does not read back".into()));
+    }
+    let (runpath, rpath) = match &edits.rpath {
+        RpathEdit::Keep => (before.runpath(), before.rpath_tag()),
+        RpathEdit::Set(path) => (Some(&path[..]), None),
+        RpathEdit::Remove => (None, None),
+    };
+    if after.runpath() != runpath || after.rpath_tag() != rpath {
+        return Err(clobbered("the search path does not read back".into()));
+    }
+    if after.needed() != before.needed() || after.soname() != before.soname() {
+        return Err(clobbered("DT_NEEDED or DT_SONAME changed".into()));
+    }
+    Ok(())
 }
 
 /// Updates the first section header matching `matches` (by its old

@@ -3,3 +3,4 @@
 
 mod malformed;
 mod patch;
+mod seeds;
