@@ -143,7 +143,7 @@ impl Evaluator {
             ThunkState::Suspended(e, env) => self.eval(e, env),
             ThunkState::Apply(f, a) => {
                 self.enter()?;
-                let (f, a) = (f.clone(), a.clone());
+                let (f, a) = (Value::Thunk(f.clone()), a.clone());
                 // A delayed call has no call site (Nix: `noPos`).
                 let r = with_stack(|| self.apply(f, a, Some(Span::NONE)));
                 self.depth -= 1;
@@ -210,9 +210,10 @@ impl Evaluator {
         }
     }
 
-    /// A deferred application `f a`.
-    pub(crate) fn delay_apply(f: Value, a: Value) -> Value {
-        Value::Thunk(Thunk::new(ThunkState::Apply(f, a)))
+    /// A deferred application `f a` (`f` from [`Thunk::of`], to share it
+    /// between the calls a builtin defers).
+    pub(crate) fn delay_apply(f: &Thunk, a: Value) -> Thunk {
+        Thunk::new(ThunkState::Apply(f.clone(), a))
     }
 
     /// The interpreter loop: tail positions replace `expr`/`env` instead of

@@ -468,13 +468,14 @@ fn intersect_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn map_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let f = a[0].clone();
+    let f = Thunk::of(a[0].clone());
     let s = ev.expect_attrs(&a[1])?;
     let out = s
         .iter()
         .map(|(k, v)| {
-            let partial = Evaluator::delay_apply(f.clone(), Value::string(k.as_ref()));
-            (k.clone(), Evaluator::delay_apply(partial, v.clone()))
+            let partial = Evaluator::delay_apply(&f, Value::string(k.as_ref()));
+            let call = Evaluator::delay_apply(&partial, v.clone());
+            (k.clone(), Value::Thunk(call))
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(out)))
@@ -526,7 +527,7 @@ fn function_args(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 }
 
 fn zip_attrs_with(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let f = expect_function(ev, &a[0])?;
+    let f = Thunk::of(expect_function(ev, &a[0])?);
     let l = ev.expect_list(&a[1])?;
     let mut groups: std::collections::BTreeMap<Symbol, Vec<Value>> =
         std::collections::BTreeMap::new();
@@ -539,8 +540,9 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let out = groups
         .into_iter()
         .map(|(k, vs)| {
-            let partial = Evaluator::delay_apply(f.clone(), Value::string(k.as_ref()));
-            (k, Evaluator::delay_apply(partial, Value::list(vs)))
+            let partial = Evaluator::delay_apply(&f, Value::string(k.as_ref()));
+            let call = Evaluator::delay_apply(&partial, Value::list(vs));
+            (k, Value::Thunk(call))
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(out)))
@@ -637,9 +639,10 @@ fn expect_function(ev: &mut Evaluator, v: &Value) -> EvalResult<Value> {
 
 fn map(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let l = ev.expect_list(&a[1])?;
+    let f = Thunk::of(a[0].clone());
     Ok(Value::list(
         l.iter()
-            .map(|x| Evaluator::delay_apply(a[0].clone(), x.clone()))
+            .map(|x| Value::Thunk(Evaluator::delay_apply(&f, x.clone())))
             .collect(),
     ))
 }
@@ -680,7 +683,8 @@ fn gen_list(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
         .ok()
         .and_then(|len| items.try_reserve_exact(len).ok())
         .ok_or_else(|| other(format!("cannot create list of size {n}: out of memory")))?;
-    items.extend((0..n).map(|i| Evaluator::delay_apply(a[0].clone(), Value::Int(i))));
+    let f = Thunk::of(a[0].clone());
+    items.extend((0..n).map(|i| Value::Thunk(Evaluator::delay_apply(&f, Value::Int(i)))));
     Ok(Value::list(items))
 }
 
