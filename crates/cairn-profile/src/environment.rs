@@ -278,8 +278,9 @@ impl Linker<'_> {
             if is_excluded(&source_logical) {
                 continue;
             }
-            // Follow symlinks, as stat(2) does.
-            let metadata = match std::fs::metadata(&entry) {
+            // Follow symlinks, as stat(2) does, but through the store's
+            // real location (a chroot store's links name `/nix/store`).
+            let metadata = match self.stat(&entry) {
                 Ok(metadata) => metadata,
                 Err(err)
                     if matches!(
@@ -324,7 +325,7 @@ impl Linker<'_> {
                         // make it real and link both packages' entries.
                         let other_logical = fs::read_link(&target)?;
                         let other_real = self.real_of(&other_logical);
-                        if !std::fs::metadata(&other_real).is_ok_and(|m| m.is_dir()) {
+                        if !self.stat(&other_real).is_ok_and(|m| m.is_dir()) {
                             return Err(ProfileError::CollisionWithFile {
                                 directory: source_logical,
                                 file: other_logical,
@@ -383,6 +384,28 @@ impl Linker<'_> {
             }
             Err(_) => logical.to_owned(),
         }
+    }
+
+    /// `stat(2)` of `path` with each absolute link target inside the
+    /// store read at its real location, so packages of a chroot store
+    /// whose files link to other store paths are seen as they will be.
+    fn stat(&self, path: &Path) -> std::io::Result<std::fs::Metadata> {
+        /// As the kernel's limit on symlinks followed in one lookup.
+        const MAX_LINKS: usize = 40;
+        let mut current = path.to_owned();
+        for _ in 0..MAX_LINKS {
+            let metadata = std::fs::symlink_metadata(&current)?;
+            if !metadata.file_type().is_symlink() {
+                return Ok(metadata);
+            }
+            let target = std::fs::read_link(&current)?;
+            current = if target.is_absolute() {
+                self.real_of(&target)
+            } else {
+                current.parent().unwrap_or(Path::new("/")).join(target)
+            };
+        }
+        Err(std::io::Error::other("too many levels of symbolic links"))
     }
 
     /// A path under the output, for messages.

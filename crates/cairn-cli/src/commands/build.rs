@@ -282,27 +282,8 @@ pub(crate) fn realise_targets(
     env: &Environment,
     stdout: &mut dyn Write,
 ) -> CliResult {
-    let builder = Builder::new(store.clone(), config(store, settings, env, flags))
-        .with_host_environment(env.variables().clone());
-    let mut progress = Progress {
-        print_logs: flags.print_build_logs,
-    };
-    let done = builder
-        .realise(targets, &options(flags), &mut progress)
-        .map_err(|err| build_error(&err))?;
-    if !done.built.is_empty() {
-        let noun = if done.built.len() == 1 {
-            "derivation"
-        } else {
-            "derivations"
-        };
-        report(&format!(
-            "Built {} {noun} in {}",
-            done.built.len(),
-            elapsed(done.elapsed)
-        ));
-    }
-    for (index, built) in done.paths.iter().enumerate() {
+    let paths = build_targets(store, targets, flags, settings, env)?;
+    for (index, built) in paths.iter().enumerate() {
         let outputs: Vec<(&str, &StorePath)> = match built {
             BuiltPath::Opaque(path) => vec![("out", path)],
             BuiltPath::Built { outputs, .. } => {
@@ -323,8 +304,42 @@ pub(crate) fn realise_targets(
     Ok(())
 }
 
+/// Builds `targets` in `store` with progress and the `Built N
+/// derivations in T` summary on standard error, and returns what each
+/// target resolved to: the building half of [`realise_targets`], shared
+/// with `cairn profile install`.
+pub(crate) fn build_targets(
+    store: &Arc<LocalStore>,
+    targets: &[DerivedPath],
+    flags: &BuildFlags,
+    settings: &Settings,
+    env: &Environment,
+) -> CliResult<Vec<BuiltPath>> {
+    let builder = Builder::new(store.clone(), config(store, settings, env, flags))
+        .with_host_environment(env.variables().clone());
+    let mut progress = Progress {
+        print_logs: flags.print_build_logs,
+    };
+    let done = builder
+        .realise(targets, &options(flags), &mut progress)
+        .map_err(|err| build_error(&err))?;
+    if !done.built.is_empty() {
+        let noun = if done.built.len() == 1 {
+            "derivation"
+        } else {
+            "derivations"
+        };
+        report(&format!(
+            "Built {} {noun} in {}",
+            done.built.len(),
+            elapsed(done.elapsed)
+        ));
+    }
+    Ok(done.paths)
+}
+
 /// `340ms`, `1.2s`: milliseconds under a second, as uv prints them.
-fn elapsed(duration: Duration) -> String {
+pub(crate) fn elapsed(duration: Duration) -> String {
     if duration < Duration::from_secs(1) {
         format!("{}ms", duration.as_millis())
     } else {

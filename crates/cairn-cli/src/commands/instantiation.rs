@@ -129,7 +129,7 @@ impl BuildHook for LazyBuildHook {
     }
 }
 
-fn eval_error(err: &EvalError, show_trace: bool) -> CliError {
+pub(crate) fn eval_error(err: &EvalError, show_trace: bool) -> CliError {
     let help = if err.pos.is_some() {
         "fix the expression at the position shown above"
     } else {
@@ -202,6 +202,30 @@ pub(crate) fn instantiate(
     Ok(())
 }
 
+/// An evaluator that writes to the open `store` and builds through it
+/// (import from derivation): what `cairn build` and `cairn profile
+/// install -f/-E` evaluate with.
+pub(crate) fn building_evaluator(
+    store: &Arc<LocalStore>,
+    include: &[String],
+    show_trace: bool,
+    settings: &Settings,
+    env: &Environment,
+) -> Evaluator {
+    let io = GlueIo::new(
+        store.store_dir().clone(),
+        Some(store.clone() as Arc<dyn Store>),
+        Mode::ReadWrite,
+    );
+    let mut evaluator = eval::new_store_evaluator(env, include, show_trace, Rc::new(io));
+    let builder = Arc::new(build::evaluation_builder(store, settings, env));
+    evaluator.set_build_hook(Rc::new(StoreBuildHook::new(
+        builder,
+        BuildOptions::default(),
+    )));
+    evaluator
+}
+
 /// `cairn build`: instantiates, builds with `cairn-build`, links `result`
 /// (unless `--no-link`) and prints the output paths, as `nix-build` does.
 pub(crate) fn build(
@@ -213,18 +237,7 @@ pub(crate) fn build(
     let input = &args.input;
     // Building needs the store anyway: open it now and evaluate against it.
     let store = build::open_store(&input.store, settings, env)?;
-    let io = GlueIo::new(
-        store.store_dir().clone(),
-        Some(store.clone() as Arc<dyn Store>),
-        Mode::ReadWrite,
-    );
-    let mut evaluator =
-        eval::new_store_evaluator(env, &input.include, input.show_trace, Rc::new(io));
-    let builder = Arc::new(build::evaluation_builder(&store, settings, env));
-    evaluator.set_build_hook(Rc::new(StoreBuildHook::new(
-        builder,
-        BuildOptions::default(),
-    )));
+    let mut evaluator = building_evaluator(&store, &input.include, input.show_trace, settings, env);
     let found = derivations(&mut evaluator, input)?;
     let targets = found
         .iter()

@@ -89,8 +89,33 @@ pub(crate) fn run(
                 stdout,
             )
         }
-        ProfileCommand::Install { paths, priority } => {
+        ProfileCommand::Install {
+            paths,
+            priority,
+            file,
+            expr,
+            attr,
+            include,
+            flags,
+        } => {
             let store = open_store(args.store, settings, env)?;
+            let needs_build =
+                file.is_some() || expr.is_some() || paths.iter().any(|p| p.ends_with(".drv"));
+            if needs_build {
+                let request = crate::commands::profile_install::InstallRequest {
+                    paths,
+                    priority,
+                    file,
+                    expr,
+                    attr,
+                    include,
+                    flags,
+                };
+                crate::commands::profile_install::install(
+                    &profile, &store, &request, settings, env, stdout,
+                )?;
+                return hint_if_unrooted(&profile, &root, stdout);
+            }
             let paths = paths
                 .iter()
                 .map(|text| parse_store_path(&store_dir, text))
@@ -109,6 +134,27 @@ pub(crate) fn run(
                 }
                 Ok(())
             })?;
+            hint_if_unrooted(&profile, &root, stdout)
+        }
+        ProfileCommand::Upgrade {
+            names,
+            leq,
+            always,
+            include,
+            flags,
+        } => {
+            use crate::commands::profile_install::UpgradePolicy;
+            let store = open_store(args.store, settings, env)?;
+            let policy = if always {
+                UpgradePolicy::Always
+            } else if leq {
+                UpgradePolicy::Leq
+            } else {
+                UpgradePolicy::Newer
+            };
+            crate::commands::profile_install::upgrade(
+                &profile, &store, &names, policy, &include, &flags, settings, env, stdout,
+            )?;
             hint_if_unrooted(&profile, &root, stdout)
         }
         ProfileCommand::Remove { names } => {
@@ -152,7 +198,7 @@ pub(crate) fn run(
 /// Changes the installed packages: under the profile lock, reads the
 /// current manifest, lets `change` edit it (and report), builds the new
 /// user environment and makes it the new generation.
-fn change_packages(
+pub(crate) fn change_packages(
     profile: &Profile,
     store: &dyn cairn_store::Store,
     env: &Environment,
@@ -551,7 +597,7 @@ fn utc_time(seconds: i64) -> String {
 }
 
 /// A profile error for the user, with the next step.
-fn from_profile(err: ProfileError) -> CliError {
+pub(crate) fn from_profile(err: ProfileError) -> CliError {
     let help = match &err {
         ProfileError::NoSuchGeneration { .. } => {
             "`cairn profile history` lists the generations".to_owned()

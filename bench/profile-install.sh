@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installing one already-built package into a profile of 1,000 packages:
+#   cairn  `cairn profile install --profile P --store ROOT PATH` on a chroot
+#          store;
+#   nix    `nix-env -p P -i PATH` with the Nix 2.8 peer, on its own chroot
+#          store.
+# Both stores hold the same N+1 trivial packages (`pkg-I-1.0/bin/pkg-I`,
+# and `extra-1.0/bin/extra`), added from the same directories, so the
+# store paths are equal. Setup (adding the packages, installing the N into
+# each profile) is not timed. Before every timed run the profile is
+# switched back to the generation holding the N packages (hyperfine
+# --prepare), so each run really adds the package and makes a generation.
+# Goal: cairn under 50 ms and faster than nix-env.
+#
+# Usage: bench/profile-install.sh [CAIRN_BINARY]
+#   CAIRN_BINARY defaults to $CARGO_TARGET_DIR/release/cairn, else
+#   target/release/cairn (cargo build --release -p cairn-cli).
+# Environment: N (default 1000), RUNS (default 10).
+set -euo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+if [ -f /work/shared/peers/nix/env.sh ]; then
+  # shellcheck disable=SC1091
+  . /work/shared/peers/nix/env.sh
+fi
+target=${CARGO_TARGET_DIR:-$repo/target}
+cairn=${1:-$target/release/cairn}
+n=${N:-1000}
+runs=${RUNS:-10}
+
+command -v nix-env >/dev/null || { echo "nix-env not found" >&2; exit 1; }
+command -v hyperfine >/dev/null || { echo "hyperfine not found" >&2; exit 1; }
+[ -x "$cairn" ] || { echo "no cairn binary at $cairn" >&2; exit 1; }
+
+tmp=$(mktemp -d)
+trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# The package trees.
+mkdir -p "$tmp/src"
+for i in $(seq 1 "$n"); do
+  mkdir -p "$tmp/src/pkg-$i-1.0/bin"
+  printf '#!/bin/sh\necho %s\n' "$i" > "$tmp/src/pkg-$i-1.0/bin/pkg-$i"
+done
+mkdir -p "$tmp/src/extra-1.0/bin"
+printf '#!/bin/sh\necho extra\n' > "$tmp/src/extra-1.0/bin/extra"
+packages=()
+for i in $(seq 1 "$n"); do packages+=("$tmp/src/pkg-$i-1.0"); done
+
+# cairn: a chroot store, the N packages in one generation.
+croot=$tmp/cairn
+cprofile=$croot/nix/var/cairn/profiles/bench
+mapfile -t cpaths < <("$cairn" store add --store "$croot" "${packages[@]}")
+cextra=$("$cairn" store add --store "$croot" "$tmp/src/extra-1.0")
+mkdir -p "$(dirname "$cprofile")"
+export TMPDIR=$tmp
+"$cairn" profile install --store "$croot" --profile "$cprofile" "${cpaths[@]}" >/dev/null
+
+# The peer: its own chroot store, the N packages in one generation.
+export NIX_REMOTE="local?root=$tmp/nix"
+nprofile=$tmp/nix-profile/bench
+mkdir -p "$(dirname "$nprofile")"
+mapfile -t npaths < <(nix-store --add "${packages[@]}")
+nextra=$(nix-store --add "$tmp/src/extra-1.0")
+[ "$nextra" = "$cextra" ] || { echo "store paths differ: $nextra vs $cextra" >&2; exit 1; }
+nix-env -p "$nprofile" -i "${npaths[@]}" >/dev/null 2>&1
+
+hyperfine --runs "$runs" --warmup 1 --export-json "$tmp/result.json" \
+  --prepare "'$cairn' profile switch 1 --store '$croot' --profile '$cprofile' >/dev/null" \
+  -n cairn "'$cairn' profile install --store '$croot' --profile '$cprofile' '$cextra'" \
+  --prepare "nix-env -p '$nprofile' --switch-generation 1 >/dev/null 2>&1" \
+  -n nix-env "nix-env -p '$nprofile' -i '$nextra'"
+
+python3 - "$tmp/result.json" "$n" <<'EOF'
+import json, sys
+results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
+cairn, nix = results["cairn"]["median"], results["nix-env"]["median"]
+print(f"profile of {sys.argv[2]} packages, install one more (median):")
+print(f"  cairn   {cairn * 1000:8.1f} ms")
+print(f"  nix-env {nix * 1000:8.1f} ms")
+print(f"  ratio   {nix / cairn:8.2f}x (nix-env / cairn); goal: cairn < 50 ms and faster")
+EOF
