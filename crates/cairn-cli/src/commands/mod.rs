@@ -3,14 +3,12 @@
 pub(crate) mod build;
 pub(crate) mod config;
 pub(crate) mod derivation;
-pub(crate) mod elf;
 pub(crate) mod eval;
 pub(crate) mod hash;
 pub(crate) mod instantiate;
 pub(crate) mod instantiation;
 pub(crate) mod key;
 pub(crate) mod nar;
-pub(crate) mod pkgs;
 pub(crate) mod profile;
 pub(crate) mod profile_install;
 pub(crate) mod repl;
