@@ -67,6 +67,10 @@ pub enum Command {
     /// Work with profiles and their generations: history, rollback,
     /// switch, delete.
     Profile(ProfileArgs),
+    /// Debian packages for the bootstrap: lock them from apt's lists,
+    /// unpack `.deb`s.
+    #[command(subcommand)]
+    Pkgs(PkgsCommand),
 }
 
 /// `cairn eval …`
@@ -931,4 +935,57 @@ fn parse_bytes(text: &str) -> Result<u64, String> {
     number
         .checked_mul(1 << shift)
         .ok_or_else(|| format!("'{text}' is too large"))
+}
+
+/// `cairn pkgs …`
+#[derive(Debug, Subcommand)]
+pub enum PkgsCommand {
+    /// Pin Debian packages for the bootstrap: resolve the names in a
+    /// package list against the host's apt lists and write a lock file of
+    /// exact `.deb`s (version, size, SHA-256, archive path).
+    Lock(PkgsLockArgs),
+    /// Unpack a `.deb` into a new directory, as the bootstrap does
+    /// (refusing unsafe archives).
+    UnpackDeb(PkgsUnpackDebArgs),
+}
+
+/// Arguments of `cairn pkgs lock`.
+#[derive(Debug, Args)]
+pub struct PkgsLockArgs {
+    /// The package list: one `NAME` or `NAME=VERSION` per line, `#`
+    /// comments.
+    #[arg(long, value_name = "FILE")]
+    pub packages: PathBuf,
+    /// The lock file to write. Packages already in it keep their pins
+    /// unless `--update` is given.
+    #[arg(long, value_name = "LOCK")]
+    pub output: PathBuf,
+    /// Re-resolve every package to the newest version in the apt lists.
+    #[arg(long)]
+    pub update: bool,
+    /// The Debian release whose suites are searched (it, `-updates`,
+    /// `-security`, `-backports`, as far as apt is configured for them).
+    #[arg(long, value_name = "CODENAME", default_value = "bookworm")]
+    pub release: String,
+    /// The Debian architecture (default: the host's).
+    #[arg(long, value_name = "ARCH")]
+    pub architecture: Option<String>,
+    /// apt's configuration directory (its `sources.list` and
+    /// `sources.list.d/`).
+    #[arg(long, value_name = "DIR", default_value = "/etc/apt")]
+    pub apt_dir: PathBuf,
+    /// apt's downloaded lists (`apt-get update` fills it).
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/apt/lists")]
+    pub apt_lists: PathBuf,
+}
+
+/// Arguments of `cairn pkgs unpack-deb`.
+#[derive(Debug, Args)]
+pub struct PkgsUnpackDebArgs {
+    /// The `.deb` file.
+    #[arg(value_name = "FILE.deb")]
+    pub deb: PathBuf,
+    /// The directory to create (or an empty one).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }

@@ -178,5 +178,6 @@ fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) ->
             let settings = env.settings(&options)?;
             commands::profile::run(args, &settings, env, stdout)
         }
+        Command::Pkgs(command) => commands::pkgs::run(command, stdout),
     }
 }

@@ -242,6 +242,24 @@ impl Indexes {
     }
 }
 
+/// The Debian architecture name of a Rust target architecture
+/// (`std::env::consts::ARCH`): `x86_64` is `amd64`, `aarch64` is `arm64`.
+#[must_use]
+pub fn debian_architecture(rust_arch: &str) -> Option<&'static str> {
+    Some(match rust_arch {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "i386",
+        "arm" => "armhf",
+        "riscv64" => "riscv64",
+        "powerpc64" => "ppc64el",
+        "s390x" => "s390x",
+        "mips64" => "mips64el",
+        "loongarch64" => "loong64",
+        _ => return None,
+    })
+}
+
 /// The compressions apt stores its lists in, tried in this order after
 /// the plain file (`Acquire::GzipIndexes`/`Acquire::CompressionTypes` pick
 /// one; Debian's default is lz4).

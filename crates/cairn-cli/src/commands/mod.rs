@@ -9,6 +9,7 @@ pub(crate) mod instantiate;
 pub(crate) mod instantiation;
 pub(crate) mod key;
 pub(crate) mod nar;
+pub(crate) mod pkgs;
 pub(crate) mod profile;
 pub(crate) mod profile_install;
 pub(crate) mod repl;

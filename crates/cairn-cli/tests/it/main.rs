@@ -18,6 +18,7 @@ mod instantiation;
 mod key;
 mod layering;
 mod nar;
+mod pkgs;
 mod profile;
 mod profile_install;
 mod reference;
@@ -44,6 +45,7 @@ fn test_files_are_all_listed() {
         "layering",
         "main",
         "nar",
+        "pkgs",
         "profile",
         "profile_install",
         "reference",
