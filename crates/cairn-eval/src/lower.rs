@@ -456,11 +456,12 @@ impl Lowerer<'_> {
                 ))
                 .at(span));
             };
-            // `~/x` → `<home>/x`: drop the `~`.
+            // `~/x` → `<home>/x`: the `~` becomes the home directory (so
+            // that `~/${"/x"}` is `<home>/x`, as in Nix).
             if let Some(Part::Lit(first)) = parts.first_mut() {
-                *first = first.strip_prefix('~').unwrap_or(first).into();
+                *first = format!("{h}{}", first.strip_prefix('~').unwrap_or(first)).into();
             }
-            Some(h)
+            None
         } else if matches!(p, ast::Path::PathRel(_)) {
             Some(self.ctx.base_dir.clone())
         } else {

@@ -28,7 +28,11 @@ fn matches_nix_2_8() {
         let (expr, want) = block.split_once('\n').expect("case line");
         let want = want.trim_end_matches('\n').replace("@DIR@", dir_s);
         count += 1;
-        let mut ev = Evaluator::new(Rc::new(StdIo), EvalOptions::default());
+        let options = EvalOptions {
+            home_dir: Some("/fake-home".into()),
+            ..EvalOptions::default()
+        };
+        let mut ev = Evaluator::new(Rc::new(StdIo), options);
         let got = ev
             .eval_source("«string»", &format!(" {expr}"), dir_s)
             .and_then(|v| ev.print_strict(&v))

@@ -8,6 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export NIX_REMOTE=dummy://
 export NIX_PATH=
+# `~/…` paths resolve against this (differential.rs passes the same).
+export HOME=/fake-home
 out=expected.txt
 : > "$out.tmp"
 while IFS= read -r line; do
