@@ -5,7 +5,8 @@
 //!
 //! 1. Lock every output (`lock.rs`); if another process built them while
 //!    we waited, reuse its work.
-//! 2. Protect the outputs and the input closure with temporary GC roots.
+//! 2. Protect the `.drv`, the outputs and the input closure with temporary
+//!    GC roots.
 //! 3. Make a build directory (`TMP/cairn-build-NAME.drv-PID-N`) holding
 //!    the `passAsFile`/structured-attribute files, and a *scratch store*
 //!    `ROOT/nix/store/.cairn-scratch-DRV`, on the same file system as the
@@ -25,7 +26,10 @@
 //!
 //! The log is stored compressed whatever the outcome. The build directory
 //! is removed unless the build failed with `--keep-failed`; the scratch
-//! store always is.
+//! store always is. A killed build leaves its scratch store behind: the
+//! next build of the same derivation replaces it (under the output
+//! locks), and garbage collection deletes any whose `.drv` no live process
+//! holds as a temporary root.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsString;
@@ -193,7 +197,10 @@ pub(crate) fn build(
         return Ok(Outcome::Reused);
     }
 
-    // 2. Temporary roots.
+    // 2. Temporary roots. The `.drv` is one too: it keeps the derivation
+    // alive, and it marks the scratch store named after it as in use, so
+    // that garbage collection removes only scratch stores of dead builds.
+    store.add_temp_root(&node.drv_path).map_err(store_error)?;
     for path in node.outputs.values() {
         store.add_temp_root(path).map_err(store_error)?;
     }

@@ -141,6 +141,22 @@ extern "C" fn child_main(arg: *mut c_void) -> c_int {
     // SAFETY: `arg` is the `&mut Context` that `clone_sandbox` passed; this
     // process has its own copy of it and no other thread.
     let context = unsafe { &mut *arg.cast::<Context<'_>>() };
+    // The copy of the parent's descriptor table holds the go-ahead pipe's
+    // write end, and, when other threads spawn sandboxes or hold locks at
+    // the same time, their pipes and `flock`ed files too. Kept, they would
+    // keep this child waiting forever once the parent is killed (the read
+    // below never sees end of file), and the orphan would hold the
+    // parent's locks (a killed `cairn build` would leave its output locks
+    // taken for good). So everything but the three pipes goes first.
+    if close_all_but([
+        context.fds.sync_read,
+        context.fds.report_write,
+        context.fds.log_write,
+    ])
+    .is_err()
+    {
+        exit(1);
+    }
     let mut byte = [0u8; 1];
     // SAFETY: the descriptor is open for the child's whole setup.
     let sync = unsafe { BorrowedFd::borrow_raw(context.fds.sync_read) };
@@ -158,6 +174,33 @@ extern "C" fn child_main(arg: *mut c_void) -> c_int {
     }
     // The last op is Exec, which only returns on failure.
     exit(1)
+}
+
+/// Closes every descriptor from 3 up except `keep`, with `close_range(2)`
+/// over the gaps; no allocation.
+fn close_all_but(mut keep: [RawFd; 3]) -> Result<(), Errno> {
+    keep.sort_unstable();
+    let mut first: u32 = 3;
+    for fd in keep.into_iter().chain([RawFd::MAX]) {
+        let Ok(fd) = u32::try_from(fd) else {
+            continue;
+        };
+        if fd > first {
+            let last = if fd == u32::try_from(RawFd::MAX).unwrap_or(u32::MAX) {
+                u32::MAX
+            } else {
+                fd - 1
+            };
+            // SAFETY: close_range only closes descriptors of this process,
+            // none of which is in use by anything but this thread.
+            let result = unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) };
+            if result == -1 {
+                return Err(last_errno());
+            }
+        }
+        first = first.max(fd.saturating_add(1));
+    }
+    Ok(())
 }
 
 fn exit(code: c_int) -> ! {

@@ -7,4 +7,5 @@ mod fixed;
 mod hostile;
 mod references;
 mod scheduling;
+mod scratch;
 mod support;

@@ -541,8 +541,10 @@ impl LocalStore {
     }
 
     /// Deletes unregistered entries of the store directory that are not
-    /// temporary roots: half-written objects of crashed writers. Writers
-    /// that are alive hold the GC lock shared, so none is mid-write now.
+    /// temporary roots: half-written objects of crashed writers, and the
+    /// scratch stores (`.cairn-scratch-DRV`) of killed builds. Writers
+    /// that are alive hold the GC lock shared, so none is mid-write now;
+    /// a live build holds its `.drv` as a temporary root.
     fn delete_debris(
         &self,
         protected: &HashSet<String>,
@@ -562,6 +564,10 @@ impl LocalStore {
             };
             let debris = if name.starts_with(".cairn-add-") {
                 true
+            } else if let Some(drv) = name.strip_prefix(".cairn-scratch-") {
+                // A build's scratch store, named after its `.drv`, which
+                // the building process holds as a temporary root.
+                !protected.contains(drv)
             } else if name.starts_with('.') || name.ends_with(".lock") {
                 false
             } else {
