@@ -1,5 +1,5 @@
 //! Integration tests of the `cairn` binary: one test binary for the crate,
-//! one module per area (see `test_files_are_all_listed`).
+//! one module per area (see `no_forgotten_test_files`).
 //!
 //! Each test runs the built binary in a fresh temporary directory with a
 //! cleared environment (see [`common::TestContext`]). Where Nix 2.8 gives a
@@ -28,43 +28,9 @@ mod store;
 mod store_objects;
 mod traces;
 
-/// Fails when a `.rs` file in this directory is not one of the modules
-/// above, so that no test file is silently left out.
+/// Every `.rs` file in this directory is a module above, so that no test
+/// file is silently left out.
 #[test]
-fn test_files_are_all_listed() {
-    let listed = [
-        "build",
-        "common",
-        "derivation",
-        "errors",
-        "eval",
-        "hash",
-        "instantiate",
-        "instantiation",
-        "key",
-        "layering",
-        "main",
-        "nar",
-        "pkgs",
-        "profile",
-        "profile_install",
-        "reference",
-        "repl",
-        "settings",
-        "store",
-        "traces",
-        "store_objects",
-    ];
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/it");
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|ext| ext == "rs") {
-            let stem = path.file_stem().unwrap().to_str().unwrap();
-            assert!(
-                listed.contains(&stem),
-                "{} is not a module of tests/it/main.rs",
-                path.display()
-            );
-        }
-    }
+fn no_forgotten_test_files() {
+    cairn_test::assert_test_modules_listed(env!("CARGO_MANIFEST_DIR"));
 }
