@@ -317,9 +317,22 @@ impl Evaluator {
     /// forces it first, `location` adds source positions (Nix's default;
     /// `--no-location` turns them off).
     pub fn print_xml(&mut self, v: &Value, strict: bool, location: bool) -> EvalResult<String> {
+        self.print_xml_partial(v, strict, location)
+            .map_err(|(_, e)| e)
+    }
+
+    /// Like [`Evaluator::print_xml`], but an error comes with the document
+    /// written up to it, its open elements closed: Nix 2.8 prints that
+    /// before reporting the error of `--xml --strict`.
+    pub fn print_xml_partial(
+        &mut self,
+        v: &Value,
+        strict: bool,
+        location: bool,
+    ) -> Result<String, (String, EvalError)> {
         let r = builtins::xml::XmlWriter::new(self, strict, location).document(v);
         r.map(|s| s.as_str().to_string())
-            .map_err(|e| e.resolve(&self.sources))
+            .map_err(|(s, e)| (s.as_str().to_string(), e.resolve(&self.sources)))
     }
 
     /// Calls a function value with one argument.

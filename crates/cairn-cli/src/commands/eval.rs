@@ -109,20 +109,23 @@ pub(crate) struct Output {
 }
 
 /// Prints `value` as `nix-instantiate --eval` does with `output`; XML
-/// comes with its own final newline, the others need one.
+/// comes with its own final newline, the others need one. An error comes
+/// with what Nix prints on standard output before reporting it: the XML
+/// document up to the error (its elements closed), else nothing.
 pub(crate) fn print_value(
     evaluator: &mut Evaluator,
     value: &Value,
     output: Output,
-) -> EvalResult<String> {
+) -> Result<String, (String, EvalError)> {
+    let no_partial = |e| (String::new(), e);
     if output.json {
-        evaluator.print_json(value)
+        evaluator.print_json(value).map_err(no_partial)
     } else if output.xml {
-        evaluator.print_xml(value, output.strict, !output.no_location)
+        evaluator.print_xml_partial(value, output.strict, !output.no_location)
     } else if output.strict {
-        evaluator.print_strict(value)
+        evaluator.print_strict(value).map_err(no_partial)
     } else {
-        evaluator.print_lazy(value)
+        evaluator.print_lazy(value).map_err(no_partial)
     }
 }
 
@@ -198,7 +201,13 @@ pub(crate) fn run_with(
             let v = evaluator.select_attr_path(&root, attr_path).map_err(fail)?;
             evaluator.auto_call(&v, &auto_args).map_err(fail)?
         };
-        let text = print_value(&mut evaluator, &selected, output).map_err(fail)?;
+        let text = match print_value(&mut evaluator, &selected, output) {
+            Ok(text) => text,
+            Err((partial, err)) => {
+                crate::commands::emit(stdout, partial.as_bytes())?;
+                return Err(fail(err));
+            }
+        };
         if args.xml {
             crate::commands::emit(stdout, text.as_bytes())?;
         } else {

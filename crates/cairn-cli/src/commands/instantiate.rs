@@ -292,7 +292,13 @@ fn run(o: &Options, env: &Environment, stdout: &mut dyn Write) -> Result<(), Fai
                 } else {
                     ev.auto_call(&value, &auto_args).map_err(fail)?
                 };
-                let text = print_value(&mut ev, &value, output).map_err(fail)?;
+                let text = match print_value(&mut ev, &value, output) {
+                    Ok(text) => text,
+                    Err((partial, err)) => {
+                        emit(stdout, partial.as_bytes())?;
+                        return Err(fail(err));
+                    }
+                };
                 // Nix ends XML with a newline of its own and JSON with none.
                 if o.xml || o.json {
                     emit(stdout, text.as_bytes())?;

@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 
 use crate::Evaluator;
-use crate::error::{EvalResult, Span};
+use crate::error::{EvalError, EvalResult, Span};
 use crate::ir::Param;
 use crate::print::format_float;
 use crate::value::{NixString, ThunkState, Value};
@@ -16,6 +16,8 @@ pub(crate) struct XmlWriter<'a> {
     location: bool,
     out: NixString,
     drvs_seen: HashSet<String>,
+    /// The elements opened and not closed yet, with their depths.
+    open: Vec<(usize, &'static str)>,
 }
 
 impl<'a> XmlWriter<'a> {
@@ -26,16 +28,27 @@ impl<'a> XmlWriter<'a> {
             location,
             out: NixString::default(),
             drvs_seen: HashSet::new(),
+            open: Vec::new(),
         }
     }
 
-    /// Writes a whole document for `v`.
-    pub(crate) fn document(mut self, v: &Value) -> EvalResult<NixString> {
+    /// Writes a whole document for `v`. On an error, also gives the
+    /// document written up to it with its open elements closed, which
+    /// `nix-instantiate --eval --xml --strict` prints before the error
+    /// (Nix's XML writer closes them as the error unwinds it).
+    pub(crate) fn document(mut self, v: &Value) -> Result<NixString, (NixString, EvalError)> {
         self.out
             .push_str("<?xml version='1.0' encoding='utf-8'?>\n<expr>\n");
-        self.value(v, 1)?;
+        let r = self.value(v, 1);
+        while let Some((depth, name)) = self.open.pop() {
+            self.indent(depth);
+            self.out.push_str(&format!("</{name}>\n"));
+        }
         self.out.push_str("</expr>\n");
-        Ok(self.out)
+        match r {
+            Ok(()) => Ok(self.out),
+            Err(e) => Err((self.out, e)),
+        }
     }
 
     fn indent(&mut self, depth: usize) {
@@ -44,7 +57,10 @@ impl<'a> XmlWriter<'a> {
         }
     }
 
-    fn element(&mut self, depth: usize, name: &str, attrs: &[(&str, String)], empty: bool) {
+    fn element(&mut self, depth: usize, name: &'static str, attrs: &[(&str, String)], empty: bool) {
+        if !empty {
+            self.open.push((depth, name));
+        }
         self.indent(depth);
         self.out.push_str("<");
         self.out.push_str(name);
@@ -57,6 +73,7 @@ impl<'a> XmlWriter<'a> {
     }
 
     fn close(&mut self, depth: usize, name: &str) {
+        self.open.pop();
         self.indent(depth);
         self.out.push_str(&format!("</{name}>\n"));
     }
@@ -195,6 +212,8 @@ fn escape(s: &str) -> String {
 }
 
 pub(super) fn to_xml(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let s = XmlWriter::new(ev, true, false).document(&a[0])?;
+    let s = XmlWriter::new(ev, true, false)
+        .document(&a[0])
+        .map_err(|(_, e)| e)?;
     Ok(Value::nix_string(s))
 }
