@@ -58,6 +58,9 @@ pub enum Command {
     /// Inspect store derivations (.drv files).
     #[command(subcommand)]
     Derivation(DerivationCommand),
+    /// Read and relocate ELF files (interpreter, RUNPATH), like patchelf.
+    #[command(subcommand)]
+    Elf(ElfCommand),
     /// Create and convert signing keys for binary caches.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -988,4 +991,39 @@ pub struct PkgsUnpackDebArgs {
     /// The directory to create (or an empty one).
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+}
+
+/// `cairn elf …`
+#[derive(Debug, Subcommand)]
+pub enum ElfCommand {
+    /// Print the kind, interpreter, soname, RPATH/RUNPATH and needed
+    /// libraries.
+    Print {
+        /// The ELF file.
+        file: PathBuf,
+    },
+    /// Set the interpreter (`PT_INTERP`), growing the file if needed.
+    SetInterpreter {
+        /// The ELF file, edited in place.
+        file: PathBuf,
+        /// The new dynamic loader.
+        interpreter: PathBuf,
+    },
+    /// Set the library search path (written as `DT_RUNPATH`).
+    SetRpath {
+        /// The ELF file, edited in place.
+        file: PathBuf,
+        /// Colon-separated directories.
+        rpath: String,
+    },
+    /// Remove `DT_RPATH` and `DT_RUNPATH`.
+    RemoveRpath {
+        /// The ELF file, edited in place.
+        file: PathBuf,
+    },
+    /// Keep only the search path directories that provide a needed library.
+    ShrinkRpath {
+        /// The ELF file, edited in place.
+        file: PathBuf,
+    },
 }

@@ -170,6 +170,7 @@ fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) ->
             commands::derivation::run(command, &settings, stdout)
         }
         Command::Key(command) => commands::key::run(command, stdout),
+        Command::Elf(command) => commands::elf::run(command, stdout),
         Command::Config(command) => {
             let settings = env.settings(&options)?;
             commands::config::run(command, &settings, stdout)

@@ -3,6 +3,7 @@
 pub(crate) mod build;
 pub(crate) mod config;
 pub(crate) mod derivation;
+pub(crate) mod elf;
 pub(crate) mod eval;
 pub(crate) mod hash;
 pub(crate) mod instantiate;

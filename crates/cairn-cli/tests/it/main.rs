@@ -10,6 +10,7 @@
 mod build;
 mod common;
 mod derivation;
+mod elf;
 mod errors;
 mod eval;
 mod hash;

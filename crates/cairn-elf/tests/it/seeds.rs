@@ -1,5 +1,5 @@
 //! Tests on the committed fuzz seeds (`fuzz/corpus/elf_rewrite`: a stripped
-//! executable with `DT_RPATH` `/a:/b`, a shared library, an object file),
+//! executable with `DT_RUNPATH` `/a:/b`, a shared library, an object file),
 //! so they run without a C compiler: shrinking, growth, and thousands of
 //! deterministic mutations that must never panic.
 
@@ -46,7 +46,7 @@ fn shrink_keeps_the_first_directory_providing_each_library() {
     assert_eq!(shrink_rpath(&elf, everywhere).unwrap(), b"/a");
     let nowhere = |_: &[u8], _: &[u8]| false;
     assert_eq!(shrink_rpath(&elf, nowhere).unwrap(), b"");
-    // Shrinking then setting writes in place and turns DT_RPATH into DT_RUNPATH.
+    // Setting the shrunk path writes it in place.
     let out = rewrite(
         &data,
         &Edits {
