@@ -531,3 +531,41 @@ impl<'a> Elf<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_bounds_checked_with_offset_and_what() {
+        let bytes = Bytes(&[1, 0, 0, 0, 0, 0, 0, 0, 2]);
+        assert_eq!(bytes.u64(0, "x"), Ok(1));
+        assert_eq!(bytes.u16(7, "x"), Ok(0x200));
+        assert_eq!(
+            bytes.u32(6, "field").unwrap_err().to_string(),
+            "malformed ELF file at offset 0x6: field (4 bytes) extends past the end of the file (9 bytes)"
+        );
+        assert!(bytes.slice(u64::MAX, 2, "wrap").is_err());
+    }
+
+    #[test]
+    fn header_only_files() {
+        assert_eq!(
+            Elf::parse(b"\x7fELF").unwrap_err().to_string(),
+            "malformed ELF file at offset 0x0: e_ident (16 bytes) extends past the end of the file (4 bytes)"
+        );
+        let mut h = vec![0u8; 64];
+        h[..4].copy_from_slice(b"\x7fELF");
+        h[4] = 2;
+        h[5] = 1;
+        h[16] = 1; // ET_REL
+        let elf = Elf::parse(&h).unwrap();
+        assert_eq!(elf.kind(), Kind::Relocatable);
+        assert_eq!(
+            (elf.interpreter(), elf.rpath(), elf.needed().len()),
+            (None, None, 0)
+        );
+        h[5] = 2;
+        assert!(matches!(Elf::parse(&h), Err(Error::Unsupported { .. })));
+    }
+}

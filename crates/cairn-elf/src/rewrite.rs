@@ -534,3 +534,27 @@ fn set_section(
         out[at + 32..at + 40].copy_from_slice(&size.to_le_bytes());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn align_up_rounds_to_multiples_and_reports_overflow() {
+        assert_eq!(align_up(0, 4096), Some(0));
+        assert_eq!(align_up(1, 4096), Some(4096));
+        assert_eq!(align_up(8192, 4096), Some(8192));
+        assert_eq!(align_up(5, 1), Some(5));
+        assert_eq!(align_up(u64::MAX - 10, 4096), None);
+    }
+
+    #[test]
+    fn edits_on_non_elf_bytes_fail_cleanly() {
+        let edits = Edits {
+            interpreter: Some(b"/x".to_vec()),
+            rpath: RpathEdit::Remove,
+        };
+        assert_eq!(rewrite(b"", &edits), Err(Error::NotElf));
+        assert_eq!(rewrite(b"\x7fEL", &edits), Err(Error::NotElf));
+    }
+}
