@@ -538,7 +538,7 @@ impl Evaluator {
         let mut overridden = false;
         let (mut entries, scope) = if def.rec {
             let new = Env::unfilled(env.clone());
-            let vals = self.rec_values(def, &new);
+            let mut vals = self.rec_values(def, &new);
             let entries = def
                 .statics
                 .iter()
@@ -546,21 +546,33 @@ impl Evaluator {
                 .zip(&def.spans)
                 .map(|(((k, _), v), s)| (k.clone(), v.clone(), *s))
                 .collect::<Vec<_>>();
-            new.fill(vals);
-            let mut entries = entries;
-            if let Some(i) = def
+            let overrides_at = def
                 .statics
                 .iter()
-                .position(|(k, _)| k.as_ref() == "__overrides")
-            {
-                // `__overrides` replaces attributes, also as seen by the
-                // set's own bindings.
+                .position(|(k, _)| k.as_ref() == "__overrides");
+            // `__overrides` replaces attributes, also as seen by the set's
+            // own bindings, but frames are filled once: the frame gets a
+            // forwarding thunk per attribute, redirected when overridden.
+            let forwards: Vec<Thunk> = match overrides_at {
+                Some(_) => vals[..def.statics.len()]
+                    .iter_mut()
+                    .map(|v| {
+                        let fwd = Thunk::new(forward_to(v.clone()));
+                        *v = Value::Thunk(fwd.clone());
+                        fwd
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            new.fill(vals);
+            let mut entries = entries;
+            if let Some(i) = overrides_at {
                 let o = entries[i].1.clone();
                 let overrides = self.expect_attrs(&o)?;
                 for (k, v) in overrides.iter() {
                     match def.statics.iter().position(|(n, _)| n == k) {
                         Some(j) => {
-                            new.set(u32::try_from(j).expect("slot index fits u32"), v.clone());
+                            *forwards[j].0.borrow_mut() = forward_to(v.clone());
                             entries[j].1 = v.clone();
                         }
                         None => {
@@ -1336,6 +1348,17 @@ fn arithmetic(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<Value> {
         }
         _ => None,
     }
+}
+
+/// A thunk state that evaluates to `v` (sharing it if it is a thunk): the
+/// variable of a one-slot frame holding `v`.
+fn forward_to(v: Value) -> ThunkState {
+    let var = Rc::new(Expr::Var {
+        depth: 0,
+        slot: 0,
+        span: Span::NONE,
+    });
+    ThunkState::Suspended(var, Env::new(None, vec![v]))
 }
 
 /// The integer a value is, seeing through an evaluated thunk.
