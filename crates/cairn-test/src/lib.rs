@@ -12,10 +12,17 @@
 //! in the two copies would not match. An integration test links the one
 //! library that cairn-test links too.
 //!
+//! Parts that need a heavy crate sit behind a feature, so that a crate
+//! low in the layering builds only what it uses: `eval` (the Nix language
+//! conformance runner, [`conformance`]; needs `cairn-eval`).
+//!
 //! Panicking is the error handling here: every function is called from a
 //! test, and a panic with a message naming the file is the report.
 
 use std::path::Path;
+
+#[cfg(feature = "eval")]
+pub mod conformance;
 
 /// Fails when a `.rs` file in `MANIFEST_DIR/tests/it/` is not declared as
 /// a module (`mod NAME;`) in that directory's `main.rs`: a forgotten file
