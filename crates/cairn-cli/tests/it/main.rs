@@ -9,6 +9,7 @@
 
 mod build;
 mod common;
+mod crash;
 mod derivation;
 mod elf;
 mod errors;
