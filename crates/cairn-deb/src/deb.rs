@@ -11,6 +11,7 @@
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 use crate::ar::{ArError, ArReader};
 use crate::control::{self, ControlError};
@@ -107,7 +108,10 @@ impl Compression {
     /// # Errors
     ///
     /// A zstd frame header that cannot be read.
-    pub fn decoder<'a>(self, reader: impl Read + 'a) -> io::Result<Box<dyn Read + 'a>> {
+    pub fn decoder<'a>(
+        self,
+        reader: impl Read + Send + 'a,
+    ) -> io::Result<Box<dyn Read + Send + 'a>> {
         Ok(match self {
             Compression::None => Box::new(reader),
             Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(reader)),
@@ -188,7 +192,7 @@ pub struct Unpacked {
 /// # Errors
 ///
 /// See [`DebErrorKind`].
-pub fn read_control(reader: impl Read, file: &Path) -> Result<ControlFile, DebError> {
+pub fn read_control(reader: impl Read + Send, file: &Path) -> Result<ControlFile, DebError> {
     let mut deb = DebStream::open(reader, file)?;
     deb.control()
 }
@@ -200,7 +204,7 @@ pub fn read_control(reader: impl Read, file: &Path) -> Result<ControlFile, DebEr
 /// # Errors
 ///
 /// See [`DebErrorKind`].
-pub fn unpack(reader: impl Read, file: &Path, target: &Path) -> Result<Unpacked, DebError> {
+pub fn unpack(reader: impl Read + Send, file: &Path, target: &Path) -> Result<Unpacked, DebError> {
     let mut deb = DebStream::open(reader, file)?;
     let control = deb.control()?;
     let stats = deb.data(|data| unpack_tar(data, target).map_err(DebErrorKind::from))?;
@@ -239,7 +243,7 @@ struct DebStream<'p, R> {
     file: &'p Path,
 }
 
-impl<'p, R: Read> DebStream<'p, R> {
+impl<'p, R: Read + Send> DebStream<'p, R> {
     fn open(reader: R, file: &'p Path) -> Result<DebStream<'p, R>, DebError> {
         let mut ar = ArReader::new(reader).map_err(|err| error(file, None, err.into()))?;
         let header = ar
@@ -342,15 +346,101 @@ impl<'p, R: Read> DebStream<'p, R> {
         Err(fail(DebErrorKind::NoControlFile))
     }
 
+    /// Streams the data member through `consume`. Decompression runs on a
+    /// second thread, a few 1 MiB chunks ahead of the extraction (as
+    /// `dpkg-deb` runs its decompressor as a separate process): xz
+    /// decoding and writing files then overlap instead of taking turns.
     fn data<T>(
         &mut self,
         consume: impl FnOnce(&mut dyn Read) -> Result<T, DebErrorKind>,
     ) -> Result<T, DebError> {
         let (name, compression) = self.member("data.tar")?;
         let fail = |kind| error(self.file, Some(&name), kind);
-        let mut decoder = compression
-            .decoder(&mut self.ar)
-            .map_err(|err| fail(DebErrorKind::Io(err)))?;
-        consume(&mut decoder).map_err(fail)
+        let ar = &mut self.ar;
+        std::thread::scope(|scope| {
+            let (sender, receiver) = mpsc::sync_channel::<io::Result<Vec<u8>>>(CHUNKS_AHEAD);
+            scope.spawn(move || {
+                let mut decoder = match compression.decoder(ar) {
+                    Ok(decoder) => decoder,
+                    Err(err) => {
+                        let _ = sender.send(Err(err));
+                        return;
+                    }
+                };
+                loop {
+                    let chunk = read_chunk(&mut decoder);
+                    let last = !matches!(&chunk, Ok(bytes) if !bytes.is_empty());
+                    // A closed channel means the consumer is done (or
+                    // failed): stop decoding.
+                    if sender.send(chunk).is_err() || last {
+                        return;
+                    }
+                }
+            });
+            let mut reader = ChannelReader {
+                receiver,
+                chunk: Vec::new(),
+                position: 0,
+                done: false,
+            };
+            consume(&mut reader).map_err(fail)
+        })
+    }
+}
+
+/// How many decompressed chunks may wait for the extraction.
+const CHUNKS_AHEAD: usize = 4;
+/// The size of one decompressed chunk.
+const CHUNK_SIZE: usize = 1 << 20;
+
+/// Reads up to [`CHUNK_SIZE`] bytes; empty at the end of the stream.
+fn read_chunk(reader: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut chunk = vec![0; CHUNK_SIZE];
+    let mut filled = 0;
+    while filled < chunk.len() {
+        match reader.read(&mut chunk[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
+            Err(err) => return Err(err),
+        }
+    }
+    chunk.truncate(filled);
+    Ok(chunk)
+}
+
+/// The consuming end of the decompression thread.
+struct ChannelReader {
+    receiver: mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    position: usize,
+    done: bool,
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.position == self.chunk.len() {
+            if self.done {
+                return Ok(0);
+            }
+            match self.receiver.recv() {
+                Ok(Ok(chunk)) => {
+                    self.done = chunk.is_empty();
+                    self.chunk = chunk;
+                    self.position = 0;
+                }
+                Ok(Err(err)) => {
+                    self.done = true;
+                    return Err(err);
+                }
+                // The thread ended without an empty chunk: it cannot, but
+                // treat it as the end.
+                Err(mpsc::RecvError) => self.done = true,
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.position);
+        buf[..n].copy_from_slice(&self.chunk[self.position..self.position + n]);
+        self.position += n;
+        Ok(n)
     }
 }
