@@ -10,7 +10,9 @@
 //! Lock files are deleted when released, with Nix's protocol against the
 //! race that deleting creates: the holder writes a byte into the file
 //! before unlinking it, and a locker that obtains a lock on a non-empty
-//! file knows that it holds a lock on a deleted inode and starts over.
+//! file knows that it holds a lock on a deleted inode and starts over. A
+//! marked file still at its path was left by a holder killed between the
+//! two steps: the locker that finds it removes it and starts over too.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -51,9 +53,25 @@ impl PathLocks {
                     locks.push(lock);
                     break;
                 }
+                // Marked, but still at its path: its holder was killed
+                // between marking and unlinking it. Every later locker
+                // would find it marked and retry forever; holding its
+                // lock, remove it, so the next attempt makes a fresh one.
+                if same_file(&lock, &path) {
+                    let _ = std::fs::remove_file(&path);
+                }
             }
         }
         Ok(PathLocks { locks })
+    }
+}
+
+/// Whether `path` still names the file `lock` holds.
+fn same_file(lock: &FileLock, path: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (lock.file().metadata(), std::fs::symlink_metadata(path)) {
+        (Ok(held), Ok(named)) => held.dev() == named.dev() && held.ino() == named.ino(),
+        _ => false,
     }
 }
 
@@ -73,6 +91,19 @@ mod tests {
     use std::sync::{Arc, Barrier};
 
     use super::*;
+
+    #[test]
+    fn a_marked_lock_file_left_by_a_killed_holder_is_replaced() {
+        // Killed after writing the stale mark, before unlinking.
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("aaaa-out");
+        std::fs::write(dir.path().join("aaaa-out.lock"), "d").unwrap();
+        let held = PathLocks::lock(std::slice::from_ref(&out)).unwrap();
+        let file = held.locks[0].file().metadata().unwrap();
+        assert_eq!(file.len(), 0);
+        drop(held);
+        assert!(!dir.path().join("aaaa-out.lock").exists());
+    }
 
     #[test]
     fn excludes_and_cleans_up() {
