@@ -14,7 +14,8 @@
 //!
 //! Parts that need a heavy crate sit behind a feature, so that a crate
 //! low in the layering builds only what it uses: `eval` (the Nix language
-//! conformance runner, [`conformance`]; needs `cairn-eval`).
+//! conformance runner, [`conformance`]; needs `cairn-eval`) and `store` (a temporary chroot store with busybox
+//! for real builds, [`store`]; needs `cairn-store` and `cairn-build`).
 //!
 //! Panicking is the error handling here: every function is called from a
 //! test, and a panic with a message naming the file is the report.
@@ -23,6 +24,8 @@ use std::path::Path;
 
 #[cfg(feature = "eval")]
 pub mod conformance;
+#[cfg(feature = "store")]
+pub mod store;
 
 /// Fails when a `.rs` file in `MANIFEST_DIR/tests/it/` is not declared as
 /// a module (`mod NAME;`) in that directory's `main.rs`: a forgotten file
