@@ -14,7 +14,9 @@
 //!
 //! The cgroup is removed when the sandbox has been reaped: the pid
 //! namespace's init exits only after every other process of the namespace
-//! is gone, so by then it is empty.
+//! is gone, so by then it is empty. The cgroups of a process killed
+//! before it could remove them are removed by the next sandbox made with a
+//! limit.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -38,6 +40,7 @@ impl PidsCgroup {
         let Some(parent) = find_parent() else {
             return Ok(None);
         };
+        remove_orphans(&parent);
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let dir = parent.join(format!("cairn-sandbox-{}-{n}", std::process::id()));
         match std::fs::create_dir(&dir) {
@@ -79,6 +82,31 @@ impl Drop for PidsCgroup {
         // Empty once the sandbox is reaped; if something still holds it,
         // an empty directory in cgroupfs is all that is left.
         let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+/// Removes the cgroups of sandboxes whose creating process is gone: a
+/// process killed with `SIGKILL` never runs the cleanup on drop, and each
+/// would leave an empty cgroup behind for good. A live process's cgroups
+/// (even empty ones about to receive their sandbox) are left alone; `rmdir`
+/// refuses a cgroup that still has tasks anyway.
+fn remove_orphans(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(owner) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("cairn-sandbox-"))
+            .and_then(|rest| rest.split_once('-'))
+            .map(|(pid, _)| pid)
+        else {
+            continue;
+        };
+        if owner.parse::<u32>().is_ok() && !Path::new("/proc").join(owner).exists() {
+            let _ = std::fs::remove_dir(entry.path());
+        }
     }
 }
 
@@ -213,6 +241,28 @@ fn unescape(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cgroups_of_dead_processes_are_removed_and_live_ones_kept() {
+        let parent = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("/bin/busybox")
+            .arg("true")
+            .spawn()
+            .unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let orphan = parent.path().join(format!("cairn-sandbox-{dead}-0"));
+        let live = parent
+            .path()
+            .join(format!("cairn-sandbox-{}-0", std::process::id()));
+        let other = parent.path().join("someone-else");
+        for dir in [&orphan, &live, &other] {
+            std::fs::create_dir(dir).unwrap();
+        }
+        remove_orphans(parent.path());
+        assert!(!orphan.exists());
+        assert!(live.exists() && other.exists());
+    }
 
     #[test]
     fn parses_v1_and_v2_mounts() {
