@@ -25,8 +25,10 @@ use cairn_store_path::{FileIngestionMethod, StoreDir, StorePath};
 /// A chroot store under a temporary directory, with busybox imported as
 /// `HASH-busybox/bin/{busybox,sh,…}`.
 pub struct TempStore {
-    /// The temporary directory: the store's root is `root/` in it.
+    /// The temporary directory: the store's root is `root/` in it
+    /// (unless made with [`TempStore::at`]).
     pub dir: tempfile::TempDir,
+    root: PathBuf,
     /// The store.
     pub store: Arc<LocalStore>,
     /// Busybox's store path.
@@ -72,6 +74,22 @@ impl TempStore {
     pub fn new() -> TempStore {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("root");
+        TempStore::open(dir, root)
+    }
+
+    /// A store at `root` (made if missing, shared with other handles or
+    /// processes, as the CLI's tests do) with busybox imported; the
+    /// temporary directory then holds only busybox's tree and build
+    /// directories.
+    ///
+    /// # Panics
+    ///
+    /// When the store cannot be opened or `/bin/busybox` is missing.
+    pub fn at(root: &Path) -> TempStore {
+        TempStore::open(tempfile::tempdir().unwrap(), root.to_owned())
+    }
+
+    fn open(dir: tempfile::TempDir, root: PathBuf) -> TempStore {
         let store = Arc::new(LocalStore::open(&root, StoreDir::default()).unwrap());
         let tree = dir.path().join("busybox");
         std::fs::create_dir_all(tree.join("bin")).unwrap();
@@ -90,6 +108,7 @@ impl TempStore {
             .unwrap();
         TempStore {
             dir,
+            root,
             store,
             busybox,
             drvs: BTreeMap::new(),
@@ -107,10 +126,10 @@ impl TempStore {
     }
 
     /// A build configuration for this store: one job, one core, logs
-    /// and build directories inside the temporary directory.
+    /// under the root, build directories inside the temporary directory.
     pub fn config(&self) -> BuildConfig {
         BuildConfig {
-            log_dir: self.dir.path().join("root/nix/var/cairn/log"),
+            log_dir: self.root.join("nix/var/cairn/log"),
             build_dir_parent: self.dir.path().join("tmp"),
             system: cairn_build::host_system(),
             max_jobs: 1,

@@ -1,13 +1,9 @@
 //! `cairn store realise` and `cairn store log` on a chroot store with
 //! busybox as the only tool.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-use cairn_derivation::{Derivation, DerivationOutput, ModuloHasher};
-use cairn_hash::HashAlgo;
-use cairn_store::{LocalStore, Store};
-use cairn_store_path::{FileIngestionMethod, StoreDir, StorePath};
+use cairn_test::store::TempStore;
 use insta::assert_snapshot;
 
 use crate::common::TestContext;
@@ -15,51 +11,9 @@ use crate::common::TestContext;
 /// Writes a derivation running `script` with busybox's sh into the store
 /// under `root`; returns its path.
 fn derivation(root: &Path, name: &str, script: &str) -> String {
-    let store = LocalStore::open(root, StoreDir::default()).unwrap();
-    let store_dir = store.store_dir().clone();
-    let tree = root.join("../busybox");
-    if !tree.exists() {
-        std::fs::create_dir_all(tree.join("bin")).unwrap();
-        std::fs::copy("/bin/busybox", tree.join("bin/busybox")).unwrap();
-        std::os::unix::fs::symlink("busybox", tree.join("bin/sh")).unwrap();
-    }
-    let busybox = store
-        .add_path_to_store(
-            "busybox",
-            &tree,
-            FileIngestionMethod::Recursive,
-            HashAlgo::Sha256,
-            None,
-        )
-        .unwrap();
-    let sh = format!("{}/bin/sh", store_dir.display(&busybox));
-    let system = cairn_build::host_system();
-    let mut drv = Derivation {
-        system: system.clone().into(),
-        builder: sh.clone().into(),
-        args: vec!["-c".into(), script.into()],
-        ..Derivation::default()
-    };
-    drv.input_srcs.insert(busybox);
-    drv.outputs.insert("out".into(), DerivationOutput::Deferred);
-    for (key, value) in [
-        ("builder", sh.as_str()),
-        ("name", name),
-        ("system", &system),
-    ] {
-        drv.env.insert(key.into(), value.into());
-    }
-    let mut hasher = ModuloHasher::new(store_dir.clone(), |_: &StorePath| None);
-    drv.fill_in_output_paths(name, &mut hasher).unwrap();
-    let references: BTreeSet<StorePath> = drv.references().cloned().collect();
-    let path = store
-        .add_text_to_store(
-            &format!("{name}.drv"),
-            &drv.to_aterm(&store_dir),
-            &references,
-        )
-        .unwrap();
-    store_dir.display(&path)
+    let mut store = TempStore::at(root);
+    let drv = store.derivation(name, script).add();
+    store.display(&drv)
 }
 
 /// Store hashes and timings vary (busybox differs between hosts).
