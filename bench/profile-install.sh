@@ -2,9 +2,9 @@
 # Installing one already-built package into a profile of 1,000 packages:
 #   cairn  `cairn profile install --profile P --store ROOT PATH` on a chroot
 #          store;
-#   nix    `nix-env -p P -i PATH` with the Nix 2.8 peer, on its own chroot
-#          store.
-# Both stores hold the same N+1 trivial packages (`pkg-I-1.0/bin/pkg-I`,
+#   nix    `nix-env -p P -i PATH` with the Nix 2.8 peer, on its own store
+#          bind-mounted on /nix in a private mount namespace (see below).
+# Both stores hold the same N+1 trivial packages (`pkgI-1.0/bin/pkgI`,
 # and `extra-1.0/bin/extra`), added from the same directories, so the
 # store paths are equal. Setup (adding the packages, installing the N into
 # each profile) is not timed. Before every timed run the profile is
@@ -17,6 +17,16 @@
 #   target/release/cairn (cargo build --release -p cairn-cli).
 # Environment: N (default 1000), RUNS (default 10).
 set -euo pipefail
+
+# The peer's `nix-env` reads the current generation's manifest through the
+# real file system, so with a chroot store (files not at /nix/store) it
+# sees an empty profile and would only ever merge one package. So the
+# whole run happens in a private mount namespace (as root) in which a
+# fresh directory is bind-mounted on /nix and the peer uses a plain local
+# store; nothing outside the namespace sees it.
+if [ -z "${PROFILE_BENCH_NS:-}" ]; then
+  exec env PROFILE_BENCH_NS=1 unshare --mount --propagation private bash "$0" "$@"
+fi
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 if [ -f /work/shared/peers/nix/env.sh ]; then
@@ -38,13 +48,13 @@ trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 # The package trees.
 mkdir -p "$tmp/src"
 for i in $(seq 1 "$n"); do
-  mkdir -p "$tmp/src/pkg-$i-1.0/bin"
-  printf '#!/bin/sh\necho %s\n' "$i" > "$tmp/src/pkg-$i-1.0/bin/pkg-$i"
+  mkdir -p "$tmp/src/pkg$i-1.0/bin"
+  printf '#!/bin/sh\necho %s\n' "$i" > "$tmp/src/pkg$i-1.0/bin/pkg$i"
 done
 mkdir -p "$tmp/src/extra-1.0/bin"
 printf '#!/bin/sh\necho extra\n' > "$tmp/src/extra-1.0/bin/extra"
 packages=()
-for i in $(seq 1 "$n"); do packages+=("$tmp/src/pkg-$i-1.0"); done
+for i in $(seq 1 "$n"); do packages+=("$tmp/src/pkg$i-1.0"); done
 
 # cairn: a chroot store, the N packages in one generation.
 croot=$tmp/cairn
@@ -55,14 +65,23 @@ mkdir -p "$(dirname "$cprofile")"
 export TMPDIR=$tmp
 "$cairn" profile install --store "$croot" --profile "$cprofile" "${cpaths[@]}" >/dev/null
 
-# The peer: its own chroot store, the N packages in one generation.
-export NIX_REMOTE="local?root=$tmp/nix"
+# The peer: its own store on /nix (in this namespace only), the N
+# packages in one generation.
+mkdir -p "$tmp/nix"
+mount --bind "$tmp/nix" /nix
+export NIX_REMOTE=local
 nprofile=$tmp/nix-profile/bench
 mkdir -p "$(dirname "$nprofile")"
 mapfile -t npaths < <(nix-store --add "${packages[@]}")
 nextra=$(nix-store --add "$tmp/src/extra-1.0")
 [ "$nextra" = "$cextra" ] || { echo "store paths differ: $nextra vs $cextra" >&2; exit 1; }
 nix-env -p "$nprofile" -i "${npaths[@]}" >/dev/null 2>&1
+
+# Both profiles must hold the N packages, or the timing means nothing.
+count=$("$cairn" profile list --store "$croot" --profile "$cprofile" | wc -l)
+[ "$count" -eq "$n" ] || { echo "cairn's profile has $count packages, not $n" >&2; exit 1; }
+count=$(nix-env -p "$nprofile" -q | wc -l)
+[ "$count" -eq "$n" ] || { echo "nix-env's profile has $count packages, not $n" >&2; exit 1; }
 
 hyperfine --runs "$runs" --warmup 1 --export-json "$tmp/result.json" \
   --prepare "'$cairn' profile switch 1 --store '$croot' --profile '$cprofile' >/dev/null" \
