@@ -12,17 +12,18 @@ pub(crate) fn nix_fixtures() -> PathBuf {
 }
 
 /// A temporary working directory in which `cairn` runs with a cleared
-/// environment: `HOME` and `CAIRN_CONF_DIR` point inside it (so no host
-/// configuration leaks in) and `NO_COLOR` is set.
+/// environment: `HOME`, `CAIRN_CONF_DIR` and `TMPDIR` point inside it (so no
+/// host configuration leaks in, and build directories of killed builds go
+/// away with the test) and `NO_COLOR` is set.
 pub(crate) struct TestContext {
     dir: tempfile::TempDir,
 }
 
 impl TestContext {
     pub(crate) fn new() -> TestContext {
-        TestContext {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("tmp")).unwrap();
+        TestContext { dir }
     }
 
     /// The working directory.
@@ -38,6 +39,7 @@ impl TestContext {
             .env_clear()
             .env("HOME", self.path().join("home"))
             .env("CAIRN_CONF_DIR", self.path().join("etc"))
+            .env("TMPDIR", self.path().join("tmp"))
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
         command
