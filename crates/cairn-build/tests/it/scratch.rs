@@ -1,6 +1,6 @@
 //! Scratch stores (`ROOT/nix/store/.cairn-scratch-DRV`) left behind by
 //! killed builds: garbage collection deletes them, but never the scratch
-//! store of a build that is running.
+//! store of a build that is running, nor that build's inputs.
 
 use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
@@ -71,6 +71,7 @@ fn gc_keeps_the_scratch_store_of_a_running_build() {
         format!("/go={}", go.display()),
     ];
     let out = t.output(&drv, "out");
+    let busybox = t.busybox.clone();
     let (_dir, store) = reopen(t);
     let builder = cairn_build::Builder::new(store.clone(), config);
     let scratch = store.real_store_dir().join(format!(".cairn-scratch-{drv}"));
@@ -90,6 +91,11 @@ fn gc_keeps_the_scratch_store_of_a_running_build() {
         assert_eq!(read(&started), "started\n");
         store.collect_garbage(&GcOptions::default()).unwrap();
         assert!(scratch.join(out.to_string()).join("file").exists());
+        // Nothing roots the inputs but the running build's temporary roots.
+        for input in [&drv, &busybox] {
+            assert!(store.is_valid_path(input).unwrap(), "{input} was collected");
+            assert!(store.real_path(input).exists(), "{input} was deleted");
+        }
         std::fs::write(&go, "done\n").unwrap();
         build.join().unwrap().unwrap();
     });
