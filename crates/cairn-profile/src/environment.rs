@@ -20,15 +20,16 @@
 //! named `user-environment` (recursive SHA-256, a `source` path) whose
 //! references are the packages it links to, so the garbage collector keeps
 //! them as long as the environment is alive. The same packages and
-//! manifest always give the same path.
+//! manifest always give the same path. The tree is moved into the store
+//! ([`Store::add_tree_by_moving`]) rather than archived and unpacked, so
+//! it is written once (copied only when `temp_parent` is on another file
+//! system than the store).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use cairn_hash::{Hash, HashAlgo};
-use cairn_narinfo::PathInfo;
-use cairn_store::{Store, StoreError, ValidPathInfo};
-use cairn_store_path::{ContentAddress, FileIngestionMethod, StorePath};
+use cairn_store::Store;
+use cairn_store_path::StorePath;
 use cairn_util::{TempDir, fs};
 
 use crate::error::ProfileError;
@@ -120,12 +121,6 @@ pub fn add_user_environment(
     let report = link_environment(store, &packages, &out)?;
     fs::write(out.join(MANIFEST_FILE), manifest.to_json(store.store_dir()))?;
 
-    let mut nar = Vec::new();
-    cairn_nar::dump_path(&out, &mut nar).map_err(|source| ProfileError::Archive {
-        path: out.clone(),
-        source,
-    })?;
-    let nar_hash = Hash::digest(HashAlgo::Sha256, &nar);
     // Everything the environment links to, and what its manifest names.
     let mut references = report.packages.clone();
     references.extend(
@@ -134,29 +129,9 @@ pub fn add_user_environment(
             .iter()
             .flat_map(|element| element.store_paths.iter().cloned()),
     );
-    let path = store
-        .store_dir()
-        .make_fixed_output_path(
-            FileIngestionMethod::Recursive,
-            &nar_hash,
-            ENVIRONMENT_NAME,
-            &references,
-            false,
-        )
-        .map_err(|source| StoreError::BadPath {
-            name: ENVIRONMENT_NAME.to_owned(),
-            source,
-        })?;
-    store.add_temp_root(&path)?;
-    if !store.is_valid_path(&path)? {
-        let mut info = PathInfo::new(path.clone(), nar_hash, nar.len() as u64);
-        info.references = references;
-        info.ca = Some(ContentAddress::Fixed {
-            method: FileIngestionMethod::Recursive,
-            hash: nar_hash,
-        });
-        store.add_nar_to_store(&ValidPathInfo::new(info), &mut nar.as_slice())?;
-    }
+    // Moved into the store, not copied: a large profile's tree of links is
+    // written once.
+    let path = store.add_tree_by_moving(ENVIRONMENT_NAME, &out, &references)?;
     temp.remove()?;
     Ok((path, report))
 }

@@ -284,6 +284,26 @@ pub trait Store: Send + Sync {
     /// valid, an I/O or database error.
     fn add_nar_to_store(&self, info: &ValidPathInfo, nar: &mut dyn Read) -> Result<(), StoreError>;
 
+    /// Adds the tree at `source` (which the caller owns and gives up) as a
+    /// content-addressed object named `name`: recursive SHA-256 with
+    /// `references`, the same path and registration as
+    /// [`Store::add_nar_to_store`] of its NAR would give. The tree is
+    /// moved into the store rather than copied when it is on the store's
+    /// file system, so a large tree (a user environment) is written once.
+    /// `source` is gone afterwards, whether it was moved, copied, or
+    /// dropped because the object was already valid; on error it may
+    /// remain.
+    ///
+    /// # Errors
+    /// An unreadable tree, an invalid name, a reference that is not valid,
+    /// an I/O or database error.
+    fn add_tree_by_moving(
+        &self,
+        name: &str,
+        source: &Path,
+        references: &BTreeSet<StorePath>,
+    ) -> Result<StorePath, StoreError>;
+
     /// Registers objects whose content the caller already put at their real
     /// paths (the builder's outputs), in one transaction. Each is made
     /// canonical first. References may point into `infos` itself.

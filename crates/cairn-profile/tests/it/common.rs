@@ -131,6 +131,15 @@ impl Store for MemoryStore {
         unreachable!("profile tests add paths with MemoryStore::add")
     }
 
+    fn add_tree_by_moving(
+        &self,
+        _: &str,
+        _: &Path,
+        _: &BTreeSet<StorePath>,
+    ) -> Result<StorePath, StoreError> {
+        unreachable!("profile tests add paths with MemoryStore::add")
+    }
+
     fn register_valid_paths(&self, _: &[ValidPathInfo]) -> Result<(), StoreError> {
         unreachable!("profile tests add paths with MemoryStore::add")
     }

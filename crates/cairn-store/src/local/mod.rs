@@ -723,6 +723,71 @@ impl Store for LocalStore {
         })
     }
 
+    fn add_tree_by_moving(
+        &self,
+        name: &str,
+        source: &Path,
+        references: &BTreeSet<StorePath>,
+    ) -> Result<StorePath, StoreError> {
+        // Hashing first gives the path (and so the lock to take); the tree
+        // belongs to the caller, so it cannot change before the move.
+        let (nar_hash, nar_size) =
+            cairn_nar::hash_path(source, HashAlgo::Sha256).map_err(|source_err| {
+                StoreError::Dump {
+                    path: source.to_path_buf(),
+                    source: source_err,
+                }
+            })?;
+        let path = self
+            .store_dir
+            .make_fixed_output_path(
+                FileIngestionMethod::Recursive,
+                &nar_hash,
+                name,
+                references,
+                false,
+            )
+            .map_err(|source| StoreError::BadPath {
+                name: name.to_owned(),
+                source,
+            })?;
+        self.check_references_valid(&path, references)?;
+        self.add_object(&path, |temp| {
+            match fs::rename(source, temp) {
+                Ok(()) => {}
+                // Another file system: copy through the NAR.
+                Err(err) if err.kind() == io::ErrorKind::CrossesDevices => {
+                    let mut nar = Vec::new();
+                    cairn_nar::dump_path(source, &mut nar).map_err(|source_err| {
+                        StoreError::Dump {
+                            path: source.to_path_buf(),
+                            source: source_err,
+                        }
+                    })?;
+                    cairn_nar::restore(nar.as_slice(), temp).map_err(|source| {
+                        StoreError::Restore {
+                            path: self.store_dir.display(&path),
+                            source,
+                        }
+                    })?;
+                }
+                Err(err) => return Err(StoreError::io(Operation::Rename, source, err)),
+            }
+            let mut info = PathInfo::new(path.clone(), nar_hash, nar_size);
+            info.references = references.clone();
+            info.ca = Some(ContentAddress::Fixed {
+                method: FileIngestionMethod::Recursive,
+                hash: nar_hash,
+            });
+            Ok(ValidPathInfo::new(info))
+        })?;
+        // Already valid (or copied across file systems): the tree is not needed.
+        if fs::symlink_metadata(source).is_ok() {
+            fsops::delete_tree(source)?;
+        }
+        Ok(path)
+    }
+
     fn register_valid_paths(&self, infos: &[ValidPathInfo]) -> Result<(), StoreError> {
         let batch: HashSet<&StorePath> = infos.iter().map(|i| &i.info.path).collect();
         for v in infos {

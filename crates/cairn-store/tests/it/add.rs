@@ -441,3 +441,123 @@ fn to_file_paths_and_closure_order_match_nix() {
         ]
     );
 }
+
+/// A tree to be moved in: `source_tree` with a link to `dep` in it.
+fn env_tree(dir: &Path, dep: &StorePath) -> std::path::PathBuf {
+    let src = source_tree(dir);
+    std::os::unix::fs::symlink(StoreDir::default().display(dep), src.join("sub/dep")).unwrap();
+    src
+}
+
+#[test]
+fn tree_moved_in_equals_its_nar_added() {
+    let (nar_dir, nar_store) = store();
+    let (dir, store) = store();
+    let dep = text(&store, "dep", &[]);
+    assert_eq!(text(&nar_store, "dep", &[]), dep);
+    let refs = BTreeSet::from([dep.clone()]);
+
+    let src = env_tree(dir.path(), &dep);
+    let mut nar = Vec::new();
+    cairn_nar::dump_path(&src, &mut nar).unwrap();
+    let nar_hash = Hash::digest(HashAlgo::Sha256, &nar);
+    let expected = StoreDir::default()
+        .make_fixed_output_path(
+            FileIngestionMethod::Recursive,
+            &nar_hash,
+            "env",
+            &refs,
+            false,
+        )
+        .unwrap();
+    let mut info = PathInfo::new(expected.clone(), nar_hash, nar.len() as u64);
+    info.references = refs.clone();
+    info.ca = Some(ContentAddress::Fixed {
+        method: FileIngestionMethod::Recursive,
+        hash: nar_hash,
+    });
+    nar_store
+        .add_nar_to_store(&ValidPathInfo::new(info), &mut &nar[..])
+        .unwrap();
+
+    let path = store.add_tree_by_moving("env", &src, &refs).unwrap();
+    assert_eq!(path, expected);
+    assert!(!src.exists(), "the tree was moved, not copied");
+    let moved = store.query_path_info(&path).unwrap().unwrap();
+    let unpacked = nar_store.query_path_info(&path).unwrap().unwrap();
+    assert_eq!(moved.info.nar_hash, unpacked.info.nar_hash);
+    assert_eq!(moved.info.nar_size, unpacked.info.nar_size);
+    assert_eq!(moved.info.references, unpacked.info.references);
+    assert_eq!(moved.info.ca, unpacked.info.ca);
+    let real = store.real_path(&path);
+    for entry in ["", "a", "run", "sub"] {
+        let (a, b) = (real.join(entry), nar_store.real_path(&path).join(entry));
+        assert_eq!(mode(&a), mode(&b), "{entry}");
+        assert_eq!(mtime(&a), 1, "{entry}");
+    }
+    assert_eq!(
+        cairn_nar::hash_path(&real, HashAlgo::Sha256).unwrap().0,
+        nar_hash
+    );
+    // Nothing left under a temporary name.
+    let hidden: Vec<_> = fs::read_dir(store.real_store_dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n.to_string_lossy().starts_with(".cairn-"))
+        .collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+    drop(nar_dir);
+}
+
+#[test]
+fn tree_already_valid_is_dropped() {
+    let (dir, store) = store();
+    let dep = text(&store, "dep", &[]);
+    let refs = BTreeSet::from([dep.clone()]);
+    let first = store
+        .add_tree_by_moving("env", &env_tree(&dir.path().join("one"), &dep), &refs)
+        .unwrap();
+    let again_src = env_tree(&dir.path().join("two"), &dep);
+    let again = store.add_tree_by_moving("env", &again_src, &refs).unwrap();
+    assert_eq!(first, again);
+    assert!(!again_src.exists());
+    assert_eq!(store_entries(&store).len(), 2, "dep and env");
+}
+
+#[test]
+fn tree_failures_leave_nothing() {
+    let (dir, store) = store();
+    let missing = StorePath::from_base_name("0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a-gone").unwrap();
+    let src = env_tree(dir.path(), &missing);
+    let err = store
+        .add_tree_by_moving("env", &src, &BTreeSet::from([missing]))
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::MissingReference { .. }),
+        "{err:?}"
+    );
+    let err = store
+        .add_tree_by_moving("bad/name", &src, &BTreeSet::new())
+        .unwrap_err();
+    assert!(matches!(err, StoreError::BadPath { .. }), "{err:?}");
+    let fifo = dir.path().join("fifo-tree");
+    fs::create_dir(&fifo).unwrap();
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(fifo.join("pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
+    let err = store
+        .add_tree_by_moving("env", &fifo, &BTreeSet::new())
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Dump { .. }), "{err:?}");
+    assert!(
+        src.exists() && fifo.exists(),
+        "failed adds keep the caller's tree"
+    );
+    assert!(store_entries(&store).is_empty());
+    let hidden: Vec<_> = fs::read_dir(store.real_store_dir()).unwrap().collect();
+    assert!(hidden.is_empty(), "{hidden:?}");
+}
