@@ -1,4 +1,5 @@
-//! A minimal HTTP/1.1 client for `builtin:fetchurl`'s `http://` URLs.
+//! A minimal HTTP/1.1 client for `builtin:fetchurl`'s `http://` URLs
+//! (and, through [`get`], for the evaluation-time fetchers of `cairn-glue`).
 //!
 //! Just enough for fetching a file: `GET` with `Connection: close`,
 //! redirects (up to [`MAX_REDIRECTS`], relative or absolute, staying on
@@ -62,8 +63,15 @@ fn parse(url: &str) -> Result<Url, String> {
     Ok(Url { host, port, target })
 }
 
-/// Downloads `url` into `out`, following redirects.
-pub(crate) fn get(url: &str, out: &mut dyn Write) -> Result<(), String> {
+/// Downloads the `http://` URL `url` into `out`, following redirects.
+///
+/// This is the client behind `builtin:fetchurl`, exported (as
+/// `cairn_build::http_get`) so that the evaluation-time fetchers of
+/// `cairn-glue` share it instead of carrying a second one. The error is a
+/// reason without the URL (e.g. `HTTP error 404`, `connection to ADDR:
+/// ...`); callers wrap it in their own `unable to download 'URL': ...`.
+/// Anything other than `http://` (including `https://`) is refused.
+pub fn get(url: &str, out: &mut dyn Write) -> Result<(), String> {
     let mut current = url.to_owned();
     for _ in 0..=MAX_REDIRECTS {
         match get_once(&current, out)? {

@@ -59,5 +59,6 @@ pub use api::{
 pub use builder::Builder;
 pub use environment::{BuilderEnvironment, SANDBOX_BUILD_DIR};
 pub use error::BuildError;
+pub use http::get as http_get;
 pub use log::{LOG_TAIL_LINES, LogStore, log_tail};
 pub use refscan::RefScanner;

@@ -1,9 +1,14 @@
 //! `builtins.fetchurl` and `fetchTarball`, as Nix 2.8 does them, for
-//! `file://` URLs (the only scheme that works without a network).
+//! `file://` and `http://` URLs. `http://` goes through the builder's
+//! small HTTP/1.1 client ([`cairn_build::http_get`]), so evaluation and
+//! `builtin:fetchurl` download the same way; `https://` is refused with an
+//! error naming the URL, as cairn has no TLS stack yet. `mirror://` URLs
+//! are not resolved here yet (the settings do not reach the evaluator).
 //!
 //! `fetchurl` stores the file flat, named after the URL's last component
 //! (or `name`), so its path is the fixed-output path of its SHA-256;
-//! `fetchTarball` unpacks a tarball (plain or gzip), requires exactly one
+//! `fetchTarball` unpacks a tarball (plain, gzip, xz or bzip2, told apart by
+//! their magic bytes, not the URL), requires exactly one
 //! top-level entry and stores that as a `source`-style path named `source`
 //! (or `name`). With `sha256`, a path already valid is used as it is, and
 //! a fetched file whose hash differs is an error that shows both hashes.
@@ -81,7 +86,10 @@ fn fetch(
             return Ok(store_path_value(&store_dir, &expected_path));
         }
     }
-    let source = local_file(&url)?;
+    // Keeps an `http://` download alive until it has been added.
+    let download =
+        tempfile::tempdir().map_err(|e| other(format!("creating a temporary directory: {e}")))?;
+    let source = source_file(&url, download.path())?;
     let (store_path, hash) = if unpack {
         let dir = tempfile::tempdir()
             .map_err(|e| other(format!("creating a temporary directory: {e}")))?;
@@ -106,6 +114,42 @@ fn fetch(
     Ok(store_path_value(&store_dir, &store_path))
 }
 
+/// The local file holding `url`'s contents: the file itself for `file://`,
+/// a download into `tmp` for `http://`.
+fn source_file(url: &str, tmp: &Path) -> EvalResult<PathBuf> {
+    if url.starts_with("file://") {
+        return local_file(url);
+    }
+    if url.starts_with("http://") {
+        // Named after the URL's last component, like the store path.
+        let target = tmp.join(match base_name(url) {
+            "" | "." | ".." => "download",
+            b => b,
+        });
+        let file = std::fs::File::create(&target)
+            .map_err(|e| other(format!("creating '{}': {e}", target.display())))?;
+        let mut writer = std::io::BufWriter::new(file);
+        cairn_build::http_get(url, &mut writer)
+            .and_then(|()| {
+                std::io::Write::flush(&mut writer)
+                    .map_err(|e| format!("writing '{}': {e}", target.display()))
+            })
+            .map_err(|reason| other(format!("unable to download '{url}': {reason}")))?;
+        return Ok(target);
+    }
+    if url.starts_with("https://") {
+        return Err(other(format!(
+            "unable to download '{url}': cairn cannot download https:// URLs yet (no TLS \
+             support); use an http:// or file:// URL, or add the file to the store and use \
+             its path instead"
+        )));
+    }
+    Err(other(format!(
+        "unable to download '{url}': cairn fetches only file:// and http:// URLs during \
+         evaluation"
+    )))
+}
+
 /// The local file a `file://` URL names.
 fn local_file(url: &str) -> EvalResult<PathBuf> {
     match url.strip_prefix("file://") {
@@ -119,7 +163,8 @@ fn local_file(url: &str) -> EvalResult<PathBuf> {
             Ok(PathBuf::from(p))
         }
         None => Err(other(format!(
-            "unable to download '{url}': cairn fetches only file:// URLs during evaluation"
+            "unable to download '{url}': cairn fetches only file:// and http:// URLs \
+             during evaluation"
         ))),
     }
 }
@@ -143,20 +188,25 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Unpacks a plain or gzip-compressed tar archive into `dest`.
+/// Unpacks a plain, gzip-, xz- or bzip2-compressed tar archive into
+/// `dest`, recognising the compression by its magic bytes.
 fn unpack_tarball(source: &Path, dest: &Path, url: &str) -> EvalResult<()> {
     let bytes = std::fs::read(source)
         .map_err(|e| other(format!("opening file '{}': {e}", source.display())))?;
-    let fail = |e: std::io::Error| other(format!("failed to extract archive '{url}': {e}"));
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(bytes.as_slice()));
-        archive.set_preserve_mtime(false);
-        archive.unpack(dest).map_err(fail)
+    let reader: Box<dyn std::io::Read + '_> = if bytes.starts_with(&[0x1f, 0x8b]) {
+        Box::new(flate2::read::GzDecoder::new(bytes.as_slice()))
+    } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Box::new(xz2::read::XzDecoder::new(bytes.as_slice()))
+    } else if bytes.starts_with(b"BZh") {
+        Box::new(bzip2::read::BzDecoder::new(bytes.as_slice()))
     } else {
-        let mut archive = tar::Archive::new(bytes.as_slice());
-        archive.set_preserve_mtime(false);
-        archive.unpack(dest).map_err(fail)
-    }
+        Box::new(bytes.as_slice())
+    };
+    let mut archive = tar::Archive::new(reader);
+    archive.set_preserve_mtime(false);
+    archive
+        .unpack(dest)
+        .map_err(|e| other(format!("failed to extract archive '{url}': {e}")))
 }
 
 fn single_top_level(dir: &Path, url: &str) -> EvalResult<PathBuf> {

@@ -20,7 +20,7 @@
 //! | `io` | [`GlueIo`], [`Mode`], the memo of derivations and objects made in this evaluation |
 //! | `derivation` | `derivationStrict` and the `derivation.nix` wrapper |
 //! | `paths` | tree hashing with filters, `toFile`, `path`, `filterSource`, `storePath`, path copying |
-//! | `fetch` | `fetchurl`, `fetchTarball` (`file://`) |
+//! | `fetch` | `fetchurl`, `fetchTarball` (`file://`, `http://`; gzip, xz, bzip2 tarballs) |
 //! | `instantiate` | finding the derivations in a value (`nix-instantiate`) |
 //! | `ifd` | [`StoreBuildHook`]: import from derivation through `cairn-build` |
 

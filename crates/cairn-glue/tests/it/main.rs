@@ -1,6 +1,7 @@
 //! Integration tests of cairn-glue, one module per area.
 
 mod conformance;
+mod fetch;
 mod fixtures;
 mod read_write;
 
