@@ -6,3 +6,9 @@ mod build;
 mod dpkg;
 mod hostile;
 mod unpack;
+
+/// Every `.rs` file in this directory is a module above.
+#[test]
+fn no_forgotten_test_files() {
+    cairn_test::assert_test_modules_listed(env!("CARGO_MANIFEST_DIR"));
+}
