@@ -13,7 +13,7 @@ use std::ffi::OsStr;
 use std::fs::{self, File, FileType};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use cairn_hash::{Hash, HashAlgo, Hasher};
@@ -166,23 +166,9 @@ where
     } else {
         Err(DumpError::UnsupportedType {
             path: path.to_owned(),
-            kind: special_kind(file_type),
+            kind: crate::pipeline::kind_name(file_type),
         }
         .into())
-    }
-}
-
-fn special_kind(file_type: FileType) -> &'static str {
-    if file_type.is_socket() {
-        "socket"
-    } else if file_type.is_fifo() {
-        "fifo"
-    } else if file_type.is_block_device() {
-        "block device"
-    } else if file_type.is_char_device() {
-        "character device"
-    } else {
-        "unknown"
     }
 }
 

@@ -215,7 +215,9 @@ impl Walker {
     }
 }
 
-fn kind_name(file_type: FileType) -> &'static str {
+/// How a file that a NAR cannot hold (socket, fifo, device) is named in
+/// errors.
+pub(crate) fn kind_name(file_type: FileType) -> &'static str {
     if file_type.is_socket() {
         "socket"
     } else if file_type.is_fifo() {
