@@ -129,6 +129,28 @@ pub(crate) fn print_value(
     }
 }
 
+/// The `--arg NAME EXPR` and `--argstr NAME STRING` values (each given as
+/// flat `[name, value, …]` pairs) for auto-calling the result. `--arg`
+/// expressions are parsed now and evaluated when used, as in Nix.
+pub(crate) fn auto_args(
+    evaluator: &mut Evaluator,
+    args: &[String],
+    argstrs: &[String],
+    cwd_text: &str,
+) -> EvalResult<Vec<(String, Value)>> {
+    let mut auto_args = Vec::new();
+    for pair in args.chunks(2) {
+        let [name, expr] = pair else { continue };
+        let value = evaluator.delay_source("«string»", expr, cwd_text)?;
+        auto_args.push((name.clone(), value));
+    }
+    for pair in argstrs.chunks(2) {
+        let [name, text] = pair else { continue };
+        auto_args.push((name.clone(), Value::string(text.as_str())));
+    }
+    Ok(auto_args)
+}
+
 /// Evaluates the file at `file` (relative to `cwd`; a directory means its
 /// `default.nix`).
 pub(crate) fn eval_file(evaluator: &mut Evaluator, cwd: &Path, file: &Path) -> EvalResult<Value> {
@@ -161,19 +183,8 @@ pub(crate) fn run_with(
     let fail = |err: EvalError| eval_error(&err, show_trace);
 
     let cwd_text = cwd.display().to_string();
-    // `--arg` values are parsed now and evaluated when used, as in Nix.
-    let mut auto_args = Vec::new();
-    for pair in args.args.chunks(2) {
-        let [name, expr] = pair else { continue };
-        let value = evaluator
-            .delay_source("«string»", expr, &cwd_text)
-            .map_err(fail)?;
-        auto_args.push((name.clone(), value));
-    }
-    for pair in args.argstrs.chunks(2) {
-        let [name, text] = pair else { continue };
-        auto_args.push((name.clone(), Value::string(text.as_str())));
-    }
+    let auto_args =
+        auto_args(&mut evaluator, &args.args, &args.argstrs, &cwd_text).map_err(fail)?;
 
     let value = match (&args.expr, &args.file) {
         (Some(expr), _) => evaluator.eval_source("«string»", expr, &cwd_text),

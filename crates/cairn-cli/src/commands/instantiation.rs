@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use cairn_build::BuildOptions;
-use cairn_eval::{BuildHook, EvalError, Evaluator, Value};
+use cairn_eval::{BuildHook, EvalError, Evaluator};
 use cairn_glue::{DerivationInfo, GlueIo, Mode, StoreBuildHook};
 use cairn_settings::Settings;
 use cairn_store::{LocalStore, Store};
@@ -148,18 +148,8 @@ fn derivations(
     let fail = |err: EvalError| eval_error(&err, args.show_trace);
     let cwd = eval::current_dir()?;
     let cwd_text = cwd.display().to_string();
-    let mut auto_args = Vec::new();
-    for pair in args.args.chunks(2) {
-        let [name, expr] = pair else { continue };
-        let value = evaluator
-            .delay_source("«string»", expr, &cwd_text)
-            .map_err(fail)?;
-        auto_args.push((name.clone(), value));
-    }
-    for pair in args.argstrs.chunks(2) {
-        let [name, text] = pair else { continue };
-        auto_args.push((name.clone(), Value::string(text.as_str())));
-    }
+    let auto_args =
+        eval::auto_args(evaluator, &args.args, &args.argstrs, &cwd_text).map_err(fail)?;
     let root = match (&args.expr, &args.file) {
         (Some(expr), _) => evaluator.eval_source("«string»", expr, &cwd_text),
         (None, Some(file)) => eval::eval_file(evaluator, &cwd, file),
