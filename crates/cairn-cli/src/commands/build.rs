@@ -17,7 +17,7 @@ use cairn_build::{
     DerivedPath, OutputSelection,
 };
 use cairn_settings::Settings;
-use cairn_store::{LocalStore, Store};
+use cairn_store::{LocalStore, Store, StoreError};
 use cairn_store_path::{StoreDir, StorePath};
 
 use crate::args::{BuildFlags, LogArgs, RealiseArgs, StoreLocation};
@@ -52,8 +52,15 @@ pub(crate) fn open_store(
         CliError::from_error(ErrorKind::User, &err).with_help("fix the store-dir setting")
     })?;
     let store = LocalStore::open(&root, store_dir).map_err(|err| {
+        let help = match &err {
+            StoreError::ForeignDatabase { .. } => {
+                "use a store of cairn's own elsewhere with `--store DIR`"
+            }
+            _ => "check that the directory is writable, or pass `--store DIR`",
+        };
         CliError::from_error(ErrorKind::User, &err)
             .context(format!("cannot open the store under '{}'", root.display()))
+            .with_help(help)
     })?;
     Ok(Arc::new(store))
 }
