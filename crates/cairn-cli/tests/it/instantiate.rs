@@ -306,6 +306,9 @@ fn parse_output_hash(stdout: &[u8], corpus_dir: &str) -> String {
         bytes = rest;
     }
     let text = bstr_replace(bytes, corpus_dir.as_bytes(), b"@CORPUS@");
+    // Paths such as `../lang/lib.nix` resolve into the corpus's parent.
+    let parent = std::path::Path::new(corpus_dir).parent().unwrap();
+    let text = bstr_replace(&text, parent.to_str().unwrap().as_bytes(), b"@CONFORMANCE@");
     cairn_hash::Hash::digest(cairn_hash::HashAlgo::Sha256, &text)
         .encode(cairn_hash::Encoding::Base16, false)
 }
