@@ -1,0 +1,22 @@
+# Every package of the collection, by attribute name. `final` is the
+# finished set (after overlays), so `callPackage` fills a package's
+# arguments with the final versions of its dependencies.
+{ lib, config, final, system }:
+let
+  callPackage = lib.callPackageWith (final // { inherit lib; });
+  trivial = import ../build-support/trivial-builders.nix { inherit lib; inherit (final) stdenv; };
+in
+{
+  inherit lib config system callPackage;
+  recurseForDerivations = false;
+
+  # Bootstrap and build support.
+  bootstrap = import ../bootstrap { inherit lib system; };
+  fetchurl = import ../build-support/fetchurl.nix { inherit lib; };
+  ccWrapper = import ../build-support/cc-wrapper { inherit lib; inherit (final) bootstrap; };
+  checkMeta = import ./check-meta.nix { inherit lib config system; };
+  stdenv = import ../stdenv { inherit lib system; inherit (final) bootstrap ccWrapper checkMeta; };
+  inherit (trivial) runCommand writeTextFile writeText writeTextDir writeScript writeScriptBin
+    writeShellScript writeShellScriptBin symlinkJoin;
+}
+// import ./packages.nix { inherit callPackage; }
