@@ -56,15 +56,18 @@ fn with_network_the_hosts_loopback_is_reachable() {
 
 #[test]
 fn the_sandboxs_own_loopback_is_up() {
-    // A listener and a client inside the sandbox talk over its `lo`; the
-    // client retries until the listener is there (bounded by the timeout).
+    // A listener and a client inside the sandbox talk over its `lo`. Both
+    // retry until the message has arrived (bounded by the timeout): the
+    // client may try before the listener is there, and busybox's `nc -l`
+    // can end a connection, its standard input being empty, before it
+    // has read what the client sent.
     let build = tempfile::tempdir().unwrap();
     let mut spec = shell(
         build.path(),
         "ip -o link | cut -d' ' -f2,3; \
-         nc -l -p 4321 > got & \
-         until echo ping | nc 127.0.0.1 4321 2>/dev/null; do :; done; \
-         wait; cat got",
+         (until grep -q ping got 2>/dev/null; do nc -l -p 4321 >> got; done) & \
+         until grep -q ping got 2>/dev/null; do echo ping | nc 127.0.0.1 4321 2>/dev/null; done; \
+         wait; grep -m 1 ping got",
     );
     spec.timeout = Some(std::time::Duration::from_secs(30));
     let (outcome, out) = output(&spec).unwrap();
