@@ -15,7 +15,7 @@ use std::sync::mpsc;
 
 use crate::ar::{ArError, ArReader};
 use crate::control::{self, ControlError};
-use crate::unpack::{UnpackError, UnpackStats, unpack_tar};
+use crate::unpack::{Tree, UnpackError, UnpackStats, unpack_tar};
 
 /// The largest `control.tar` member accepted (decompressed `control` file).
 const CONTROL_LIMIT: u64 = 4 * 1024 * 1024;
@@ -208,6 +208,30 @@ pub fn unpack(reader: impl Read + Send, file: &Path, target: &Path) -> Result<Un
     let mut deb = DebStream::open(reader, file)?;
     let control = deb.control()?;
     let stats = deb.data(|data| unpack_tar(data, target).map_err(DebErrorKind::from))?;
+    Ok(Unpacked { control, stats })
+}
+
+/// Extracts the `.deb` in `reader` into `tree`, next to what earlier
+/// archives put there (see [`Tree::unpack_tar`]; `keep` filters entries),
+/// and returns its control file; `file` names it in errors and in later
+/// conflicts.
+///
+/// # Errors
+///
+/// See [`DebErrorKind`]; a path an earlier archive provided is
+/// [`UnpackError::Conflict`].
+pub fn unpack_into(
+    reader: impl Read + Send,
+    file: &Path,
+    tree: &mut Tree,
+    keep: &mut dyn FnMut(&Path) -> bool,
+) -> Result<Unpacked, DebError> {
+    let mut deb = DebStream::open(reader, file)?;
+    let control = deb.control()?;
+    let stats = deb.data(|data| {
+        tree.unpack_tar(data, file, keep)
+            .map_err(DebErrorKind::from)
+    })?;
     Ok(Unpacked { control, stats })
 }
 

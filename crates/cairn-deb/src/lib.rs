@@ -13,7 +13,7 @@
 //! |---|---|
 //! | [`ar`] | the `ar` container (`!<arch>`), GNU and BSD member names |
 //! | [`deb`] | `debian-binary`, `control.tar.*`, `data.tar.*` (none, gz, xz, zst, bz2) |
-//! | [`unpack`] | safe extraction of a tar stream into a new directory |
+//! | [`unpack`] | safe extraction of tar streams into a new directory, one or several merged |
 //! | [`control`] | deb822 paragraphs (`control`, `Packages`, `.sources`) |
 //! | [`packages`] | `Packages` indexes and resolving names to `.deb`s |
 //! | [`sources`] | `sources.list` and `.sources`: the configured archives |
@@ -47,6 +47,8 @@ pub mod sources;
 pub mod unpack;
 pub mod version;
 
-pub use deb::{Compression, ControlFile, DebError, DebErrorKind, Unpacked, read_control, unpack};
+pub use deb::{
+    Compression, ControlFile, DebError, DebErrorKind, Unpacked, read_control, unpack, unpack_into,
+};
 pub use lock::{Lock, LockEntry};
-pub use unpack::{UnpackError, UnpackStats};
+pub use unpack::{Tree, UnpackError, UnpackStats};

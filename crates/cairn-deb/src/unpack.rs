@@ -29,6 +29,13 @@
 //! The target must not exist yet (or be an empty directory); the map of
 //! what was created is kept in memory, which is what lets the parent checks
 //! work without following anything on disk.
+//!
+//! Several archives can be extracted into one tree ([`Tree`]), as the
+//! bootstrap merges a set of `.deb`s into one store path: a directory that
+//! an earlier archive made is shared, any other path an earlier archive
+//! made is a conflict naming that archive ([`UnpackError::Conflict`]), and
+//! a filter can drop entries (documentation, locales) before a byte of
+//! them is written.
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
@@ -67,6 +74,15 @@ pub enum UnpackError {
     Duplicate {
         /// The entry name as written.
         entry: String,
+    },
+    /// An earlier archive extracted into the same [`Tree`] made this path,
+    /// and it is not a directory in both.
+    #[error("entry '{entry}': '{}' already provides this path", earlier.display())]
+    Conflict {
+        /// The entry name as written.
+        entry: String,
+        /// The earlier archive, as named to [`Tree::unpack_tar`].
+        earlier: PathBuf,
     },
     /// An entry's parent is a symlink or a file made by an earlier entry.
     #[error(
@@ -186,18 +202,29 @@ fn join(parts: &[&[u8]]) -> PathBuf {
 /// The first entry that is unsafe, unsupported or cannot be written; the
 /// target is left partly extracted.
 pub fn unpack_tar(reader: impl Read, target: &Path) -> Result<UnpackStats, UnpackError> {
-    Unpacker::new(target)?.run(reader)
+    Tree::new(target)?.unpack_tar(reader, Path::new(""), &mut |_| true)
 }
 
-struct Unpacker<'a> {
-    target: &'a Path,
-    created: HashMap<PathBuf, Kind>,
-    stats: UnpackStats,
+/// A directory that one or more tar streams are extracted into, in order,
+/// with the safety rules of the module docs; directories merge, other
+/// paths may come from one archive only.
+#[derive(Debug)]
+pub struct Tree {
+    target: PathBuf,
+    /// What each path is and which archive (index into `sources`) made it.
+    created: HashMap<PathBuf, (Kind, usize)>,
+    sources: Vec<PathBuf>,
     buffer: Vec<u8>,
 }
 
-impl<'a> Unpacker<'a> {
-    fn new(target: &'a Path) -> Result<Unpacker<'a>, UnpackError> {
+impl Tree {
+    /// Starts a tree at `target`, which must not exist or be an empty
+    /// directory.
+    ///
+    /// # Errors
+    ///
+    /// The target exists and is not an empty directory, or cannot be made.
+    pub fn new(target: &Path) -> Result<Tree, UnpackError> {
         let create = |source| UnpackError::Create {
             entry: String::new(),
             path: target.to_owned(),
@@ -224,21 +251,67 @@ impl<'a> Unpacker<'a> {
             }
             Err(err) => return Err(create(err)),
         }
-        Ok(Unpacker {
-            target,
+        Ok(Tree {
+            target: target.to_owned(),
             created: HashMap::new(),
-            stats: UnpackStats::default(),
+            sources: Vec::new(),
             buffer: vec![0; 256 * 1024],
         })
     }
 
-    fn run(mut self, reader: impl Read) -> Result<UnpackStats, UnpackError> {
+    /// The directory extracted into.
+    #[must_use]
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+
+    /// Extracts the tar stream `reader` (named `source` in conflicts with
+    /// later archives) into the tree. Entries whose normalised relative
+    /// path `keep` rejects are skipped unread, and so is everything below a
+    /// rejected directory (`keep` sees only the entry's own path).
+    ///
+    /// # Errors
+    ///
+    /// The first entry that is unsafe, unsupported, conflicts with an
+    /// earlier archive or cannot be written; the tree is left partly
+    /// extracted.
+    pub fn unpack_tar(
+        &mut self,
+        reader: impl Read,
+        source: &Path,
+        keep: &mut dyn FnMut(&Path) -> bool,
+    ) -> Result<UnpackStats, UnpackError> {
+        self.sources.push(source.to_owned());
+        let mut run = Run {
+            tree: self,
+            keep,
+            stats: UnpackStats::default(),
+        };
+        run.run(reader)?;
+        Ok(run.stats)
+    }
+}
+
+/// One archive being extracted into a [`Tree`].
+struct Run<'t, 'k> {
+    tree: &'t mut Tree,
+    keep: &'k mut dyn FnMut(&Path) -> bool,
+    stats: UnpackStats,
+}
+
+impl Run<'_, '_> {
+    /// The index of the archive being extracted.
+    fn source(&self) -> usize {
+        self.tree.sources.len() - 1
+    }
+
+    fn run(&mut self, reader: impl Read) -> Result<(), UnpackError> {
         let mut archive = tar::Archive::new(reader);
         for entry in archive.entries().map_err(UnpackError::Tar)? {
             let entry = entry.map_err(UnpackError::Tar)?;
             self.entry(entry)?;
         }
-        Ok(self.stats)
+        Ok(())
     }
 
     fn entry(&mut self, mut entry: tar::Entry<'_, impl Read>) -> Result<(), UnpackError> {
@@ -255,11 +328,24 @@ impl<'a> Unpacker<'a> {
             };
         }
         let relative = join(&parts);
-        if self.created.contains_key(&relative) {
-            return Err(UnpackError::Duplicate { entry: name });
+        if !(self.keep)(&relative) {
+            return Ok(());
+        }
+        match self.tree.created.get(&relative) {
+            None => {}
+            Some(&(_, owner)) if owner == self.source() => {
+                return Err(UnpackError::Duplicate { entry: name });
+            }
+            Some(&(Kind::Directory, _)) if kind.is_dir() => return Ok(()),
+            Some(&(_, owner)) => {
+                return Err(UnpackError::Conflict {
+                    entry: name,
+                    earlier: self.tree.sources[owner].clone(),
+                });
+            }
         }
         self.parents(&parts, &name)?;
-        let path = self.target.join(&relative);
+        let path = self.tree.target.join(&relative);
         let create = |source| UnpackError::Create {
             entry: name.clone(),
             path: path.clone(),
@@ -283,13 +369,13 @@ impl<'a> Unpacker<'a> {
                     .open(&path)
                     .map_err(create)?;
                 loop {
-                    let n = match entry.read(&mut self.buffer) {
+                    let n = match entry.read(&mut self.tree.buffer) {
                         Ok(0) => break,
                         Ok(n) => n,
                         Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                         Err(err) => return Err(UnpackError::Tar(err)),
                     };
-                    file.write_all(&self.buffer[..n]).map_err(create)?;
+                    file.write_all(&self.tree.buffer[..n]).map_err(create)?;
                     self.stats.bytes += n as u64;
                 }
                 self.stats.files += 1;
@@ -320,11 +406,14 @@ impl<'a> Unpacker<'a> {
                 let target_parts = normalise(&target).map_err(|_| bad())?;
                 let target_relative = join(&target_parts);
                 if target_parts.is_empty()
-                    || self.created.get(&target_relative) != Some(&Kind::File)
+                    || !matches!(
+                        self.tree.created.get(&target_relative),
+                        Some((Kind::File, _))
+                    )
                 {
                     return Err(bad());
                 }
-                fs::hard_link(self.target.join(&target_relative), &path).map_err(create)?;
+                fs::hard_link(self.tree.target.join(&target_relative), &path).map_err(create)?;
                 self.stats.hard_links += 1;
                 Kind::File
             }
@@ -335,7 +424,8 @@ impl<'a> Unpacker<'a> {
                 });
             }
         };
-        self.created.insert(relative, made);
+        let source = self.source();
+        self.tree.created.insert(relative, (made, source));
         Ok(())
     }
 
@@ -344,9 +434,9 @@ impl<'a> Unpacker<'a> {
     fn parents(&mut self, parts: &[&[u8]], name: &str) -> Result<(), UnpackError> {
         for depth in 1..parts.len() {
             let ancestor = join(&parts[..depth]);
-            match self.created.get(&ancestor) {
-                Some(Kind::Directory) => {}
-                Some(kind) => {
+            match self.tree.created.get(&ancestor) {
+                Some((Kind::Directory, _)) => {}
+                Some((kind, _)) => {
                     return Err(UnpackError::ParentNotDirectory {
                         entry: name.to_owned(),
                         parent: ancestor.to_string_lossy().into_owned(),
@@ -354,7 +444,7 @@ impl<'a> Unpacker<'a> {
                     });
                 }
                 None => {
-                    let path = self.target.join(&ancestor);
+                    let path = self.tree.target.join(&ancestor);
                     DirBuilder::new()
                         .mode(0o755)
                         .create(&path)
@@ -364,7 +454,10 @@ impl<'a> Unpacker<'a> {
                             source,
                         })?;
                     self.stats.directories += 1;
-                    self.created.insert(ancestor, Kind::Directory);
+                    let source = self.source();
+                    self.tree
+                        .created
+                        .insert(ancestor, (Kind::Directory, source));
                 }
             }
         }

@@ -118,3 +118,52 @@ fn compression_is_chosen_by_member_suffix() {
     );
     assert_eq!(Compression::from_member("data.tar.lzma", "data.tar"), None);
 }
+
+#[test]
+fn several_debs_merge_into_one_tree_with_filters_and_conflicts() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out");
+    let mut tree = cairn_deb::Tree::new(&target).unwrap();
+    let first = deb(
+        ".xz",
+        &[
+            Entry::Dir("./"),
+            Entry::Dir("./usr/"),
+            Entry::File("./usr/a", b"a", 0o644),
+            Entry::File("./usr/share/doc/a/copyright", b"c", 0o644),
+        ],
+    );
+    let second = deb(
+        "",
+        &[
+            Entry::Dir("./"),
+            Entry::Dir("./usr/"),
+            Entry::Dir("./usr/share/"),
+            Entry::Dir("./usr/share/doc/"),
+            Entry::Dir("./usr/share/doc/b/"),
+            Entry::File("./usr/share/doc/b/copyright", b"c", 0o644),
+            Entry::File("./usr/b", b"b", 0o755),
+        ],
+    );
+    let mut keep = |path: &Path| !path.starts_with("usr/share/doc/b");
+    let one = cairn_deb::unpack_into(&first[..], Path::new("a.deb"), &mut tree, &mut keep).unwrap();
+    let two =
+        cairn_deb::unpack_into(&second[..], Path::new("b.deb"), &mut tree, &mut keep).unwrap();
+    assert_eq!((one.stats.files, two.stats.files), (2, 1));
+    assert_eq!(fs::read(target.join("usr/a")).unwrap(), b"a");
+    assert_eq!(fs::read(target.join("usr/b")).unwrap(), b"b");
+    assert!(target.join("usr/share/doc/a/copyright").exists());
+    assert!(!target.join("usr/share/doc/b").exists());
+
+    // A third archive shipping a file the first one did: named both ways.
+    let third = deb("", &[Entry::File("./usr/a", b"other", 0o644)]);
+    let err =
+        cairn_deb::unpack_into(&third[..], Path::new("c.deb"), &mut tree, &mut keep).unwrap_err();
+    let chain = format!("{err}: {}", std::error::Error::source(&err).unwrap());
+    assert!(chain.contains("'c.deb'"), "{chain}");
+    assert!(
+        chain.ends_with("entry './usr/a': 'a.deb' already provides this path"),
+        "{chain}"
+    );
+    assert_eq!(fs::read(target.join("usr/a")).unwrap(), b"a");
+}
