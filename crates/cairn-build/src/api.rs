@@ -99,6 +99,9 @@ pub struct BuildConfig {
     /// a fork bomb in a builder fails its build instead of exhausting the
     /// machine (Nix has no such cap). `None`: no cap.
     pub max_processes: Option<u32>,
+    /// `mirrors.NAME`: the base URLs `builtin:fetchurl` tries, in order,
+    /// for `mirror://NAME/…` URLs.
+    pub mirrors: crate::Mirrors,
 }
 
 /// The default [`BuildConfig::max_processes`]: far more than a parallel
@@ -126,6 +129,7 @@ impl BuildConfig {
             cores: settings.cores,
             sandbox_paths: settings.extra_sandbox_paths.clone(),
             max_processes: Some(DEFAULT_MAX_PROCESSES),
+            mirrors: settings.mirrors.clone(),
         }
     }
 }

@@ -285,7 +285,14 @@ pub(crate) fn build(
     // 4. Run.
     let mut log = Vec::new();
     let result = if builtin {
-        run_builtin(node, &drv_display, &scratch, &mut log, notify)
+        run_builtin(
+            node,
+            &drv_display,
+            &scratch,
+            &cx.config.mirrors,
+            &mut log,
+            notify,
+        )
     } else {
         let request = RunRequest {
             program: PathBuf::from(os(&env.program)),
@@ -361,6 +368,7 @@ fn run_builtin(
     node: &Node,
     drv_display: &str,
     scratch: &Path,
+    mirrors: &crate::Mirrors,
     log: &mut Vec<u8>,
     notify: &mut dyn FnMut(Notice),
 ) -> Result<(), BuildError> {
@@ -374,8 +382,12 @@ fn run_builtin(
                     attribute: "outputs".to_owned(),
                     reason: "builtin:fetchurl needs an output named 'out'".to_owned(),
                 })?;
-            let result =
-                crate::fetchurl::fetchurl(&node.drv, drv_display, &scratch.join(out.base_name()));
+            let result = crate::fetchurl::fetchurl(
+                &node.drv,
+                drv_display,
+                &scratch.join(out.base_name()),
+                mirrors,
+            );
             if let Err(err) = &result {
                 let line = format!("error: {err}\n");
                 log.extend_from_slice(line.as_bytes());

@@ -205,6 +205,9 @@ pub enum BuildError {
         /// Why.
         reason: String,
     },
+    /// A `mirror://` URL names no configured mirror (or is malformed).
+    #[error(transparent)]
+    Mirror(#[from] crate::mirror::MirrorError),
     /// Reading or hashing an output failed.
     #[error("cannot read output '{path}'")]
     Nar {

@@ -13,11 +13,12 @@
 //! yet; it fails with an error saying so.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use cairn_derivation::Derivation;
 
 use crate::error::BuildError;
+use crate::mirror::{Mirrors, first_success, mirror_candidates};
 
 /// Decodes `%XX` escapes in a URL path.
 fn percent_decode(text: &str) -> Vec<u8> {
@@ -46,11 +47,13 @@ fn hex(byte: u8) -> Option<u8> {
 }
 
 /// Runs `builtin:fetchurl` for `drv`, writing the result to `target` (the
-/// host path where the output is built).
+/// host path where the output is built). A `mirror://` URL is resolved
+/// through `mirrors`, trying each base URL in turn.
 pub(crate) fn fetchurl(
     drv: &Derivation,
     drv_display: &str,
     target: &Path,
+    mirrors: &Mirrors,
 ) -> Result<(), BuildError> {
     let attr = |name: &str| {
         drv.env_var(name)
@@ -67,51 +70,64 @@ pub(crate) fn fetchurl(
         url: url.clone(),
         reason,
     };
-    let io = |source: cairn_util::Error| fetch_error(error_chain(&source));
-    // The download, as a file to read: the file itself for `file://`, a
-    // temporary file beside the target for `http://`.
-    let mut download = None;
-    let file = if let Some(rest) = url.strip_prefix("file://") {
+    let candidates = mirror_candidates(&url, mirrors)?;
+    // An `http://` download goes to a temporary file beside the target.
+    let mut part = target.as_os_str().to_owned();
+    part.push(".download");
+    let part = PathBuf::from(part);
+    let (file, downloaded) = first_success(&url, &candidates, |candidate| {
+        open_download(candidate, &part)
+    })
+    .map_err(fetch_error)?;
+    let result = copy_download(file, target, unpack, executable, &url, &fetch_error);
+    if downloaded {
+        let _ = std::fs::remove_file(&part);
+    }
+    result
+}
+
+/// The download of one concrete `url`, as a file to read: the file itself
+/// for `file://`, `part` (filled now) for `http://`; `true` when `part`
+/// was written and must be removed afterwards.
+fn open_download(url: &str, part: &Path) -> Result<(std::fs::File, bool), String> {
+    let io = |source: cairn_util::Error| error_chain(&source);
+    if let Some(rest) = url.strip_prefix("file://") {
         // `file://HOST/path`: only the local host (empty or `localhost`).
         let path = rest.strip_prefix("localhost").unwrap_or(rest);
         if !path.starts_with('/') {
-            return Err(fetch_error(format!(
-                "'{rest}' is not an absolute path on this host"
-            )));
+            return Err(format!("'{rest}' is not an absolute path on this host"));
         }
         let source = {
             use std::os::unix::ffi::OsStringExt;
-            std::path::PathBuf::from(std::ffi::OsString::from_vec(percent_decode(path)))
+            PathBuf::from(std::ffi::OsString::from_vec(percent_decode(path)))
         };
-        cairn_util::fs::open(&source).map_err(io)?
-    } else if url.starts_with("http://") {
-        let mut part = target.as_os_str().to_owned();
-        part.push(".download");
-        let part = std::path::PathBuf::from(part);
-        let mut writer = std::io::BufWriter::new(cairn_util::fs::create_new(&part).map_err(io)?);
-        download = Some(part.clone());
-        let fetched = crate::http::get(&url, &mut writer).and_then(|()| {
+        return Ok((cairn_util::fs::open(&source).map_err(io)?, false));
+    }
+    if url.starts_with("http://") {
+        let mut writer = std::io::BufWriter::new(cairn_util::fs::create_new(part).map_err(io)?);
+        let fetched = crate::http::get(url, &mut writer).and_then(|()| {
             writer
                 .flush()
                 .map_err(|err| format!("writing '{}': {err}", part.display()))
         });
+        drop(writer);
         if let Err(reason) = fetched {
-            let _ = std::fs::remove_file(&part);
-            return Err(fetch_error(reason));
+            let _ = std::fs::remove_file(part);
+            return Err(reason);
         }
-        cairn_util::fs::open(&part).map_err(io)?
-    } else {
-        let scheme = url.split_once("://").map_or("this kind of", |(s, _)| s);
-        return Err(fetch_error(format!(
-            "cairn's builtin:fetchurl cannot download {scheme} URLs yet, only file:// \
-             and http:// ones; add the file to the store and use its path instead"
-        )));
-    };
-    let result = copy_download(file, target, unpack, executable, &url, &fetch_error);
-    if let Some(part) = download {
-        let _ = std::fs::remove_file(part);
+        return match cairn_util::fs::open(part) {
+            Ok(file) => Ok((file, true)),
+            Err(err) => {
+                let _ = std::fs::remove_file(part);
+                Err(io(err))
+            }
+        };
     }
-    result
+    let scheme = url.split_once("://").map_or("this kind of", |(s, _)| s);
+    Err(format!(
+        "cairn's builtin:fetchurl cannot download {scheme} URLs yet, only file:// \
+         and http:// ones; add the file to the store and use its path instead"
+    ))
 }
 
 /// Writes the downloaded `file` to `target`: as it is, or restored from a
@@ -176,7 +192,7 @@ mod tests {
         std::fs::write(&source, "hello\n").unwrap();
         let url = format!("file://{}", dir.path().join("a%20b.txt").display());
         let target = dir.path().join("out");
-        fetchurl(&drv(&url), "x.drv", &target).unwrap();
+        fetchurl(&drv(&url), "x.drv", &target, &Mirrors::new()).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"hello\n");
     }
 
@@ -187,11 +203,61 @@ mod tests {
             &drv("https://example.invalid/x"),
             "x.drv",
             &dir.path().join("o"),
+            &Mirrors::new(),
         )
         .unwrap_err();
         assert!(err.to_string().starts_with(
             "unable to download 'https://example.invalid/x': cairn's builtin:fetchurl cannot download https URLs yet"
         ));
+    }
+
+    #[test]
+    fn mirror_urls_fall_back_to_the_next_base() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("second/pool")).unwrap();
+        std::fs::write(dir.path().join("second/pool/x.deb"), "deb\n").unwrap();
+        let base = |name: &str| format!("file://{}", dir.path().join(name).display());
+        let mirrors: Mirrors = [("m".to_owned(), vec![base("first"), base("second/")])].into();
+        let target = dir.path().join("out");
+        fetchurl(&drv("mirror://m/pool/x.deb"), "x.drv", &target, &mirrors).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"deb\n");
+
+        let err = fetchurl(
+            &drv("mirror://m/pool/y.deb"),
+            "x.drv",
+            &dir.path().join("o2"),
+            &mirrors,
+        )
+        .unwrap_err();
+        let first = dir.path().join("first/pool/y.deb");
+        let second = dir.path().join("second/pool/y.deb");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "unable to download 'mirror://m/pool/y.deb': no mirror has it; tried 2 URLs:\n  \
+                 file://{0}: failed to open '{0}': No such file or directory (os error 2)\n  \
+                 file://{1}: failed to open '{1}': No such file or directory (os error 2)",
+                first.display(),
+                second.display()
+            )
+        );
+    }
+
+    #[test]
+    fn an_unconfigured_mirror_is_an_error_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = fetchurl(
+            &drv("mirror://debian/pool/x.deb"),
+            "x.drv",
+            &dir.path().join("o"),
+            &Mirrors::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, BuildError::Mirror(_)));
+        assert_eq!(
+            err.to_string(),
+            "mirror://debian/pool/x.deb: no mirror is configured for 'debian'"
+        );
     }
 
     #[test]
@@ -201,6 +267,7 @@ mod tests {
             &drv("file:///nonexistent/x"),
             "x.drv",
             &dir.path().join("o"),
+            &Mirrors::new(),
         )
         .unwrap_err();
         assert_eq!(

@@ -15,7 +15,8 @@
 //!   `/homeless-shelter`, `passAsFile`, structured attributes), the input
 //!   closure bound read-only at its logical store paths, and the network
 //!   only for fixed-output derivations. `builtin:fetchurl` runs in-process
-//!   (`file://` and `http://` URLs).
+//!   (`file://` and `http://` URLs, and `mirror://NAME/…` resolved through
+//!   [`BuildConfig::mirrors`], see [`mirror_candidates`]).
 //! * Outputs are checked before registration: fixed-output hashes,
 //!   references found by [`RefScanner`] in the output's NAR (only paths of
 //!   the input closure and the outputs can be references),
@@ -48,6 +49,7 @@ mod fetchurl;
 mod http;
 mod lock;
 mod log;
+mod mirror;
 mod refscan;
 mod runner;
 mod structured;
@@ -61,4 +63,5 @@ pub use environment::{BuilderEnvironment, SANDBOX_BUILD_DIR};
 pub use error::BuildError;
 pub use http::get as http_get;
 pub use log::{LOG_TAIL_LINES, LogStore, log_tail};
+pub use mirror::{MIRROR_SCHEME, MirrorError, Mirrors, first_success, mirror_candidates};
 pub use refscan::RefScanner;

@@ -2,8 +2,10 @@
 //! `file://` and `http://` URLs. `http://` goes through the builder's
 //! small HTTP/1.1 client ([`cairn_build::http_get`]), so evaluation and
 //! `builtin:fetchurl` download the same way; `https://` is refused with an
-//! error naming the URL, as cairn has no TLS stack yet. `mirror://` URLs
-//! are not resolved here yet (the settings do not reach the evaluator).
+//! error naming the URL, as cairn has no TLS stack yet. `mirror://NAME/…`
+//! URLs are resolved through the `mirrors.NAME` settings the caller gives
+//! [`GlueIo::with_mirrors`](crate::GlueIo::with_mirrors), trying each base
+//! URL in turn as `builtin:fetchurl` does ([`cairn_build::mirror_candidates`]).
 //!
 //! `fetchurl` stores the file flat, named after the URL's last component
 //! (or `name`), so its path is the fixed-output path of its SHA-256;
@@ -89,7 +91,7 @@ fn fetch(
     // Keeps an `http://` download alive until it has been added.
     let download =
         tempfile::tempdir().map_err(|e| other(format!("creating a temporary directory: {e}")))?;
-    let source = source_file(&url, download.path())?;
+    let source = source_file(&url, download.path(), glue.mirrors())?;
     let (store_path, hash) = if unpack {
         let dir = tempfile::tempdir()
             .map_err(|e| other(format!("creating a temporary directory: {e}")))?;
@@ -115,10 +117,20 @@ fn fetch(
 }
 
 /// The local file holding `url`'s contents: the file itself for `file://`,
-/// a download into `tmp` for `http://`.
-fn source_file(url: &str, tmp: &Path) -> EvalResult<PathBuf> {
-    if url.starts_with("file://") {
-        return local_file(url);
+/// a download into `tmp` for `http://`. A `mirror://` URL is resolved
+/// through `mirrors`, trying each base URL in turn.
+fn source_file(url: &str, tmp: &Path, mirrors: &cairn_build::Mirrors) -> EvalResult<PathBuf> {
+    let candidates = cairn_build::mirror_candidates(url, mirrors)
+        .map_err(|err| other(format!("{err} ({})", err.help())))?;
+    cairn_build::first_success(url, &candidates, |candidate| fetch_one(candidate, tmp))
+        .map_err(|reason| other(format!("unable to download '{url}': {reason}")))
+}
+
+/// One concrete URL's contents as a local file; the error is the reason
+/// alone, without the URL.
+fn fetch_one(url: &str, tmp: &Path) -> Result<PathBuf, String> {
+    if let Some(path) = url.strip_prefix("file://") {
+        return local_file(path);
     }
     if url.starts_with("http://") {
         // Named after the URL's last component, like the store path.
@@ -127,46 +139,31 @@ fn source_file(url: &str, tmp: &Path) -> EvalResult<PathBuf> {
             b => b,
         });
         let file = std::fs::File::create(&target)
-            .map_err(|e| other(format!("creating '{}': {e}", target.display())))?;
+            .map_err(|e| format!("creating '{}': {e}", target.display()))?;
         let mut writer = std::io::BufWriter::new(file);
-        cairn_build::http_get(url, &mut writer)
-            .and_then(|()| {
-                std::io::Write::flush(&mut writer)
-                    .map_err(|e| format!("writing '{}': {e}", target.display()))
-            })
-            .map_err(|reason| other(format!("unable to download '{url}': {reason}")))?;
+        cairn_build::http_get(url, &mut writer).and_then(|()| {
+            std::io::Write::flush(&mut writer)
+                .map_err(|e| format!("writing '{}': {e}", target.display()))
+        })?;
         return Ok(target);
     }
     if url.starts_with("https://") {
-        return Err(other(format!(
-            "unable to download '{url}': cairn cannot download https:// URLs yet (no TLS \
-             support); use an http:// or file:// URL, or add the file to the store and use \
-             its path instead"
-        )));
+        return Err(
+            "cairn cannot download https:// URLs yet (no TLS support); use an \
+             http:// or file:// URL, or add the file to the store and use its path instead"
+                .to_owned(),
+        );
     }
-    Err(other(format!(
-        "unable to download '{url}': cairn fetches only file:// and http:// URLs during \
-         evaluation"
-    )))
+    Err("cairn fetches only file:// and http:// URLs during evaluation".to_owned())
 }
 
-/// The local file a `file://` URL names.
-fn local_file(url: &str) -> EvalResult<PathBuf> {
-    match url.strip_prefix("file://") {
-        Some(p) => {
-            let p = percent_decode(p);
-            if !Path::new(&p).exists() {
-                return Err(other(format!(
-                    "unable to download '{url}': Couldn't read a file:// file (37)"
-                )));
-            }
-            Ok(PathBuf::from(p))
-        }
-        None => Err(other(format!(
-            "unable to download '{url}': cairn fetches only file:// and http:// URLs \
-             during evaluation"
-        ))),
+/// The local file a `file://` URL's `path` names.
+fn local_file(path: &str) -> Result<PathBuf, String> {
+    let path = percent_decode(path);
+    if !Path::new(&path).exists() {
+        return Err("Couldn't read a file:// file (37)".to_owned());
     }
+    Ok(PathBuf::from(path))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -229,6 +226,45 @@ mod tests {
     #[test]
     fn percent_decoding_and_schemes() {
         assert_eq!(percent_decode("/a%20b"), "/a b");
-        assert!(local_file("https://example.invalid/x").is_err());
+        assert!(fetch_one("https://example.invalid/x", Path::new("/nonexistent")).is_err());
+    }
+
+    fn mirrors(urls: &[String]) -> cairn_build::Mirrors {
+        [("m".to_owned(), urls.to_vec())].into()
+    }
+
+    #[test]
+    fn mirror_urls_try_each_base_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("b/pool")).unwrap();
+        std::fs::write(dir.path().join("b/pool/f"), "x").unwrap();
+        let base = |n: &str| format!("file://{}", dir.path().join(n).display());
+        let m = mirrors(&[base("a"), base("b")]);
+        assert_eq!(
+            source_file("mirror://m/pool/f", dir.path(), &m).unwrap(),
+            dir.path().join("b/pool/f")
+        );
+        let err = source_file("mirror://m/pool/g", dir.path(), &m).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "error: unable to download 'mirror://m/pool/g': no mirror has it; tried 2 \
+                 URLs:\n         {}/pool/g: Couldn't read a file:// file (37)\n         \
+                 {}/pool/g: Couldn't read a file:// file (37)",
+                base("a"),
+                base("b")
+            )
+        );
+    }
+
+    #[test]
+    fn an_unconfigured_mirror_names_the_setting() {
+        let err =
+            source_file("mirror://debian/pool/x.deb", Path::new("/"), &mirrors(&[])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "error: mirror://debian/pool/x.deb: no mirror is configured for 'debian' (add \
+             `mirrors.debian = URL …` to cairn.conf, or pass `--option mirrors.debian URL`)"
+        );
     }
 }

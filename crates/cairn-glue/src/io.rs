@@ -162,6 +162,8 @@ pub struct GlueIo {
     store_dir: StoreDir,
     store: Rc<LazyStore>,
     mode: Mode,
+    /// `mirrors.NAME`, for `mirror://` URLs in the fetchers.
+    mirrors: cairn_build::Mirrors,
     pub(crate) state: RefCell<GlueState>,
 }
 
@@ -209,7 +211,22 @@ impl GlueIo {
             store_dir,
             store,
             mode,
+            mirrors: cairn_build::Mirrors::new(),
         }
+    }
+
+    /// The same I/O resolving `mirror://NAME/…` URLs in `fetchurl` and
+    /// `fetchTarball` through `mirrors` (the `mirrors.NAME` settings);
+    /// without it, every `mirror://` URL is an error naming the setting.
+    #[must_use]
+    pub fn with_mirrors(mut self, mirrors: cairn_build::Mirrors) -> GlueIo {
+        self.mirrors = mirrors;
+        self
+    }
+
+    /// The configured mirrors.
+    pub(crate) fn mirrors(&self) -> &cairn_build::Mirrors {
+        &self.mirrors
     }
 
     /// The [`GlueIo`] behind an evaluator's I/O (see [`crate::evaluator`]).

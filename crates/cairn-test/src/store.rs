@@ -136,6 +136,7 @@ impl TempStore {
             cores: 1,
             sandbox_paths: Vec::new(),
             max_processes: Some(256),
+            mirrors: cairn_build::Mirrors::new(),
         }
     }
 

@@ -226,6 +226,9 @@ fn render(error: &BuildError) -> String {
 }
 
 fn build_error(error: &BuildError) -> CliError {
+    if let BuildError::Mirror(mirror) = error {
+        return CliError::verbatim(render(error)).with_help(mirror.help());
+    }
     let help = match error {
         BuildError::BuilderFailed { .. } | BuildError::Several { .. } => {
             "read the log above; `--keep-failed` keeps the build directory to inspect"

@@ -74,7 +74,8 @@ fn store_evaluator_in(
         let shared = Rc::clone(&shared);
         Box::new(move || shared.open().map(|s| s as Arc<dyn Store>))
     };
-    let io = GlueIo::with_store_opener(store_dir, opener, mode);
+    let io =
+        GlueIo::with_store_opener(store_dir, opener, mode).with_mirrors(settings.mirrors.clone());
     let mut evaluator = eval::new_store_evaluator(env, include, show_trace, Rc::new(io));
     if mode == Mode::ReadWrite {
         evaluator.set_build_hook(Rc::new(LazyBuildHook {
@@ -206,7 +207,8 @@ pub(crate) fn building_evaluator(
         store.store_dir().clone(),
         Some(store.clone() as Arc<dyn Store>),
         Mode::ReadWrite,
-    );
+    )
+    .with_mirrors(settings.mirrors.clone());
     let mut evaluator = eval::new_store_evaluator(env, include, show_trace, Rc::new(io));
     let builder = Arc::new(build::evaluation_builder(store, settings, env));
     evaluator.set_build_hook(Rc::new(StoreBuildHook::new(

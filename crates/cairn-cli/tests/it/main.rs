@@ -19,6 +19,7 @@ mod instantiate;
 mod instantiation;
 mod key;
 mod layering;
+mod mirrors;
 mod nar;
 mod pkgs;
 mod profile;

@@ -161,6 +161,7 @@ fn import_from_derivation_builds_with_cairn_build() {
         cores: 1,
         sandbox_paths: Vec::new(),
         max_processes: None,
+        mirrors: cairn_build::Mirrors::new(),
     };
     let builder = Arc::new(cairn_build::Builder::new(
         Arc::clone(&t.store) as Arc<dyn Store>,
