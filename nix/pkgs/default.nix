@@ -25,4 +25,6 @@ in
 if !builtins.isList overlays then
   throw "cairn packages: 'overlays' must be a list of functions 'final: prev: { … }', not a ${builtins.typeOf overlays}"
 else
-  lib.fix withOverlays
+  # The config is checked up front: a misspelt option is an error even
+  # when nothing reads it.
+  builtins.seq checkedConfig (lib.fix withOverlays)

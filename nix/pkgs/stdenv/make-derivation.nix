@@ -64,8 +64,10 @@ let
       args = rattrs (args // { inherit finalPackage overrideAttrs; });
       overrideAttrs = f0:
         let
+          # `{ … }`, `prev: { … }` or `final: prev: { … }`.
           f = final: prev:
-            let r = f0 prev; in if builtins.isFunction r then f0 final prev else r;
+            if !builtins.isFunction f0 then f0
+            else let r = f0 prev; in if builtins.isFunction r then f0 final prev else r;
         in
         extensible (final: let prev = rattrs final; in prev // f final prev);
       finalPackage = mkDerivationSimple overrideAttrs args;

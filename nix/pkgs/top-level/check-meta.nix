@@ -23,12 +23,13 @@ let
 
   where = meta: if meta ? position then " in ${meta.position}" else "";
 
-  refusal = attrs: meta: problem: ways:
+  refusal = attrs: meta: problem: details: ways:
     let
       name = attrs.name or "${attrs.pname or "?"}-${attrs.version or "?"}";
       numbered = lib.imap1 (i: way: "  ${toString i}. ${way}") ways;
     in
     "Package '${name}'${where meta} ${problem}, refusing to build it.\n"
+    + lib.concatMapStrings (d: "  - ${d}\n") details
     + "To allow it, do one of:\n" + lib.concatStringsSep "\n" numbered;
 
   pname = attrs: attrs.pname or (builtins.parseDrvName (attrs.name or "")).name;
@@ -45,23 +46,23 @@ let
       pkgForPredicate = attrs // { inherit meta; };
     in
     if isUnfree licenses && !allowUnfree && !(config.allowUnfreePredicate pkgForPredicate) then
-      refusal attrs meta "has an unfree license (${lib.concatStringsSep ", " unfreeNames})" [
+      refusal attrs meta "has an unfree license (${lib.concatStringsSep ", " unfreeNames})" [ ] [
         "allow every unfree package: `config.allowUnfree = true;` in the collection's config"
         "allow just this one: `config.allowUnfreePredicate = pkg: builtins.elem (lib.getName pkg) [ \"${pname attrs}\" ];`"
         "allow it for one command: `CAIRN_ALLOW_UNFREE=1 cairn build …`"
       ]
     else if (meta.broken or false) && !allowBroken then
-      refusal attrs meta "is marked as broken" [
+      refusal attrs meta "is marked as broken" [ ] [
         "`config.allowBroken = true;` in the collection's config"
         "for one command: `CAIRN_ALLOW_BROKEN=1 cairn build …`"
       ]
     else if !platformOk && !allowUnsupported then
-      refusal attrs meta "is not available on '${system}' (meta.platforms: ${lib.concatStringsSep ", " (lib.filter builtins.isString platforms)})" [
+      refusal attrs meta "is not available on '${system}' (meta.platforms: ${lib.concatStringsSep ", " (lib.filter builtins.isString platforms)})" [ ] [
         "`config.allowUnsupportedSystem = true;` in the collection's config"
         "for one command: `CAIRN_ALLOW_UNSUPPORTED_SYSTEM=1 cairn build …`"
       ]
     else if vulnerabilities != [ ] && !allowInsecure && !(config.allowInsecurePredicate pkgForPredicate) then
-      refusal attrs meta "has known vulnerabilities:\n${lib.concatMapStringsSep "\n" (v: "  - ${v}") vulnerabilities}\n" [
+      refusal attrs meta "has known vulnerabilities" vulnerabilities [
         "allow this version: `config.permittedInsecurePackages = [ \"${attrs.name or "${pname attrs}-${attrs.version or ""}"}\" ];`"
         "allow insecure packages by a predicate: `config.allowInsecurePredicate = pkg: …;`"
         "for one command: `CAIRN_ALLOW_INSECURE=1 cairn build …`"

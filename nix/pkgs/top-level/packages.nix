@@ -1,5 +1,38 @@
 # The packages built from source, each in packages/NAME/default.nix.
 { callPackage }:
 {
+  bash = callPackage ../packages/bash { };
+  bc = callPackage ../packages/bc { };
+  bzip2 = callPackage ../packages/bzip2 { };
+  coreutils = callPackage ../packages/coreutils { };
+  curl = callPackage ../packages/curl { };
+  dash = callPackage ../packages/dash { };
+  diffutils = callPackage ../packages/diffutils { };
+  ed = callPackage ../packages/ed { };
+  file = callPackage ../packages/file { };
+  findutils = callPackage ../packages/findutils { };
+  gawk = callPackage ../packages/gawk { };
+  gnugrep = callPackage ../packages/gnugrep { };
+  gnum4 = callPackage ../packages/gnum4 { };
+  gnumake = callPackage ../packages/gnumake { };
+  gnupatch = callPackage ../packages/gnupatch { };
+  gnused = callPackage ../packages/gnused { };
+  gnutar = callPackage ../packages/gnutar { };
+  gnutime = callPackage ../packages/gnutime { };
+  gzip = callPackage ../packages/gzip { };
   hello = callPackage ../packages/hello { };
+  htop = callPackage ../packages/htop { };
+  jq = callPackage ../packages/jq { };
+  less = callPackage ../packages/less { };
+  lzip = callPackage ../packages/lzip { };
+  ncurses = callPackage ../packages/ncurses { };
+  nginx = callPackage ../packages/nginx { };
+  openssh = callPackage ../packages/openssh { };
+  pkgconf = callPackage ../packages/pkgconf { };
+  readline = callPackage ../packages/readline { };
+  tree = callPackage ../packages/tree { };
+  unfree-greeting = callPackage ../packages/unfree-greeting { };
+  xz = callPackage ../packages/xz { };
+  zlib = callPackage ../packages/zlib { };
+  zstd = callPackage ../packages/zstd { };
 }

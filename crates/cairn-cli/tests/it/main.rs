@@ -8,6 +8,7 @@
 //! (errors, help lines) is pinned with insta snapshots under `snapshots/`.
 
 mod build;
+mod collection;
 mod common;
 mod crash;
 mod derivation;

@@ -1,0 +1,32 @@
+{ lib, stdenv, fetchurl, zlib }:
+
+stdenv.mkDerivation (finalAttrs: {
+  pname = "openssh";
+  version = "9.2p1";
+
+  src = fetchurl {
+    url = "mirror://debian/pool/main/o/openssh/openssh_${finalAttrs.version}.orig.tar.gz";
+    sha256 = "3f66dbf1655fb45f50e1c56da62ab01218c228807b21338d634ebcdf9d71cf46";
+  };
+
+  buildInputs = [ zlib ];
+
+  configureFlags = [
+    "--without-openssl"
+    "--sysconfdir=/etc/ssh"
+    "--with-privsep-path=/var/empty"
+    "--with-pid-dir=/run"
+    "--disable-strip"
+  ];
+  # `install` would generate host keys and write /etc/ssh.
+  installTargets = [ "install-nokeys" ];
+  installFlags = [ "sysconfdir=$(out)/etc/ssh" ];
+
+  meta = {
+    description = "An implementation of the SSH protocol";
+    homepage = "https://www.openssh.com/";
+    license = lib.licenses.bsd2;
+    mainProgram = "ssh";
+    platforms = lib.platforms.linux;
+  };
+})
