@@ -1,6 +1,9 @@
 # Small derivations made from shell code or text: `runCommand`,
 # `writeText`, `writeShellScript(Bin)`, `symlinkJoin`, …
-{ lib, stdenv }:
+#
+# Scripts run with `runtimeShell`, the collection's own bash: the
+# bootstrap toolchain's is for building only.
+{ lib, stdenv, runtimeShell }:
 rec {
   # `runCommand NAME ENV COMMAND`: COMMAND runs in the stdenv (with ENV's
   # attributes as variables) and must create $out.
@@ -50,7 +53,7 @@ rec {
   writeShellScript = name: text: writeTextFile {
     inherit name;
     executable = true;
-    text = "#!${stdenv.shell}\n${text}\n";
+    text = "#!${runtimeShell}\n${text}\n";
     checkPhase = ''${stdenv.shell} -n "$target"'';
   };
 
@@ -58,7 +61,7 @@ rec {
     inherit name;
     executable = true;
     destination = "/bin/${name}";
-    text = "#!${stdenv.shell}\n${text}\n";
+    text = "#!${runtimeShell}\n${text}\n";
     checkPhase = ''${stdenv.shell} -n "$target"'';
     meta.mainProgram = name;
   };

@@ -28,6 +28,7 @@ let
     inherit shell system initialPath;
     cc = ccWrapper;
     inherit (bootstrap) glibc;
+    bootstrapTools = tools;
     isLinux = true;
     hostPlatform = { inherit system; isLinux = true; isx86_64 = system == "x86_64-linux"; };
     buildPlatform = stdenv.hostPlatform;

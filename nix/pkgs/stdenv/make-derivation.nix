@@ -11,7 +11,7 @@
 #   `outPath`: a refused package can be inspected but not built.
 { lib, stdenv, checkMeta }:
 let
-  notForDerivation = [ "meta" "passthru" "env" "pos" "realBuilder" ];
+  notForDerivation = [ "meta" "passthru" "env" "pos" "realBuilder" "allowBootstrapReferences" ];
 
   inputList = attr: attrs:
     let v = attrs.${attr} or [ ]; in
@@ -47,6 +47,11 @@ let
         propagatedBuildInputs = inputList "propagatedBuildInputs" attrs;
         propagatedNativeBuildInputs = inputList "propagatedNativeBuildInputs" attrs;
         doCheck = attrs.doCheck or false;
+        # What a package installs must not need the bootstrap toolchain at
+        # run time (a stray `#!` to its bash, debug info naming its
+        # headers): the build fails, naming the path, if it does.
+        disallowedRequisites = lib.optional (!(attrs.allowBootstrapReferences or false)) stdenv.bootstrapTools
+          ++ (attrs.disallowedRequisites or [ ]);
         __ignoreNulls = true;
       };
       drv =

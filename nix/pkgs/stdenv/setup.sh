@@ -106,11 +106,21 @@ for dep in $nativeBuildInputs $buildInputs $propagatedNativeBuildInputs $propaga
     findInputs "$dep"
 done
 
-# What an input contributes to the build environment.
+# `prependToSearchPath VAR DIR`: puts DIR first in the colon list VAR.
+prependToSearchPath() {
+    local var="$1" dir="$2"
+    if [ -d "$dir" ]; then
+        export "$var=$dir${!var:+:${!var}}"
+    fi
+}
+
+# What an input contributes to the build environment. Its programs come
+# before the initial tools, so a package built with the collection's own
+# bash (say) finds it, and its scripts' `#!` lines point at it.
 addInput() {
     local dep="$1"
-    addToSearchPath PATH "$dep/bin"
-    addToSearchPath PATH "$dep/sbin"
+    prependToSearchPath PATH "$dep/sbin"
+    prependToSearchPath PATH "$dep/bin"
     if [ -d "$dep/include" ]; then
         export NIX_CFLAGS_COMPILE="${NIX_CFLAGS_COMPILE:-} -isystem $dep/include"
     fi
@@ -126,8 +136,9 @@ addInput() {
     fi
 }
 
-for dep in "${allInputs[@]}"; do
-    addInput "$dep"
+# In reverse, so that with prepending the first input ends up first.
+for ((i = ${#allInputs[@]} - 1; i >= 0; i--)); do
+    addInput "${allInputs[i]}"
 done
 
 # The package's own outputs come first in flags so its libraries are found

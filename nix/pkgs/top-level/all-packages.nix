@@ -4,7 +4,11 @@
 { lib, config, final, system }:
 let
   callPackage = lib.callPackageWith (final // { inherit lib; });
-  trivial = import ../build-support/trivial-builders.nix { inherit lib; inherit (final) stdenv; };
+  trivial = import ../build-support/trivial-builders.nix {
+    inherit lib;
+    inherit (final) stdenv;
+    runtimeShell = "${final.bash}/bin/bash";
+  };
 in
 {
   inherit lib config system callPackage;
@@ -16,7 +20,13 @@ in
   ccWrapper = import ../build-support/cc-wrapper { inherit lib; inherit (final) bootstrap; };
   checkMeta = import ./check-meta.nix { inherit lib config system; };
   stdenv = import ../stdenv { inherit lib system; inherit (final) bootstrap ccWrapper checkMeta; };
+  runtimeShell = "${final.bash}/bin/bash";
   inherit (trivial) runCommand writeTextFile writeText writeTextDir writeScript writeScriptBin
     writeShellScript writeShellScriptBin symlinkJoin;
 }
 // import ./packages.nix { inherit callPackage; }
+// {
+  # `cairn build -f nix/pkgs -A smokeTests`: runs every package's main
+  # program (`--version` or its `passthru.smokeTest`) in the sandbox.
+  smokeTests = import ./smoke-tests.nix { inherit lib; pkgs = final; };
+}
