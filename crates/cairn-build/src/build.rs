@@ -14,8 +14,8 @@
 //!    directory inside the sandbox, the input closure read-only on top of
 //!    it (each at its logical path, so chroot stores work), so the builder
 //!    creates `$out` in the scratch store and can touch nothing else.
-//! 4. Run the builder in `cairn-sandbox` (`builtin:fetchurl` runs
-//!    in-process instead), with the network only for fixed-output
+//! 4. Run the builder in `cairn-sandbox` (`builtin:fetchurl` and
+//!    `builtin:unpack-debs` run in-process instead), with the network only for fixed-output
 //!    derivations, capturing its output as the build log.
 //! 5. Check the outputs (`checks.rs`): each exists; one pass over its NAR
 //!    gives the NAR hash and the references; fixed-output hashes; reference
@@ -37,6 +37,7 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use cairn_derivation::bstr::BString;
 use cairn_derivation::{Derivation, DerivationOutput};
 use cairn_narinfo::PathInfo;
 use cairn_store::{Store, ValidPathInfo};
@@ -286,10 +287,14 @@ pub(crate) fn build(
     let mut log = Vec::new();
     let result = if builtin {
         run_builtin(
-            node,
-            &drv_display,
-            &scratch,
-            &cx.config.mirrors,
+            &Builtin {
+                cx,
+                node,
+                drv_display: &drv_display,
+                scratch: &scratch,
+                env: &env.env,
+                closure: &closure,
+            },
             &mut log,
             notify,
         )
@@ -364,39 +369,102 @@ impl Drop for ScratchGuard<'_> {
     }
 }
 
+/// What an in-process builder gets.
+struct Builtin<'a> {
+    cx: &'a BuildContext<'a>,
+    node: &'a Node,
+    drv_display: &'a str,
+    /// The scratch store the output is made in.
+    scratch: &'a Path,
+    /// The builder environment, placeholders replaced.
+    env: &'a BTreeMap<BString, BString>,
+    /// The input closure, the only store paths a builtin may read.
+    closure: &'a BTreeSet<StorePath>,
+}
+
+impl Builtin<'_> {
+    /// Where output `out` is made, or an error if the derivation has none.
+    fn out(&self) -> Result<PathBuf, BuildError> {
+        let builder = String::from_utf8_lossy(&self.node.drv.builder);
+        let out = self
+            .node
+            .outputs
+            .get("out")
+            .ok_or_else(|| BuildError::InvalidAttribute {
+                drv: self.drv_display.to_owned(),
+                attribute: "outputs".to_owned(),
+                reason: format!("{builder} needs an output named 'out'"),
+            })?;
+        Ok(self.scratch.join(out.base_name()))
+    }
+
+    /// The real file behind `path`, a logical path in (or inside) a store
+    /// path of the input closure; `None` for anything else.
+    fn input_file(&self, path: &str) -> Option<PathBuf> {
+        let store = self.cx.store;
+        let (store_path, within) = store.store_dir().parse_path_within(path).ok()?;
+        let within = Path::new(within.trim_start_matches('/'));
+        let plain = within
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+        if !plain || !self.closure.contains(&store_path) {
+            return None;
+        }
+        let real = store.real_path(&store_path);
+        // Joining an empty path would add a trailing `/`.
+        Some(if within.as_os_str().is_empty() {
+            real
+        } else {
+            real.join(within)
+        })
+    }
+}
+
 fn run_builtin(
-    node: &Node,
-    drv_display: &str,
-    scratch: &Path,
-    mirrors: &crate::Mirrors,
+    builtin: &Builtin<'_>,
     log: &mut Vec<u8>,
     notify: &mut dyn FnMut(Notice),
 ) -> Result<(), BuildError> {
-    match node.drv.builder.as_slice() {
+    let mut say = |text: String| {
+        log.extend_from_slice(text.as_bytes());
+        notify(Notice::Output(text.into_bytes()));
+    };
+    match builtin.node.drv.builder.as_slice() {
         b"builtin:fetchurl" => {
-            let out = node
-                .outputs
-                .get("out")
-                .ok_or_else(|| BuildError::InvalidAttribute {
-                    drv: drv_display.to_owned(),
-                    attribute: "outputs".to_owned(),
-                    reason: "builtin:fetchurl needs an output named 'out'".to_owned(),
-                })?;
             let result = crate::fetchurl::fetchurl(
-                &node.drv,
-                drv_display,
-                &scratch.join(out.base_name()),
-                mirrors,
+                &builtin.node.drv,
+                builtin.drv_display,
+                &builtin.out()?,
+                &builtin.cx.config.mirrors,
             );
             if let Err(err) = &result {
-                let line = format!("error: {err}\n");
-                log.extend_from_slice(line.as_bytes());
-                notify(Notice::Output(line.into_bytes()));
+                say(format!("error: {err}\n"));
             }
             result
         }
+        b"builtin:unpack-debs" => {
+            let out = builtin.out()?;
+            let result = crate::debs::Request::parse(builtin.env, &|path| builtin.input_file(path))
+                .and_then(|request| crate::debs::unpack_debs(&request, &out));
+            match result {
+                Ok(summary) => {
+                    say(summary.to_string());
+                    Ok(())
+                }
+                Err(err) => {
+                    let mut text = format!("error: {err}");
+                    let mut cause = std::error::Error::source(&err);
+                    while let Some(next) = cause {
+                        text.push_str(&format!(": {next}"));
+                        cause = next.source();
+                    }
+                    say(text + "\n");
+                    Err(Box::new(err).into())
+                }
+            }
+        }
         other => Err(BuildError::Unsupported {
-            drv: drv_display.to_owned(),
+            drv: builtin.drv_display.to_owned(),
             feature: format!("the builder '{}'", String::from_utf8_lossy(other)),
         }),
     }

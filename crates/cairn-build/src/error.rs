@@ -205,6 +205,9 @@ pub enum BuildError {
         /// Why.
         reason: String,
     },
+    /// `builtin:unpack-debs` failed.
+    #[error(transparent)]
+    UnpackDebs(#[from] Box<crate::debs::UnpackDebsError>),
     /// A `mirror://` URL names no configured mirror (or is malformed).
     #[error(transparent)]
     Mirror(#[from] crate::mirror::MirrorError),

@@ -16,7 +16,9 @@
 //!   closure bound read-only at its logical store paths, and the network
 //!   only for fixed-output derivations. `builtin:fetchurl` runs in-process
 //!   (`file://` and `http://` URLs, and `mirror://NAME/…` resolved through
-//!   [`BuildConfig::mirrors`], see [`mirror_candidates`]).
+//!   [`BuildConfig::mirrors`], see [`mirror_candidates`]), and so does
+//!   `builtin:unpack-debs`, which unpacks `.deb`s from the input closure
+//!   into one relocated tree (the stdenv bootstrap; `debs.rs`).
 //! * Outputs are checked before registration: fixed-output hashes,
 //!   references found by [`RefScanner`] in the output's NAR (only paths of
 //!   the input closure and the outputs can be references),
@@ -42,6 +44,7 @@ mod api;
 mod build;
 mod builder;
 mod checks;
+mod debs;
 mod diff;
 mod environment;
 mod error;
@@ -59,6 +62,7 @@ pub use api::{
     DerivedPath, NoObserver, OutputSelection, Realisation, host_system,
 };
 pub use builder::Builder;
+pub use debs::UnpackDebsError;
 pub use environment::{BuilderEnvironment, SANDBOX_BUILD_DIR};
 pub use error::BuildError;
 pub use http::get as http_get;

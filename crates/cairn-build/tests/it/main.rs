@@ -2,6 +2,7 @@
 //! temporary chroot store, sandboxed.
 
 mod basics;
+mod debs;
 mod failures;
 mod fixed;
 mod hostile;
