@@ -6,6 +6,7 @@
 //! | `CAIRN_CONF_DIR` | directory of the system `cairn.conf` (default `/etc/cairn`) |
 //! | `XDG_CONFIG_HOME`, `HOME` | the user file is `$XDG_CONFIG_HOME/cairn/cairn.conf`, else `$HOME/.config/cairn/cairn.conf` |
 //! | `CAIRN_<SETTING>` | a setting, e.g. `CAIRN_MAX_JOBS` for `max-jobs` (see [`Settings::environment_variable`]) |
+//! | `CAIRN_APT_DIR` | apt's configuration directory, whose sources give the default `mirrors.debian` (default `/etc/apt`) |
 //! | `XDG_STATE_HOME`, `HOME` | `cairn repl` history: `$XDG_STATE_HOME/cairn/repl-history`, else `~/.local/state/cairn/repl-history` |
 //! | `NO_COLOR` | when set and not empty, errors are not coloured |
 //! | `NIX_PATH` | search path for `<name>` in `cairn eval`, after `-I` |
@@ -22,6 +23,7 @@ use crate::error::{CliError, CliResult, ErrorKind};
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Environment {
     conf_dir: Option<PathBuf>,
+    apt_dir: Option<PathBuf>,
     xdg_config_home: Option<PathBuf>,
     xdg_state_home: Option<PathBuf>,
     home: Option<PathBuf>,
@@ -58,6 +60,7 @@ impl Environment {
             let non_empty = |value: &OsString| (!value.is_empty()).then(|| PathBuf::from(value));
             match name {
                 "CAIRN_CONF_DIR" => env.conf_dir = non_empty(&value),
+                "CAIRN_APT_DIR" => env.apt_dir = non_empty(&value),
                 "XDG_CONFIG_HOME" => env.xdg_config_home = non_empty(&value),
                 "XDG_STATE_HOME" => env.xdg_state_home = non_empty(&value),
                 "HOME" => env.home = non_empty(&value),
@@ -115,8 +118,20 @@ impl Environment {
         files
     }
 
+    /// apt's configuration directory (`CAIRN_APT_DIR`, else `/etc/apt`).
+    pub(crate) fn apt_dir(&self) -> PathBuf {
+        self.apt_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("/etc/apt"))
+    }
+
     /// Loads the settings: system file, user file, `CAIRN_*` variables, then
     /// `--option` pairs. Warnings (unknown names) go to standard error.
+    ///
+    /// When none of them sets `mirrors.debian`, it defaults to the Debian
+    /// archives of the host's apt sources ([`crate::apt::default_debian_mirror`]),
+    /// so that `mirror://debian/…` works on a Debian host with no
+    /// configuration; setting it (even to nothing) replaces the default.
     pub(crate) fn settings(&self, options: &[(String, String)]) -> CliResult<Settings> {
         let mut builder = Settings::builder();
         let config_error = |err: cairn_settings::Error| {
@@ -136,9 +151,15 @@ impl Environment {
         for (name, value) in options {
             builder.option(name, value).map_err(config_error)?;
         }
-        let (settings, warnings) = builder.finish();
+        let (mut settings, warnings) = builder.finish();
         for warning in warnings {
             report_warning(&warning.to_string());
+        }
+        if !settings.mirrors.contains_key("debian") {
+            let uris = crate::apt::default_debian_mirror(&self.apt_dir());
+            if !uris.is_empty() {
+                settings.mirrors.insert("debian".to_owned(), uris);
+            }
         }
         Ok(settings)
     }
@@ -212,6 +233,29 @@ mod tests {
             .unwrap();
         assert_eq!(settings.cores, 2);
         assert_eq!(settings.max_jobs, cairn_settings::MaxJobs::Count(5));
+    }
+
+    #[test]
+    fn mirrors_debian_defaults_to_the_apt_sources_unless_set() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("sources.list"),
+            "deb http://mirror.invalid/debian bookworm main\n",
+        )
+        .unwrap();
+        let apt_dir = dir.path().to_str().unwrap();
+        let e = env(&[
+            ("CAIRN_CONF_DIR", "/nonexistent"),
+            ("CAIRN_APT_DIR", apt_dir),
+        ]);
+        assert_eq!(
+            e.settings(&[]).unwrap().mirrors["debian"],
+            ["http://mirror.invalid/debian"]
+        );
+        let set = option_pairs(&["mirrors.debian".into(), "file:///m".into()]);
+        assert_eq!(e.settings(&set).unwrap().mirrors["debian"], ["file:///m"]);
+        let emptied = option_pairs(&["mirrors.debian".into(), String::new()]);
+        assert!(e.settings(&emptied).unwrap().mirrors["debian"].is_empty());
     }
 
     #[test]

@@ -26,6 +26,7 @@
 //! | File | Read or written by |
 //! |---|---|
 //! | `/etc/cairn/cairn.conf`, `~/.config/cairn/cairn.conf` | `environment` → `cairn-settings` |
+//! | `/etc/apt/sources.list{,.d/*.list,.d/*.sources}` (default `mirrors.debian`, `pkgs lock`) | `apt` → `cairn-deb` |
 //! | NAR archives (`store dump`, `store restore`, `nar ls`) | `commands::store`, `commands::nar` → `cairn-nar` |
 //! | `.drv` files (`derivation show`) | `commands::derivation` → `cairn-derivation` |
 //! | `.nix` files (`eval`, `import`, `<name>` lookups) | `commands::eval` → `cairn-eval` |
@@ -54,6 +55,7 @@
     reason = "the CLI is the one crate that reports to the user"
 )]
 
+mod apt;
 pub mod args;
 mod commands;
 mod environment;

@@ -206,9 +206,135 @@ pub fn for_release<'a>(entries: &'a [SourceEntry], release: &str) -> Vec<&'a Sou
         .collect()
 }
 
+/// Debian's release code names, oldest first. A suite belongs to the
+/// Debian archive when its release part is one of these or one of
+/// [`DEBIAN_SUITE_ALIASES`].
+pub const DEBIAN_CODENAMES: &[&str] = &[
+    "buzz", "rex", "bo", "hamm", "slink", "potato", "woody", "sarge", "etch", "lenny", "squeeze",
+    "wheezy", "jessie", "stretch", "buster", "bullseye", "bookworm", "trixie", "forky", "duke",
+];
+
+/// The archive's suite names that follow the releases (`stable`, `sid`, …).
+pub const DEBIAN_SUITE_ALIASES: &[&str] = &[
+    "oldoldstable",
+    "oldstable",
+    "stable",
+    "testing",
+    "unstable",
+    "sid",
+    "experimental",
+    "rc-buggy",
+];
+
+/// The companion suites of a release: its updates, security updates
+/// (`/updates` is the pre-bullseye security name) and backports.
+const SUITE_SUFFIXES: &[&str] = &[
+    "-backports-sloppy",
+    "-backports",
+    "-proposed-updates",
+    "-updates",
+    "-security",
+    "/updates",
+];
+
+/// Whether `suite` is a suite of the Debian archive itself: a release
+/// code name or alias, possibly with a companion suffix
+/// (`bookworm-security`, `stable-updates`, `buster/updates`). Third-party
+/// repositories use their own suite names (`nodistro`, `cloud-sdk-bookworm`,
+/// Ubuntu's `jammy`), and do not match.
+#[must_use]
+pub fn is_debian_suite(suite: &str) -> bool {
+    let release = SUITE_SUFFIXES
+        .iter()
+        .find_map(|suffix| suite.strip_suffix(suffix).filter(|rest| !rest.is_empty()))
+        .unwrap_or(suite);
+    DEBIAN_CODENAMES.contains(&release) || DEBIAN_SUITE_ALIASES.contains(&release)
+}
+
+/// The base URIs of the Debian archives among `entries` (binary or
+/// source), in apt's order and without duplicates: what `mirrors.debian`
+/// defaults to on a Debian host. An archive counts when one of its
+/// entries has a Debian suite ([`is_debian_suite`]) and its URI is one
+/// cairn can name as a download base (`http`, `https`, `file` or `ftp`;
+/// not `cdrom:` or `mirror+file:` lists). The main archive and the
+/// security archive are two base URIs; `mirror://debian/pool/…` tries
+/// each in turn, so a file in either is found.
+#[must_use]
+pub fn debian_archives(entries: &[SourceEntry]) -> Vec<String> {
+    let mut uris: Vec<String> = Vec::new();
+    for entry in entries {
+        let fetchable = ["http://", "https://", "file://", "ftp://"]
+            .iter()
+            .any(|scheme| entry.uri.starts_with(scheme));
+        if (entry.kind == "deb" || entry.kind == "deb-src")
+            && fetchable
+            && is_debian_suite(&entry.suite)
+            && !uris.contains(&entry.uri)
+        {
+            uris.push(entry.uri.clone());
+        }
+    }
+    uris
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debian_suites() {
+        for suite in [
+            "bookworm",
+            "bookworm-updates",
+            "bookworm-security",
+            "bookworm-backports",
+            "buster/updates",
+            "stable-updates",
+            "sid",
+            "trixie-proposed-updates",
+        ] {
+            assert!(is_debian_suite(suite), "{suite}");
+        }
+        for suite in [
+            "nodistro",
+            "cloud-sdk-bookworm",
+            "jammy",
+            "jammy-security",
+            "-security",
+            "stable/main",
+        ] {
+            assert!(!is_debian_suite(suite), "{suite}");
+        }
+    }
+
+    #[test]
+    fn debian_archives_in_apt_order_without_duplicates() {
+        let mut entries = parse_deb822(
+            "Types: deb deb-src\nURIs: http://mirror.invalid/debian\n\
+             Suites: bookworm bookworm-updates\nComponents: main\n\n\
+             Types: deb\nURIs: https://other.invalid/node_20.x\nSuites: nodistro\nComponents: main\n\n\
+             Types: deb\nURIs: http://mirror.invalid/debian-security\n\
+             Suites: bookworm-security\nComponents: main\n",
+        )
+        .unwrap();
+        entries.extend(
+            parse_one_line(
+                "deb cdrom:[Debian]/ bookworm main\n\
+                 deb https://third.invalid/apt cloud-sdk-bookworm main\n\
+                 deb file:///srv/debian bookworm main\n\
+                 deb http://mirror.invalid/debian bookworm contrib\n",
+            )
+            .unwrap(),
+        );
+        assert_eq!(
+            debian_archives(&entries),
+            [
+                "http://mirror.invalid/debian",
+                "http://mirror.invalid/debian-security",
+                "file:///srv/debian"
+            ]
+        );
+    }
 
     #[test]
     fn one_line_format() {

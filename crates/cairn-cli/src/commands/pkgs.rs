@@ -102,32 +102,8 @@ fn read_requests(path: &Path) -> CliResult<Vec<Request>> {
 /// The configured binary sources for `release`.
 fn configured_sources(apt_dir: &Path, release: &str) -> CliResult<Vec<SourceEntry>> {
     let mut entries = Vec::new();
-    let parse_error = |path: &Path, err: &sources::SourcesError| {
-        CliError::from_error(ErrorKind::User, err)
-            .context(format!(
-                "failed to parse apt sources file '{}'",
-                path.display()
-            ))
-            .with_help("fix the file, or point --apt-dir at another apt configuration")
-    };
-    let main = apt_dir.join("sources.list");
-    if main.exists() {
-        let text = cairn_util::fs::read_to_string(&main)?;
-        entries.extend(sources::parse_one_line(&text).map_err(|err| parse_error(&main, &err))?);
-    }
-    let parts = apt_dir.join("sources.list.d");
-    if parts.is_dir() {
-        for path in cairn_util::fs::read_dir_sorted(&parts)? {
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let parsed = if name.ends_with(".list") {
-                sources::parse_one_line(&cairn_util::fs::read_to_string(&path)?)
-            } else if name.ends_with(".sources") {
-                sources::parse_deb822(&cairn_util::fs::read_to_string(&path)?)
-            } else {
-                continue;
-            };
-            entries.extend(parsed.map_err(|err| parse_error(&path, &err))?);
-        }
+    for path in crate::apt::source_files(apt_dir)? {
+        entries.extend(crate::apt::read_source_file(&path)?);
     }
     let selected: Vec<SourceEntry> = sources::for_release(&entries, release)
         .into_iter()

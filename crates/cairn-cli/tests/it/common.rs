@@ -12,9 +12,10 @@ pub(crate) fn nix_fixtures() -> PathBuf {
 }
 
 /// A temporary working directory in which `cairn` runs with a cleared
-/// environment: `HOME`, `CAIRN_CONF_DIR` and `TMPDIR` point inside it (so no
-/// host configuration leaks in, and build directories of killed builds go
-/// away with the test) and `NO_COLOR` is set.
+/// environment: `HOME`, `CAIRN_CONF_DIR`, `CAIRN_APT_DIR` and `TMPDIR` point
+/// inside it (so no host configuration, apt's sources included, leaks in,
+/// and build directories of killed builds go away with the test) and
+/// `NO_COLOR` is set.
 pub(crate) struct TestContext {
     dir: tempfile::TempDir,
 }
@@ -39,6 +40,7 @@ impl TestContext {
             .env_clear()
             .env("HOME", self.path().join("home"))
             .env("CAIRN_CONF_DIR", self.path().join("etc"))
+            .env("CAIRN_APT_DIR", self.path().join("etc/apt"))
             .env("TMPDIR", self.path().join("tmp"))
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
