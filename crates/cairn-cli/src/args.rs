@@ -299,6 +299,10 @@ pub enum StoreCommand {
     Ls(StoreLsArgs),
     /// Print a file of a store path, like `nix store cat`.
     Cat(StoreCatArgs),
+    /// Download a file into the store and print its hash, like
+    /// `nix-prefetch-url` (`mirror://NAME/…` URLs use the `mirrors.NAME`
+    /// setting).
+    PrefetchUrl(PrefetchUrlArgs),
 }
 
 /// `cairn nar …`
@@ -736,6 +740,34 @@ pub struct StoreAddArgs {
     /// The hash algorithm of the content address.
     #[arg(long = "type", value_name = "ALGO", value_enum, default_value_t = AlgoArg::Sha256)]
     pub algo: AlgoArg,
+    /// Where the store is.
+    #[command(flatten)]
+    pub store: StoreLocation,
+}
+
+/// Arguments of `cairn store prefetch-url`.
+#[derive(Debug, Args)]
+pub struct PrefetchUrlArgs {
+    /// The URL: `file://`, `http://`, or `mirror://NAME/PATH`.
+    pub url: String,
+    /// The expected hash: nothing is downloaded when its path is already
+    /// valid, and a download with another hash is an error.
+    pub hash: Option<String>,
+    /// The hash algorithm.
+    #[arg(long = "type", value_name = "ALGO", value_enum, default_value_t = AlgoArg::Sha256)]
+    pub algo: AlgoArg,
+    /// Print the store path on standard output too, after the hash.
+    #[arg(long)]
+    pub print_path: bool,
+    /// Unpack the tar archive and add the result (hashed as a NAR).
+    #[arg(long)]
+    pub unpack: bool,
+    /// Make the file executable (hashed as a NAR).
+    #[arg(long, conflicts_with = "unpack")]
+    pub executable: bool,
+    /// The store path's name (default: the URL's last component).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// Where the store is.
     #[command(flatten)]
     pub store: StoreLocation,

@@ -165,6 +165,10 @@ fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) ->
             let settings = env.settings(&options)?;
             commands::store_ops::run(command, &settings, env, stdout)
         }
+        Command::Store(StoreCommand::PrefetchUrl(args)) => {
+            let settings = env.settings(&options)?;
+            commands::prefetch::prefetch_url(&args, &settings, env, stdout)
+        }
         Command::Store(command) => commands::store::run(command, stdout),
         Command::Nar(command) => commands::nar::run(command, stdout),
         Command::Derivation(command) => {

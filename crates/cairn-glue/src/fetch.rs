@@ -126,9 +126,16 @@ fn source_file(url: &str, tmp: &Path, mirrors: &cairn_build::Mirrors) -> EvalRes
         .map_err(|reason| other(format!("unable to download '{url}': {reason}")))
 }
 
-/// One concrete URL's contents as a local file; the error is the reason
-/// alone, without the URL.
-fn fetch_one(url: &str, tmp: &Path) -> Result<PathBuf, String> {
+/// One concrete URL's contents as a local file: the file itself for
+/// `file://`, a download into the directory `tmp` (named after the URL's
+/// last component) for `http://`. The error is the reason alone, without
+/// the URL. `cairn store prefetch-url` downloads through this too, so it
+/// fetches exactly as `builtins.fetchurl` does.
+///
+/// # Errors
+/// The file is missing, the download failed, or the scheme is not
+/// `file://` or `http://`.
+pub fn fetch_one(url: &str, tmp: &Path) -> Result<PathBuf, String> {
     if let Some(path) = url.strip_prefix("file://") {
         return local_file(path);
     }
@@ -188,8 +195,19 @@ fn percent_decode(s: &str) -> String {
 /// Unpacks a plain, gzip-, xz- or bzip2-compressed tar archive into
 /// `dest`, recognising the compression by its magic bytes.
 fn unpack_tarball(source: &Path, dest: &Path, url: &str) -> EvalResult<()> {
-    let bytes = std::fs::read(source)
-        .map_err(|e| other(format!("opening file '{}': {e}", source.display())))?;
+    unpack_archive(source, dest)
+        .map_err(|reason| other(format!("failed to extract archive '{url}': {reason}")))
+}
+
+/// Unpacks the tar archive `source` (plain, gzip, xz or bzip2, told apart
+/// by their magic bytes) into the directory `dest`, without keeping
+/// modification times. Shared with `cairn store prefetch-url --unpack`.
+///
+/// # Errors
+/// `source` cannot be read, or is not such an archive.
+pub fn unpack_archive(source: &Path, dest: &Path) -> Result<(), String> {
+    let bytes =
+        std::fs::read(source).map_err(|e| format!("opening file '{}': {e}", source.display()))?;
     let reader: Box<dyn std::io::Read + '_> = if bytes.starts_with(&[0x1f, 0x8b]) {
         Box::new(flate2::read::GzDecoder::new(bytes.as_slice()))
     } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
@@ -201,9 +219,7 @@ fn unpack_tarball(source: &Path, dest: &Path, url: &str) -> EvalResult<()> {
     };
     let mut archive = tar::Archive::new(reader);
     archive.set_preserve_mtime(false);
-    archive
-        .unpack(dest)
-        .map_err(|e| other(format!("failed to extract archive '{url}': {e}")))
+    archive.unpack(dest).map_err(|e| e.to_string())
 }
 
 fn single_top_level(dir: &Path, url: &str) -> EvalResult<PathBuf> {

@@ -35,6 +35,7 @@ use std::rc::Rc;
 
 use cairn_eval::{Builtin, EvalOptions, Evaluator};
 
+pub use fetch::{fetch_one, unpack_archive};
 pub use ifd::StoreBuildHook;
 pub use instantiate::{DerivationInfo, find_derivations};
 pub use io::{GlueIo, Mode, StoreOpener};

@@ -24,12 +24,29 @@
 //! ([`Store::add_tree_by_moving`]) rather than archived and unpacked, so
 //! it is written once (copied only when `temp_parent` is on another file
 //! system than the store).
+//!
+//! # Memoised environments
+//!
+//! Nix makes a user environment with a derivation, so asking for one it
+//! made before costs nothing: the output is already valid. Ours is
+//! content-addressed, and its path is only known once the tree is built,
+//! so an [`EnvironmentCache`] plays the derivation's part: a directory of
+//! symlinks named by a hash of the recipe (the store directory and the
+//! manifest text, which lists every linked path and its priority) pointing
+//! at the environment that recipe made. Store paths are immutable, so the
+//! same recipe always merges to the same tree; a hit whose target is still
+//! valid (checked after taking a temporary root, so the collector cannot
+//! take it in between) is used as it is. Rolling back and installing the
+//! same package again, or two users with the same packages, then make
+//! no tree at all. The cache is not a garbage-collector root; an entry
+//! whose environment was collected is simply rebuilt and overwritten.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use cairn_hash::{Hash, HashAlgo};
 use cairn_store::Store;
-use cairn_store_path::StorePath;
+use cairn_store_path::{StoreDir, StorePath};
 use cairn_util::{TempDir, fs};
 
 use crate::error::ProfileError;
@@ -52,6 +69,9 @@ pub struct LinkReport {
     /// Things left out, with the reason (a package that is not a
     /// directory, a dangling symlink), for the caller to show as warnings.
     pub warnings: Vec<String>,
+    /// Whether an environment made earlier from the same manifest was
+    /// reused (nothing was linked, so the other fields are empty).
+    pub reused: bool,
 }
 
 /// Merges `packages` (store path and priority; lower wins) into the empty
@@ -66,11 +86,31 @@ pub fn link_environment(
     packages: &[(StorePath, i64)],
     out: &Path,
 ) -> Result<LinkReport, ProfileError> {
+    link_environment_sharing(store, packages, out, None)
+}
+
+/// [`link_environment`], sharing the links of the earlier environment
+/// `base` (its real directory) where they are the same: a link that
+/// `base` has at the same place with the same target is hard-linked
+/// instead of made anew (see [`Reuse::base`]). The tree is the same either
+/// way.
+///
+/// # Errors
+/// As [`link_environment`].
+pub fn link_environment_sharing(
+    store: &dyn Store,
+    packages: &[(StorePath, i64)],
+    out: &Path,
+    base: Option<&Path>,
+) -> Result<LinkReport, ProfileError> {
+    let base = base.filter(|base| is_real_dir(base)).map(Path::to_owned);
     let mut linker = Linker {
         store,
         out,
         priorities: BTreeMap::new(),
         report: LinkReport::default(),
+        share: base.is_some(),
+        base,
     };
     let mut ordered: Vec<(i64, String, &StorePath)> = packages
         .iter()
@@ -92,10 +132,31 @@ pub fn link_environment(
     Ok(linker.report)
 }
 
+/// Shortcuts [`add_user_environment`] may take; none changes the result.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reuse<'a> {
+    /// Environments remembered by manifest: a hit is used as it is.
+    pub cache: Option<&'a EnvironmentCache>,
+    /// An earlier environment (typically the current generation's) whose
+    /// links are hard-linked into the new tree where it has the same link
+    /// at the same place. Installing one package into a profile of a
+    /// thousand then makes one new symlink, not a thousand: a symlink
+    /// whose target is too long to live in its inode (most store paths)
+    /// costs a block allocation, a hard link only a directory entry.
+    /// Symlinks in the store never change (their mode, owner and time are
+    /// canonical), so sharing their inodes is as safe as the store's
+    /// deduplication of files. Where hard links cannot be made (another
+    /// file system, someone else's files) links are made anew.
+    pub base: Option<&'a StorePath>,
+}
+
 /// Builds the user environment for `manifest` (its active elements'
 /// store paths at their priorities), writes the manifest into it, and
 /// adds it to `store`. The tree is assembled in a temporary directory
-/// under `temp_parent`.
+/// under `temp_parent`. With a cache in `reuse`, an environment made before
+/// from the same manifest is reused (see the module documentation); the
+/// report is then empty and says so ([`LinkReport::reused`]). With a base
+/// in `reuse`, its links are shared ([`Reuse::base`]).
 ///
 /// # Errors
 /// Collisions, I/O and store errors.
@@ -103,7 +164,20 @@ pub fn add_user_environment(
     store: &dyn Store,
     manifest: &Manifest,
     temp_parent: &Path,
+    reuse: Reuse<'_>,
 ) -> Result<(StorePath, LinkReport), ProfileError> {
+    let cache = reuse.cache;
+    let json = manifest.to_json(store.store_dir());
+    let key = cache.map(|_| EnvironmentCache::key(store.store_dir(), &json));
+    if let (Some(cache), Some(key)) = (cache, &key)
+        && let Some(path) = cache.lookup(store, key)?
+    {
+        let report = LinkReport {
+            reused: true,
+            ..LinkReport::default()
+        };
+        return Ok((path, report));
+    }
     let temp = TempDir::new_in(temp_parent, ".cairn-user-environment")?;
     let out = temp.path().join(ENVIRONMENT_NAME);
     fs::create_dir(&out)?;
@@ -118,8 +192,17 @@ pub fn add_user_environment(
                 .map(|path| (path.clone(), element.priority))
         })
         .collect();
-    let report = link_environment(store, &packages, &out)?;
-    fs::write(out.join(MANIFEST_FILE), manifest.to_json(store.store_dir()))?;
+    // The base's links are only read; a temporary root keeps it whole
+    // meanwhile even when it is no longer any generation's.
+    let base = match reuse.base {
+        Some(base) => {
+            store.add_temp_root(base)?;
+            store.is_valid_path(base)?.then(|| store.real_path(base))
+        }
+        None => None,
+    };
+    let report = link_environment_sharing(store, &packages, &out, base.as_deref())?;
+    fs::write(out.join(MANIFEST_FILE), &json)?;
 
     // Everything the environment links to, and what its manifest names.
     let mut references = report.packages.clone();
@@ -133,7 +216,87 @@ pub fn add_user_environment(
     // written once.
     let path = store.add_tree_by_moving(ENVIRONMENT_NAME, &out, &references)?;
     temp.remove()?;
+    if let (Some(cache), Some(key)) = (cache, &key) {
+        cache.record(store.store_dir(), key, &path);
+    }
     Ok((path, report))
+}
+
+/// User environments remembered by recipe, so the same manifest is not
+/// merged twice (see the module documentation): a directory of symlinks
+/// `KEY -> /nix/store/HASH-user-environment`, `KEY` the base-32 SHA-256 of
+/// the store directory and the manifest text.
+#[derive(Debug, Clone)]
+pub struct EnvironmentCache {
+    dir: PathBuf,
+}
+
+impl EnvironmentCache {
+    /// Bumped whenever the merge changes what it makes from a manifest,
+    /// so environments made by an older merge are not reused.
+    const RECIPE_VERSION: &'static str = "cairn-user-environment-1";
+
+    /// The cache in `dir` (a store's `nix/var/cairn/user-environments`),
+    /// created on first write.
+    #[must_use]
+    pub fn new(dir: impl Into<PathBuf>) -> EnvironmentCache {
+        EnvironmentCache { dir: dir.into() }
+    }
+
+    /// The cache's directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The entry name for a manifest's text.
+    fn key(store_dir: &StoreDir, manifest_json: &str) -> String {
+        let recipe = format!("{}\0{store_dir}\0{manifest_json}", Self::RECIPE_VERSION);
+        Hash::digest(HashAlgo::Sha256, recipe.as_bytes()).to_nix32()
+    }
+
+    /// The environment recorded under `key`, protected by a temporary
+    /// root, if it is still valid.
+    fn lookup(&self, store: &dyn Store, key: &str) -> Result<Option<StorePath>, ProfileError> {
+        let target = match fs::read_link(self.dir.join(key)) {
+            Ok(target) => target,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(err) => return Err(err.into()),
+        };
+        // Anything unexpected in the cache is a miss, never an error: the
+        // entry is rewritten after the rebuild.
+        let Ok(path) = store.store_dir().parse_path(&target.to_string_lossy()) else {
+            return Ok(None);
+        };
+        if path.name() != ENVIRONMENT_NAME {
+            return Ok(None);
+        }
+        store.add_temp_root(&path)?;
+        Ok(store.is_valid_path(&path)?.then_some(path))
+    }
+
+    /// Records that `key` made `path`. Best effort: the environment exists
+    /// whether or not it is remembered, so a cache that cannot be written
+    /// (a read-only state directory) only costs a rebuild next time.
+    fn record(&self, store_dir: &StoreDir, key: &str, path: &StorePath) {
+        let temp = self.dir.join(format!(".{key}.tmp-{}", std::process::id()));
+        let written = fs::create_dir_all(&self.dir)
+            .and_then(|()| {
+                let _ = fs::remove_file(&temp);
+                fs::symlink(store_dir.display(path), &temp)
+            })
+            .and_then(|()| fs::rename(&temp, self.dir.join(key)));
+        if written.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+    }
 }
 
 impl ProfileLock<'_> {
@@ -155,7 +318,8 @@ impl ProfileLock<'_> {
     }
 
     /// Builds the user environment of `manifest` (see
-    /// [`add_user_environment`]) and makes it the profile's new
+    /// [`add_user_environment`]; with `cache`, and sharing the links of the
+    /// current generation's environment) and makes it the profile's new
     /// generation.
     ///
     /// # Errors
@@ -165,8 +329,15 @@ impl ProfileLock<'_> {
         store: &dyn Store,
         manifest: &Manifest,
         temp_parent: &Path,
+        cache: Option<&EnvironmentCache>,
     ) -> Result<(Switch, LinkReport), ProfileError> {
-        let (environment, report) = add_user_environment(store, manifest, temp_parent)?;
+        // The current generation's environment shares its links.
+        let base = self.profile().resolve()?;
+        let reuse = Reuse {
+            cache,
+            base: base.as_ref(),
+        };
+        let (environment, report) = add_user_environment(store, manifest, temp_parent, reuse)?;
         let switch = self.create_generation(store, &environment)?;
         Ok((switch, report))
     }
@@ -179,6 +350,11 @@ struct Linker<'a> {
     /// Priority of each symlink made, by its path under `out`.
     priorities: BTreeMap<PathBuf, i64>,
     report: LinkReport,
+    /// The real directory of the environment whose links may be shared.
+    base: Option<PathBuf>,
+    /// Whether hard links still work (false after one failed for a reason
+    /// that will not change: another file system, permissions).
+    share: bool,
 }
 
 impl Linker<'_> {
@@ -205,7 +381,14 @@ impl Linker<'_> {
             }
             Err(err) => return Err(err.into()),
         }
-        self.link_directory(&real, &logical, self.out, priority)?;
+        let base = self.base.clone();
+        let has_support =
+            self.link_directory(&real, &logical, self.out, base.as_deref(), priority)?;
+        if !has_support {
+            // No `nix-support`, so nothing propagated: spares a failed open
+            // per package.
+            return Ok(());
+        }
         let propagated = real.join("nix-support/propagated-user-env-packages");
         match fs::read_to_string(&propagated) {
             Ok(text) => {
@@ -233,18 +416,23 @@ impl Linker<'_> {
     }
 
     /// Nix's `createLinks`: links the entries of the directory `real`
-    /// (logically `logical`) into `destination`.
+    /// (logically `logical`) into `destination`, whose counterpart in the
+    /// base environment is the real directory `base`. Returns whether
+    /// `real` has an entry named `nix-support` (which is never linked).
     fn link_directory(
         &mut self,
         real: &Path,
         logical: &Path,
         destination: &Path,
+        base: Option<&Path>,
         priority: i64,
-    ) -> Result<(), ProfileError> {
+    ) -> Result<bool, ProfileError> {
+        let mut has_support = false;
         for entry in fs::read_dir_sorted(real)? {
             let Some(name) = entry.file_name().map(ToOwned::to_owned) else {
                 continue;
             };
+            has_support |= name == "nix-support";
             if name.as_encoded_bytes().first() == Some(&b'.') {
                 continue;
             }
@@ -291,8 +479,17 @@ impl Linker<'_> {
             };
             if metadata.is_dir() {
                 if let Some(existing) = existing {
+                    // Only a real directory of the base is looked into: a
+                    // link there would lead out of it.
+                    let base = base.map(|b| b.join(&name)).filter(|b| is_real_dir(b));
                     if existing.is_dir() {
-                        self.link_directory(&entry, &source_logical, &target, priority)?;
+                        self.link_directory(
+                            &entry,
+                            &source_logical,
+                            &target,
+                            base.as_deref(),
+                            priority,
+                        )?;
                         continue;
                     }
                     if existing.file_type().is_symlink() {
@@ -311,8 +508,20 @@ impl Linker<'_> {
                         fs::remove_file(&target)?;
                         self.report.symlinks -= 1;
                         fs::create_dir(&target)?;
-                        self.link_directory(&other_real, &other_logical, &target, other_priority)?;
-                        self.link_directory(&entry, &source_logical, &target, priority)?;
+                        self.link_directory(
+                            &other_real,
+                            &other_logical,
+                            &target,
+                            base.as_deref(),
+                            other_priority,
+                        )?;
+                        self.link_directory(
+                            &entry,
+                            &source_logical,
+                            &target,
+                            base.as_deref(),
+                            priority,
+                        )?;
                         continue;
                     }
                 }
@@ -338,10 +547,42 @@ impl Linker<'_> {
                     });
                 }
             }
-            fs::symlink(&source_logical, &target)?;
+            self.make_link(&source_logical, &target, base.map(|b| b.join(&name)))?;
             self.priorities.insert(target, priority);
             self.report.symlinks += 1;
         }
+        Ok(has_support)
+    }
+
+    /// Makes `link` a symlink to `target`: a hard link of `shared` (the
+    /// same place in the base environment) when that is a symlink to the
+    /// same target, else a new symlink.
+    fn make_link(
+        &mut self,
+        target: &Path,
+        link: &Path,
+        shared: Option<PathBuf>,
+    ) -> Result<(), ProfileError> {
+        if let Some(shared) = shared.filter(|_| self.share)
+            && std::fs::read_link(&shared).is_ok_and(|t| t == target)
+        {
+            // `link(2)` links a symlink itself, never what it points to.
+            match std::fs::hard_link(&shared, link) {
+                Ok(()) => return Ok(()),
+                Err(err) => {
+                    // Another file system or someone else's links: that
+                    // will not change, so stop trying. Anything else
+                    // (a link count at its limit) only costs this one.
+                    if matches!(
+                        err.kind(),
+                        std::io::ErrorKind::CrossesDevices | std::io::ErrorKind::PermissionDenied
+                    ) {
+                        self.share = false;
+                    }
+                }
+            }
+        }
+        fs::symlink(target, link)?;
         Ok(())
     }
 
@@ -389,6 +630,11 @@ impl Linker<'_> {
             .strip_prefix(self.out)
             .map_or_else(|_| target.to_owned(), |rest| Path::new("/").join(rest))
     }
+}
+
+/// Whether `path` is a directory itself, not a link to one.
+fn is_real_dir(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
 }
 
 /// The files Nix keeps out of user environments.

@@ -26,7 +26,9 @@
 //!   [`add_user_environment`] adds such a tree with its manifest to the
 //!   store, and [`ProfileLock::current_manifest`] and
 //!   [`ProfileLock::create_environment_generation`] make installing and
-//!   removing a read-modify-write under the profile lock.
+//!   removing a read-modify-write under the profile lock; an
+//!   [`EnvironmentCache`] remembers environments by manifest, so making
+//!   one again costs no merge.
 //! * [`ClosureDiff`] compares two store paths' closures per package
 //!   (added, removed, version changes, size), like `nvd diff`.
 //! * [`location`] names the profile directories and the per-user default
@@ -74,7 +76,10 @@ mod profile;
 mod selector;
 
 pub use diff::{ClosureDiff, ClosureSummary, PackageVersions, VersionChange, split_name_version};
-pub use environment::{ENVIRONMENT_NAME, LinkReport, add_user_environment, link_environment};
+pub use environment::{
+    ENVIRONMENT_NAME, EnvironmentCache, LinkReport, Reuse, add_user_environment, link_environment,
+    link_environment_sharing,
+};
 pub use error::ProfileError;
 pub use generation::{Generation, link_name, parse_link_name};
 pub use manifest::{

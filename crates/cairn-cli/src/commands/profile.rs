@@ -197,10 +197,12 @@ pub(crate) fn run(
 
 /// Changes the installed packages: under the profile lock, reads the
 /// current manifest, lets `change` edit it (and report), builds the new
-/// user environment and makes it the new generation.
+/// user environment (or reuses the one made before from the same manifest,
+/// remembered in `ROOT/nix/var/cairn/user-environments`) and makes it the
+/// new generation.
 pub(crate) fn change_packages(
     profile: &Profile,
-    store: &dyn cairn_store::Store,
+    store: &cairn_store::LocalStore,
     env: &Environment,
     stdout: &mut dyn Write,
     change: impl FnOnce(&mut Manifest, &mut dyn Write) -> CliResult,
@@ -214,8 +216,9 @@ pub(crate) fn change_packages(
         .get("TMPDIR")
         .filter(|dir| !dir.is_empty())
         .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    let cache = environment_cache(store);
     let (switch, report) = lock
-        .create_environment_generation(store, &manifest, &temp)
+        .create_environment_generation(store, &manifest, &temp, Some(&cache))
         .map_err(from_profile)?;
     drop(lock);
     for warning in &report.warnings {
@@ -223,6 +226,13 @@ pub(crate) fn change_packages(
     }
     crate::commands::emit(stdout, &lines)?;
     report_switch(switch, stdout)
+}
+
+/// The store's memo of user environments by manifest.
+pub(crate) fn environment_cache(
+    store: &cairn_store::LocalStore,
+) -> cairn_profile::EnvironmentCache {
+    cairn_profile::EnvironmentCache::new(store.state_dir().join("user-environments"))
 }
 
 /// Says so when the profile is outside `ROOT/nix/var/cairn/profiles`, the

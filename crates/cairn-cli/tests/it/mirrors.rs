@@ -124,3 +124,262 @@ fn an_unconfigured_mirror_names_the_setting_to_add() {
       help: add `mirrors.test = URL …` to cairn.conf, or pass `--option mirrors.test URL`
     ");
 }
+
+/// Serves `files` (URL path → body) on a loopback port, one response per
+/// connection, until the test process ends; 404 for anything else.
+fn serve(files: Vec<(&'static str, &'static [u8])>) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let stream = stream.unwrap();
+            let mut reader = BufReader::new(&stream);
+            let mut first = String::new();
+            reader.read_line(&mut first).unwrap();
+            let mut line = String::new();
+            while reader.read_line(&mut line).unwrap() > 2 {
+                line.clear();
+            }
+            let path = first.split(' ').nth(1).unwrap_or("");
+            let mut out = &stream;
+            match files.iter().find(|(p, _)| *p == path) {
+                Some((_, body)) => {
+                    write!(
+                        out,
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n",
+                        body.len()
+                    )
+                    .unwrap();
+                    out.write_all(body).unwrap();
+                }
+                None => out
+                    .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                    .unwrap(),
+            }
+        }
+    });
+    port
+}
+
+/// What `nix-prefetch-url file://…/f.txt` (Nix 2.8) prints for a file
+/// holding `hello\n`: the flat SHA-256 in nix32 and the store path.
+const HELLO_HASH: &str = "00xyyr3fi8l6hb839bv3f7yb86yjv7xi1cgh1xnhipym4asvb4aq";
+const HELLO_PATH: &str = "/nix/store/d4b4lmbd433fa2xcdysz7p7zahnqh1z4-f.txt";
+
+#[test]
+fn prefetch_url_prints_what_nix_prefetch_url_prints() {
+    let context = TestContext::new();
+    std::fs::write(context.path().join("f.txt"), "hello\n").unwrap();
+    let url = format!("file://{}/f.txt", context.path().display());
+    let output = context.run(&["store", "prefetch-url", "--store", "root", &url]);
+    assert_eq!(
+        context.transcript(&output),
+        format!(
+            "exit_code: 0\n----- stdout -----\n{HELLO_HASH}\n----- stderr -----\npath is '{HELLO_PATH}'\n"
+        )
+    );
+    assert_eq!(
+        std::fs::read(context.path().join("root").join(&HELLO_PATH[1..])).unwrap(),
+        b"hello\n"
+    );
+    // --print-path: both on standard output; the expected hash of a valid
+    // path needs no download (the file is gone by now).
+    std::fs::remove_file(context.path().join("f.txt")).unwrap();
+    let output = context.run(&[
+        "store",
+        "prefetch-url",
+        "--store",
+        "root",
+        "--print-path",
+        &url,
+        HELLO_HASH,
+    ]);
+    assert_eq!(
+        context.transcript(&output),
+        format!(
+            "exit_code: 0\n----- stdout -----\n{HELLO_HASH}\n{HELLO_PATH}\n----- stderr -----\n"
+        )
+    );
+}
+
+#[test]
+fn prefetch_url_unpacks_and_checks_the_expected_hash() {
+    let context = TestContext::new();
+    // A tarball of one directory `d` holding `f.txt` (`hello\n`), as
+    // written by Rust's tar crate.
+    let tarball = context.path().join("d.tar");
+    {
+        let mut builder = tar::Builder::new(std::fs::File::create(&tarball).unwrap());
+        let mut header = tar::Header::new_gnu();
+        header.set_size(6);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, "d/f.txt", &b"hello\n"[..])
+            .unwrap();
+        builder.finish().unwrap();
+    }
+    let url = format!("file://{}", tarball.display());
+    let output = context.run(&[
+        "store",
+        "prefetch-url",
+        "--store",
+        "root",
+        "--unpack",
+        "--print-path",
+        "--name",
+        "d.tar.gz",
+        &url,
+    ]);
+    // What `nix-prefetch-url --unpack --print-path file://…/d.tar.gz`
+    // (Nix 2.8) prints for the same tree, compressed.
+    assert_snapshot!(context.transcript(&output), @r"
+    exit_code: 0
+    ----- stdout -----
+    089qanlb6xa05d3x7fdgjs7ddz1miqpr4vkj1l9fxpfly1x1cf8q
+    /nix/store/1b07kigklj8lls9kfwwmzn21c5zsm8jl-d.tar.gz
+    ----- stderr -----
+    ");
+    let output = context.run(&[
+        "store",
+        "prefetch-url",
+        "--store",
+        "root",
+        &url,
+        "0000000000000000000000000000000000000000000000000000",
+    ]);
+    assert_snapshot!(context.transcript(&output), @r"
+    exit_code: 1
+    ----- stdout -----
+    ----- stderr -----
+      × hash mismatch in file downloaded from 'file://[TEMP]/d.tar':
+      │   specified: sha256:0000000000000000000000000000000000000000000000000000
+      │   got:       sha256:1lahqrfp0bq31cqdizwlahhb2cn14p3xn17rlvzkk6v5y4kgqrc2
+      help: if the new content is right, use the 'got' hash
+    ");
+}
+
+#[test]
+fn prefetch_url_tries_each_http_mirror_in_order() {
+    let context = TestContext::new();
+    let port = serve(vec![("/security/pool/f.txt", b"hello\n")]);
+    let mirrors = format!("http://127.0.0.1:{port}/main http://127.0.0.1:{port}/security/");
+    let output = context.run(&[
+        "store",
+        "prefetch-url",
+        "--store",
+        "root",
+        "--name",
+        "f.txt",
+        "mirror://test/pool/f.txt",
+        "--option",
+        "mirrors.test",
+        &mirrors,
+    ]);
+    assert_eq!(
+        context.transcript(&output),
+        format!(
+            "exit_code: 0\n----- stdout -----\n{HELLO_HASH}\n----- stderr -----\npath is '{HELLO_PATH}'\n"
+        )
+    );
+    let output = context.run(&[
+        "store",
+        "prefetch-url",
+        "--store",
+        "root",
+        "mirror://test/pool/missing.txt",
+        "--option",
+        "mirrors.test",
+        &mirrors,
+    ]);
+    assert_snapshot!(context.transcript(&output).replace(&port.to_string(), "[PORT]"), @r"
+    exit_code: 1
+    ----- stdout -----
+    ----- stderr -----
+      × unable to download 'mirror://test/pool/missing.txt': no mirror has it; tried 2 URLs:
+      │   http://127.0.0.1:[PORT]/main/pool/missing.txt: HTTP error 404
+      │   http://127.0.0.1:[PORT]/security/pool/missing.txt: HTTP error 404
+      help: check the URL, or the mirror's base URLs (`cairn config show`)
+    ");
+}
+
+/// Writes an apt configuration directory whose Debian archives are the
+/// `file://` directories `debian` and `debian-security` under the test
+/// directory, beside a third-party repository; returns its path.
+fn fake_apt(context: &TestContext) -> std::path::PathBuf {
+    let apt = context.path().join("apt");
+    std::fs::create_dir_all(apt.join("sources.list.d")).unwrap();
+    let base = context.path().display();
+    std::fs::write(
+        apt.join("sources.list.d/debian.sources"),
+        format!(
+            "Types: deb\nURIs: file://{base}/debian\nSuites: bookworm bookworm-updates\n\
+             Components: main\n\nTypes: deb\nURIs: file://{base}/debian-security\n\
+             Suites: bookworm-security\nComponents: main\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        apt.join("sources.list.d/node.sources"),
+        format!("Types: deb\nURIs: file://{base}/node\nSuites: nodistro\nComponents: main\n"),
+    )
+    .unwrap();
+    let security = context.path().join("debian-security/pool/updates/main/h");
+    std::fs::create_dir_all(&security).unwrap();
+    std::fs::write(security.join("f.txt"), "hello\n").unwrap();
+    apt
+}
+
+#[test]
+fn mirrors_debian_defaults_to_the_hosts_apt_sources() {
+    let context = TestContext::new();
+    let apt = fake_apt(&context);
+    let run = |args: &[&str]| {
+        context
+            .command()
+            .env("CAIRN_APT_DIR", &apt)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["config", "show"]);
+    let shown = String::from_utf8(output.stdout).unwrap();
+    let line = shown.lines().find(|l| l.starts_with("mirrors.")).unwrap();
+    assert_eq!(
+        line.replace(context.path().to_str().unwrap(), "[TEMP]"),
+        "mirrors.debian = file://[TEMP]/debian file://[TEMP]/debian-security"
+    );
+    // Found in the second archive, after the first one lacks it.
+    let output = run(&[
+        "store",
+        "prefetch-url",
+        "--store",
+        "root",
+        "--name",
+        "f.txt",
+        "mirror://debian/pool/updates/main/h/f.txt",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("{HELLO_HASH}\n")
+    );
+    // A setting replaces the default; an empty one leaves no mirror.
+    let output = run(&[
+        "store",
+        "prefetch-url",
+        "--store",
+        "root",
+        "mirror://debian/pool/updates/main/h/f.txt",
+        "--option",
+        "mirrors.debian",
+        "",
+    ]);
+    assert_snapshot!(context.transcript(&output), @r"
+    exit_code: 1
+    ----- stdout -----
+    ----- stderr -----
+      × mirror://debian/pool/updates/main/h/f.txt: no mirror is configured for 'debian'
+      help: add `mirrors.debian = URL …` to cairn.conf, or pass `--option mirrors.debian URL`
+    ");
+}

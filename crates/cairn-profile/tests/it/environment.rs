@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use cairn_hash::HashAlgo;
 use cairn_profile::{
-    ENVIRONMENT_NAME, Element, Manifest, Profile, ProfileError, add_user_environment,
-    link_environment, location,
+    ENVIRONMENT_NAME, Element, EnvironmentCache, Manifest, Profile, ProfileError, Reuse,
+    add_user_environment, link_environment, location,
 };
 use cairn_store::{GcOptions, LocalStore, Store};
 use cairn_store_path::{FileIngestionMethod, StoreDir, StorePath};
@@ -250,7 +250,7 @@ fn environments_are_store_objects_that_keep_their_packages() {
     let mut manifest = Manifest::default();
     manifest.install(Element::from_store_path(&hello));
     let temp = s.dir.path().join("scratch");
-    let (env, _) = add_user_environment(&s.store, &manifest, &temp).unwrap();
+    let (env, _) = add_user_environment(&s.store, &manifest, &temp, Reuse::default()).unwrap();
     assert_eq!(env.name(), ENVIRONMENT_NAME);
     let info = s.store.query_path_info(&env).unwrap().unwrap();
     assert_eq!(info.info.references, BTreeSet::from([hello.clone()]));
@@ -259,7 +259,7 @@ fn environments_are_store_objects_that_keep_their_packages() {
         Some(manifest.clone())
     );
     // Deterministic: the same manifest gives the same path.
-    let (again, _) = add_user_environment(&s.store, &manifest, &temp).unwrap();
+    let (again, _) = add_user_environment(&s.store, &manifest, &temp, Reuse::default()).unwrap();
     assert_eq!(again, env);
     // Nothing is left in the temporary directory's parent.
     let leftovers: Vec<_> = std::fs::read_dir(&temp)
@@ -268,6 +268,141 @@ fn environments_are_store_objects_that_keep_their_packages() {
         .filter(|n| n.to_string_lossy().starts_with(".cairn-user-environment"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn the_cache_reuses_an_environment_made_from_the_same_manifest() {
+    let s = Setup::new();
+    let hello = s.package("hello-2.12", &[("bin/hello", "hello")]);
+    let ls = s.package("coreutils-9.1", &[("bin/ls", "ls")]);
+    let temp = s.dir.path().join("scratch");
+    let cache = EnvironmentCache::new(s.store.state_dir().join("user-environments"));
+    let cached = Reuse {
+        cache: Some(&cache),
+        base: None,
+    };
+    let mut manifest = Manifest::default();
+    manifest.install(Element::from_store_path(&hello));
+    let (plain, _) = add_user_environment(&s.store, &manifest, &temp, Reuse::default()).unwrap();
+
+    // A miss builds the same path as without a cache, and records it.
+    let (first, report) = add_user_environment(&s.store, &manifest, &temp, cached).unwrap();
+    assert_eq!(first, plain);
+    assert!(!report.reused);
+    let (again, report) = add_user_environment(&s.store, &manifest, &temp, cached).unwrap();
+    assert_eq!(again, plain);
+    assert!(report.reused);
+    assert_eq!(report.symlinks, 0);
+
+    // Another manifest (even one differing only in priority) is another
+    // entry.
+    manifest.elements[0].priority = 3;
+    let (other, report) = add_user_environment(&s.store, &manifest, &temp, cached).unwrap();
+    assert!(!report.reused);
+    assert_ne!(other, plain);
+    manifest.elements[0].priority = 5;
+    manifest.install(Element::from_store_path(&ls));
+    let (both, report) = add_user_environment(&s.store, &manifest, &temp, cached).unwrap();
+    assert!(!report.reused);
+    assert_eq!(
+        tree(&s.store.real_path(&both)).len(),
+        4,
+        "bin/, two links, manifest"
+    );
+
+    // An entry whose environment was collected is rebuilt, and one that
+    // is not a store path is a miss, not an error.
+    let entries: Vec<PathBuf> = std::fs::read_dir(cache.dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(entries.len(), 3);
+    s.store.add_permanent_root(&hello, "hello").unwrap();
+    s.store.add_permanent_root(&ls, "ls").unwrap();
+    // A fresh handle, without the temporary roots of the first.
+    let Setup { dir, store } = s;
+    drop(store);
+    let store = LocalStore::open(&dir.path().join("root"), StoreDir::default()).unwrap();
+    store.collect_garbage(&GcOptions::default()).unwrap();
+    assert!(!store.is_valid_path(&both).unwrap());
+    let (rebuilt, report) = add_user_environment(&store, &manifest, &temp, cached).unwrap();
+    assert_eq!(rebuilt, both);
+    assert!(!report.reused);
+    assert!(store.is_valid_path(&both).unwrap());
+    for entry in &entries {
+        std::fs::remove_file(entry).unwrap();
+        std::os::unix::fs::symlink("/elsewhere/not-a-store-path", entry).unwrap();
+    }
+    let (fresh, report) = add_user_environment(&store, &manifest, &temp, cached).unwrap();
+    assert_eq!(fresh, both);
+    assert!(!report.reused);
+}
+
+#[test]
+fn sharing_a_base_environment_gives_the_same_tree() {
+    use std::os::unix::fs::MetadataExt;
+    let s = Setup::new();
+    let hello = s.package(
+        "hello-2.12",
+        &[("bin/hello", "hello"), ("share/man/man1/hello.1", "m")],
+    );
+    let ls = s.package("coreutils-9.1", &[("bin/ls", "ls"), ("share/doc/x", "d")]);
+    let sed = s.package(
+        "sed-4.8",
+        &[("bin/sed", "sed"), ("share/man/man1/sed.1", "m")],
+    );
+    let temp = s.dir.path().join("scratch");
+    let mut manifest = Manifest::default();
+    manifest.install(Element::from_store_path(&hello));
+    manifest.install(Element::from_store_path(&ls));
+    let (base, _) = add_user_environment(&s.store, &manifest, &temp, Reuse::default()).unwrap();
+
+    manifest.install(Element::from_store_path(&sed));
+    let sharing = Reuse {
+        cache: None,
+        base: Some(&base),
+    };
+    let (shared, _) = add_user_environment(&s.store, &manifest, &temp, sharing).unwrap();
+    // Built again without the base, in another store: the same path and tree.
+    let other = Setup::new();
+    for (name, files) in [
+        (
+            "hello-2.12",
+            &[("bin/hello", "hello"), ("share/man/man1/hello.1", "m")],
+        ),
+        ("coreutils-9.1", &[("bin/ls", "ls"), ("share/doc/x", "d")]),
+        (
+            "sed-4.8",
+            &[("bin/sed", "sed"), ("share/man/man1/sed.1", "m")],
+        ),
+    ] {
+        other.package(name, files);
+    }
+    let (fresh, _) =
+        add_user_environment(&other.store, &manifest, &temp, Reuse::default()).unwrap();
+    assert_eq!(shared, fresh);
+    let shared_real = s.store.real_path(&shared);
+    assert_eq!(tree(&shared_real), tree(&other.store.real_path(&fresh)));
+    // The unchanged links are the base's inodes; the new ones are not.
+    let inode = |path: PathBuf| std::fs::symlink_metadata(path).unwrap().ino();
+    let base_real = s.store.real_path(&base);
+    assert_eq!(
+        inode(shared_real.join("bin/ls")),
+        inode(base_real.join("bin/ls"))
+    );
+    assert_eq!(
+        inode(shared_real.join("share/doc")),
+        inode(base_real.join("share/doc"))
+    );
+    assert!(!base_real.join("bin/sed").exists());
+    assert_eq!(
+        std::fs::symlink_metadata(shared_real.join("bin/sed"))
+            .unwrap()
+            .nlink(),
+        1
+    );
+    let verified = s.store.verify(true, false).unwrap();
+    assert!(verified.is_ok(), "{verified:?}");
 }
 
 #[test]
@@ -288,7 +423,7 @@ fn install_and_remove_make_generations() {
         for path in paths {
             manifest.install(Element::from_store_path(path));
         }
-        lock.create_environment_generation(&s.store, &manifest, &temp)
+        lock.create_environment_generation(&s.store, &manifest, &temp, None)
             .unwrap()
             .0
     };
@@ -315,7 +450,7 @@ fn install_and_remove_make_generations() {
         let lock = p.lock().unwrap();
         let mut manifest = lock.current_manifest(&s.store).unwrap();
         assert_eq!(manifest.remove("coreutils").len(), 1);
-        lock.create_environment_generation(&s.store, &manifest, &temp)
+        lock.create_environment_generation(&s.store, &manifest, &temp, None)
             .unwrap();
     }
     assert_eq!(names(&p), ["hello-2.13"]);
@@ -371,7 +506,7 @@ fn parallel_installs_lose_no_package() {
                 let lock = p.lock().unwrap();
                 let mut manifest = lock.current_manifest(&s.store).unwrap();
                 manifest.install(Element::from_store_path(package));
-                lock.create_environment_generation(&s.store, &manifest, temp)
+                lock.create_environment_generation(&s.store, &manifest, temp, None)
                     .unwrap();
             });
         }

@@ -23,6 +23,12 @@ pub(crate) fn canonicalise(path: &Path, sync: bool) -> Result<(), StoreError> {
         fs::symlink_metadata(path).map_err(|e| StoreError::io(Operation::Stat, path, e))?;
     let file_type = metadata.file_type();
     if file_type.is_symlink() {
+        // A link already canonical is left alone: it may be shared (hard
+        // linked) with another store object, as user environments share
+        // their unchanged links with the generation before.
+        if metadata.mtime() == MTIME {
+            return Ok(());
+        }
         return set_mtime(path);
     }
     let mode = if file_type.is_dir() {
