@@ -26,7 +26,14 @@ fn eval(cx: &TestContext, args: &str, expr: &str, env: &[(&str, &str)]) -> std::
         pkgs_dir().display()
     );
     cx.command()
-        .args(["eval", "--strict", "--store", store.to_str().unwrap(), "-E", &expr])
+        .args([
+            "eval",
+            "--strict",
+            "--store",
+            store.to_str().unwrap(),
+            "-E",
+            &expr,
+        ])
         .envs(env.iter().copied())
         .output()
         .unwrap()
@@ -40,7 +47,11 @@ fn eval_ok(cx: &TestContext, args: &str, expr: &str) -> String {
 /// directory written as `[PKGS]`.
 fn eval_err(cx: &TestContext, args: &str, expr: &str, env: &[(&str, &str)]) -> String {
     let out = eval(cx, args, expr, env);
-    assert!(!out.status.success(), "evaluation succeeded: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        !out.status.success(),
+        "evaluation succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8_lossy(&out.stderr).replace(pkgs_dir().to_str().unwrap(), "[PKGS]")
 }
 
@@ -51,7 +62,11 @@ fn an_unfree_package_is_refused_with_the_three_ways_to_allow_it() {
     insta::assert_snapshot!(err);
     // Its description can still be read, marked unavailable.
     assert_eq!(
-        eval_ok(&cx, "{ }", "with pkgs.unfree-greeting.meta; [ available license.free ]"),
+        eval_ok(
+            &cx,
+            "{ }",
+            "with pkgs.unfree-greeting.meta; [ available license.free ]"
+        ),
         "[ false false ]"
     );
 }
@@ -60,7 +75,10 @@ fn an_unfree_package_is_refused_with_the_three_ways_to_allow_it() {
 fn each_way_to_allow_an_unfree_package_works() {
     let cx = TestContext::new();
     let is_drv = "builtins.isString pkgs.unfree-greeting.drvPath";
-    assert_eq!(eval_ok(&cx, "{ config.allowUnfree = true; }", is_drv), "true");
+    assert_eq!(
+        eval_ok(&cx, "{ config.allowUnfree = true; }", is_drv),
+        "true"
+    );
     assert_eq!(
         eval_ok(
             &cx,
@@ -78,7 +96,10 @@ fn each_way_to_allow_an_unfree_package_works() {
         is_drv,
         &[],
     );
-    assert!(err.contains("has an unfree license (unfree), refusing to build it"), "{err}");
+    assert!(
+        err.contains("has an unfree license (unfree), refusing to build it"),
+        "{err}"
+    );
 }
 
 /// An overlay marking hello broken, limited to another platform, or
@@ -92,7 +113,11 @@ fn broken_unsupported_and_insecure_packages_are_refused_until_allowed() {
         )
     };
     let cases = [
-        ("broken = true;", "allowBroken = true;", "is marked as broken"),
+        (
+            "broken = true;",
+            "allowBroken = true;",
+            "is marked as broken",
+        ),
         (
             "platforms = [ \"aarch64-darwin\" ];",
             "allowUnsupportedSystem = true;",
@@ -110,8 +135,14 @@ fn broken_unsupported_and_insecure_packages_are_refused_until_allowed() {
         let err = eval_err(&cx, &args, "pkgs.hello.drvPath", &[]);
         assert!(err.contains(says), "{err}");
         errors.push(err);
-        let args = format!("{{ system = \"x86_64-linux\"; config = {{ {allow} }}; {} }}", overlay(meta));
-        assert_eq!(eval_ok(&cx, &args, "builtins.isString pkgs.hello.drvPath"), "true");
+        let args = format!(
+            "{{ system = \"x86_64-linux\"; config = {{ {allow} }}; {} }}",
+            overlay(meta)
+        );
+        assert_eq!(
+            eval_ok(&cx, &args, "builtins.isString pkgs.hello.drvPath"),
+            "true"
+        );
     }
     insta::assert_snapshot!(errors.join("\n---\n"));
 }
@@ -132,7 +163,11 @@ fn override_override_attrs_and_overlays() {
     let base = eval_ok(&cx, "{ }", "pkgs.hello.drvPath");
     // overrideAttrs with finalAttrs: the source URL follows the new version.
     assert_eq!(
-        eval_ok(&cx, "{ }", "(pkgs.hello.overrideAttrs (old: { version = \"2.12\"; })).src.urls"),
+        eval_ok(
+            &cx,
+            "{ }",
+            "(pkgs.hello.overrideAttrs (old: { version = \"2.12\"; })).src.urls"
+        ),
         "[ \"mirror://debian/pool/main/h/hello/hello_2.12.orig.tar.gz\" ]"
     );
     // final: prev: form, and a change that reaches the derivation.
@@ -144,12 +179,20 @@ fn override_override_attrs_and_overlays() {
     assert_ne!(changed, base);
     // meta does not change the derivation.
     assert_eq!(
-        eval_ok(&cx, "{ }", "(pkgs.hello.overrideAttrs (old: { meta = old.meta // { description = \"x\"; }; })).drvPath"),
+        eval_ok(
+            &cx,
+            "{ }",
+            "(pkgs.hello.overrideAttrs (old: { meta = old.meta // { description = \"x\"; }; })).drvPath"
+        ),
         base
     );
     // override changes an argument: file without zlib.
     assert_eq!(
-        eval_ok(&cx, "{ }", "builtins.length (pkgs.file.override { zlib = null; }).buildInputs"),
+        eval_ok(
+            &cx,
+            "{ }",
+            "builtins.length (pkgs.file.override { zlib = null; }).buildInputs"
+        ),
         "0"
     );
     // An overlay's change is seen by the packages that depend on it.
@@ -161,7 +204,10 @@ fn override_override_attrs_and_overlays() {
     let two = "{ overlays = [ (final: prev: { greeting = \"a\"; }) (final: prev: { greeting = prev.greeting + \"b\"; }) ]; }";
     assert_eq!(eval_ok(&cx, two, "pkgs.greeting"), "\"ab\"");
     let err = eval_err(&cx, "{ overlays = final: prev: { }; }", "pkgs.hello", &[]);
-    assert!(err.contains("'overlays' must be a list of functions"), "{err}");
+    assert!(
+        err.contains("'overlays' must be a list of functions"),
+        "{err}"
+    );
 }
 
 /// Every package of the collection instantiates and describes itself:
@@ -193,6 +239,9 @@ fn every_package_has_meta_and_instantiates() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("{out}"));
     assert!(count >= 25, "only {count} packages: {out}");
-    assert!(out.contains("bad = [ ];"), "packages without full meta: {out}");
+    assert!(
+        out.contains("bad = [ ];"),
+        "packages without full meta: {out}"
+    );
     assert!(out.contains(&format!("drvs = {};", count - 1)), "{out}");
 }
