@@ -267,8 +267,9 @@ impl Tree {
 
     /// Extracts the tar stream `reader` (named `source` in conflicts with
     /// later archives) into the tree. Entries whose normalised relative
-    /// path `keep` rejects are skipped unread, and so is everything below a
-    /// rejected directory (`keep` sees only the entry's own path).
+    /// path `keep` rejects are skipped unread; `keep` is asked about every
+    /// entry, so to drop a directory with its contents it must reject every
+    /// path below it too (a prefix test does).
     ///
     /// # Errors
     ///
