@@ -383,3 +383,26 @@ fn mirrors_debian_defaults_to_the_hosts_apt_sources() {
       help: add `mirrors.debian = URL …` to cairn.conf, or pass `--option mirrors.debian URL`
     ");
 }
+
+#[test]
+fn builtins_fetchurl_resolves_mirrors_while_evaluating() {
+    let context = TestContext::new();
+    let mirrors = two_mirrors(&context);
+    let output = context.run(&[
+        "eval",
+        "--read-write-mode",
+        "--store",
+        "root",
+        "-E",
+        "builtins.readFile (builtins.fetchurl mirror://test/pool/x.deb)",
+        "--option",
+        "mirrors.test",
+        &mirrors,
+    ]);
+    assert_snapshot!(context.transcript(&output), @r#"
+    exit_code: 0
+    ----- stdout -----
+    "the deb\n"
+    ----- stderr -----
+    "#);
+}
