@@ -252,6 +252,9 @@ fn host_elf_files_get_the_interpreter_and_runpath() {
         // Not an x86-64 Debian-like host: nothing to copy.
         return;
     };
+    // A 32-bit (ELFCLASS32) header: left alone, not an error.
+    let mut elf32 = b"\x7fELF\x01\x01\x01".to_vec();
+    elf32.resize(52, 0);
     let mut t = TestStore::new();
     let bin = fetched(
         &mut t,
@@ -266,7 +269,7 @@ fn host_elf_files_get_the_interpreter_and_runpath() {
                     &loader,
                     0o755,
                 ),
-                Entry::File("./usr/lib/crt1.o", b"\x7fELF\x01", 0o644),
+                Entry::File("./usr/lib32/libx.so", &elf32, 0o644),
                 Entry::File("./usr/lib/empty", b"", 0o644),
             ],
         ),
@@ -305,12 +308,15 @@ fn host_elf_files_get_the_interpreter_and_runpath() {
     assert_eq!(elf.interpreter(), Some(expected_interpreter.as_bytes()));
     assert_eq!(elf.runpath(), None);
 
-    // The loader, the truncated object and the empty file are untouched.
+    // The loader and the 32-bit library are untouched.
     assert_eq!(read("lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"), loader);
-    assert_eq!(read("usr/lib/crt1.o"), b"\x7fELF\x01");
+    assert_eq!(read("usr/lib32/libx.so"), elf32);
 
     let log = recorder.log.concat();
     assert!(log.contains("1 packages: bin 1.0-1"), "{log}");
     assert!(log.contains("2 interpreters and 1 RUNPATHs set"), "{log}");
-    assert!(log.contains("left alone: usr/lib/crt1.o"), "{log}");
+    assert!(
+        log.contains("left alone: usr/lib32/libx.so: unsupported ELF file"),
+        "{log}"
+    );
 }
