@@ -74,6 +74,29 @@ pub enum Command {
     /// unpack `.deb`s.
     #[command(subcommand)]
     Pkgs(PkgsCommand),
+    /// Search the package collection by name and description, like
+    /// `nix search`.
+    Search(SearchArgs),
+}
+
+/// `cairn search …`
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Case-insensitive POSIX extended regular expressions that must all
+    /// match a package's attribute name, package name or description;
+    /// without any, every package is listed.
+    #[arg(value_name = "REGEX")]
+    pub regex: Vec<String>,
+    /// Search this collection (a Nix file, or a directory with a
+    /// `default.nix`) instead of the one of the `collection` setting.
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Print a JSON object keyed by attribute name.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the store is (only read, and only if the collection needs it).
+    #[command(flatten)]
+    pub store: StoreLocation,
 }
 
 /// `cairn eval …`

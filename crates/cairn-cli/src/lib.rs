@@ -30,6 +30,7 @@
 //! | NAR archives (`store dump`, `store restore`, `nar ls`) | `commands::store`, `commands::nar` → `cairn-nar` |
 //! | `.drv` files (`derivation show`) | `commands::derivation` → `cairn-derivation` |
 //! | `.nix` files (`eval`, `import`, `<name>` lookups) | `commands::eval` → `cairn-eval` |
+//! | the package collection (`-f FILE`, the `collection` setting, else the source tree's `nix/pkgs`; `search`) | `commands::collection` → `cairn-glue` |
 //! | secret and public key files (`key generate`) | `commands::key` → `cairn-narinfo` |
 //! | `~/.local/state/cairn/repl-history` (`repl`) | `commands::repl` (rustyline) |
 //! | profiles (`P`, `P-N-link`, `P.lock`), `~/.local/state/cairn/profile`, user environments (`profile …`) | `commands::profile` → `cairn-profile` |
@@ -186,5 +187,9 @@ fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) ->
             commands::profile::run(args, &settings, env, stdout)
         }
         Command::Pkgs(command) => commands::pkgs::run(command, stdout),
+        Command::Search(args) => {
+            let settings = env.settings(&options)?;
+            commands::search::run(&args, &settings, env, stdout)
+        }
     }
 }

@@ -228,7 +228,8 @@ mod tests {
              extra-sandbox-paths = /bin/sh=/busybox /etc/resolv.conf?\n\
              substituters = file:///a   file:///b\n\
              trusted-public-keys = k-1:AAAA\n\
-             mirrors.debian = file:///m1 file:///m2\n",
+             mirrors.debian = file:///m1 file:///m2\n\
+             collection = /srv/pkgs\n",
         )
         .unwrap();
         assert!(warnings.is_empty());
@@ -247,6 +248,18 @@ mod tests {
         assert_eq!(settings.substituters, ["file:///a", "file:///b"]);
         assert_eq!(settings.trusted_public_keys, ["k-1:AAAA"]);
         assert_eq!(settings.mirrors["debian"], ["file:///m1", "file:///m2"]);
+        assert_eq!(settings.collection, Some("/srv/pkgs".into()));
+    }
+
+    #[test]
+    fn an_empty_collection_restores_the_default() {
+        let mut builder = Settings::builder();
+        builder
+            .text("/etc/cairn/cairn.conf", "collection = /srv/pkgs\n")
+            .unwrap()
+            .environment([("CAIRN_COLLECTION", "")])
+            .unwrap();
+        assert_eq!(builder.finish().0.collection, None);
     }
 
     #[test]
@@ -314,6 +327,10 @@ mod tests {
             (
                 "store-dir = nix/store\n",
                 "/etc/cairn/cairn.conf:1: setting 'store-dir' has invalid value 'nix/store': expected an absolute path without '.', '..' or empty components",
+            ),
+            (
+                "collection = nix/pkgs\n",
+                "/etc/cairn/cairn.conf:1: setting 'collection' has invalid value 'nix/pkgs': expected an absolute path",
             ),
             (
                 "extra-cores = 2\n",

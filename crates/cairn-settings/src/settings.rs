@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::path::PathBuf;
 
 use crate::error::ErrorKind;
 
@@ -35,6 +36,11 @@ pub struct Settings {
     pub trusted_public_keys: Vec<String>,
     /// `mirrors.NAME`: base URLs for `mirror://NAME/…`, by mirror name.
     pub mirrors: BTreeMap<String, Vec<String>>,
+    /// `collection`: the package collection (a Nix file or a directory
+    /// with a `default.nix`) that commands looking packages up by name
+    /// (`cairn search`) evaluate; unset (the default, or an empty value)
+    /// leaves the choice to the caller.
+    pub collection: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -48,6 +54,7 @@ impl Default for Settings {
             substituters: Vec::new(),
             trusted_public_keys: Vec::new(),
             mirrors: BTreeMap::new(),
+            collection: None,
         }
     }
 }
@@ -93,7 +100,7 @@ impl fmt::Display for Sandbox {
 }
 
 /// The names of the settings, for `extra-` and unknown-name checks.
-pub(crate) const NAMES: [&str; 7] = [
+pub(crate) const NAMES: [&str; 8] = [
     "store-dir",
     "max-jobs",
     "cores",
@@ -101,6 +108,7 @@ pub(crate) const NAMES: [&str; 7] = [
     "sandbox-paths",
     "substituters",
     "trusted-public-keys",
+    "collection",
 ];
 
 /// What happened when a name was applied.
@@ -176,6 +184,10 @@ impl Settings {
             "sandbox-paths" => list(&mut self.extra_sandbox_paths),
             "substituters" => list(&mut self.substituters),
             "trusted-public-keys" => list(&mut self.trusted_public_keys),
+            "collection" => {
+                scalar(append)?;
+                self.collection = parse_collection(name, value)?;
+            }
             _ => return Ok(Applied::Unknown),
         }
         Ok(Applied::Set)
@@ -192,6 +204,18 @@ fn invalid(name: &str, value: &str, expected: &'static str) -> ErrorKind {
 
 fn parse_count(name: &str, value: &str, expected: &'static str) -> Result<u32, ErrorKind> {
     value.parse().map_err(|_| invalid(name, value, expected))
+}
+
+/// An absolute path, or nothing for an empty value: a relative one would
+/// mean something else in every directory cairn runs in.
+fn parse_collection(name: &str, value: &str) -> Result<Option<PathBuf>, ErrorKind> {
+    if value.is_empty() {
+        Ok(None)
+    } else if value.starts_with('/') {
+        Ok(Some(PathBuf::from(value)))
+    } else {
+        Err(invalid(name, value, "an absolute path"))
+    }
 }
 
 fn parse_store_dir(name: &str, value: &str) -> Result<String, ErrorKind> {

@@ -63,6 +63,10 @@ fn pairs(settings: &Settings) -> Vec<(String, String)> {
             .iter()
             .map(|(name, urls)| (format!("mirrors.{name}"), urls.join(" "))),
     );
+    // Unset means the caller's default (the source tree's `nix/pkgs`).
+    if let Some(collection) = &settings.collection {
+        pairs.push(("collection".to_owned(), collection.display().to_string()));
+    }
     pairs.sort();
     pairs
 }

@@ -51,7 +51,7 @@ pub(crate) fn store_evaluator(
 /// [`store_evaluator`] in `mode`: read-only evaluation reads the store (an
 /// input `.drv` it did not make, a path it imports) but writes and builds
 /// nothing.
-fn store_evaluator_in(
+pub(crate) fn store_evaluator_in(
     location: &StoreLocation,
     include: &[String],
     show_trace: bool,

@@ -1,6 +1,7 @@
 //! One module per command group; each is a thin layer over a library.
 
 pub(crate) mod build;
+pub(crate) mod collection;
 pub(crate) mod config;
 pub(crate) mod derivation;
 pub(crate) mod elf;
@@ -15,6 +16,7 @@ pub(crate) mod prefetch;
 pub(crate) mod profile;
 pub(crate) mod profile_install;
 pub(crate) mod repl;
+pub(crate) mod search;
 pub(crate) mod store;
 pub(crate) mod store_ops;
 

@@ -27,6 +27,7 @@ mod profile;
 mod profile_install;
 mod reference;
 mod repl;
+mod search;
 mod settings;
 mod store;
 mod store_objects;
