@@ -128,12 +128,18 @@ impl Environment {
     /// Loads the settings: system file, user file, `CAIRN_*` variables, then
     /// `--option` pairs. Warnings (unknown names) go to standard error.
     ///
-    /// When none of them sets `mirrors.debian`, it defaults to the Debian
-    /// archives of the host's apt sources ([`crate::apt::default_debian_mirror`]),
-    /// so that `mirror://debian/…` works on a Debian host with no
-    /// configuration; setting it (even to nothing) replaces the default.
+    /// Before them all, `mirrors.debian` is set to the Debian archives of
+    /// the host's apt sources ([`crate::apt::default_debian_mirror`]), so
+    /// that `mirror://debian/…` works on a Debian host with no
+    /// configuration: `mirrors.debian = …` (even empty) replaces that
+    /// default, `extra-mirrors.debian = …` adds to it.
     pub(crate) fn settings(&self, options: &[(String, String)]) -> CliResult<Settings> {
         let mut builder = Settings::builder();
+        let apt_default = crate::apt::default_debian_mirror(&self.apt_dir());
+        if !apt_default.is_empty() {
+            // A list of URLs is always a valid value.
+            let _ = builder.option("mirrors.debian", &apt_default.join(" "));
+        }
         let config_error = |err: cairn_settings::Error| {
             let help = match err.origin() {
                 cairn_settings::Origin::File { .. } => "fix or remove that line of the file",
@@ -151,15 +157,9 @@ impl Environment {
         for (name, value) in options {
             builder.option(name, value).map_err(config_error)?;
         }
-        let (mut settings, warnings) = builder.finish();
+        let (settings, warnings) = builder.finish();
         for warning in warnings {
             report_warning(&warning.to_string());
-        }
-        if !settings.mirrors.contains_key("debian") {
-            let uris = crate::apt::default_debian_mirror(&self.apt_dir());
-            if !uris.is_empty() {
-                settings.mirrors.insert("debian".to_owned(), uris);
-            }
         }
         Ok(settings)
     }
@@ -256,6 +256,11 @@ mod tests {
         assert_eq!(e.settings(&set).unwrap().mirrors["debian"], ["file:///m"]);
         let emptied = option_pairs(&["mirrors.debian".into(), String::new()]);
         assert!(e.settings(&emptied).unwrap().mirrors["debian"].is_empty());
+        let extra = option_pairs(&["extra-mirrors.debian".into(), "file:///m".into()]);
+        assert_eq!(
+            e.settings(&extra).unwrap().mirrors["debian"],
+            ["http://mirror.invalid/debian", "file:///m"]
+        );
     }
 
     #[test]
