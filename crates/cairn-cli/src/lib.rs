@@ -14,7 +14,9 @@
 //!
 //! Started under the name `nix-instantiate` (a symlink to the binary),
 //! `run` skips clap and hands Nix's command line to
-//! `commands::instantiate`, which prints and exits exactly as Nix 2.8 does.
+//! `commands::instantiate`, which prints and exits exactly as Nix 2.8 does;
+//! under the name `nix-env`, to `commands::nix_env`, Nix's profile
+//! commands over the operations of `cairn profile`.
 //!
 //! Errors from the libraries are sorted into user and internal errors by
 //! [`CliError`] and rendered with miette, with a `help:` line that says what
@@ -96,6 +98,15 @@ where
     {
         let env = environment::Environment::capture();
         return commands::instantiate::main(args, &env, stdout);
+    }
+    // Likewise `nix-env`: Nix's profile commands over `cairn profile`.
+    if args
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_name())
+        == Some(std::ffi::OsStr::new(commands::nix_env::PROGRAM))
+    {
+        let env = environment::Environment::capture();
+        return commands::nix_env::main(args, &env, stdout);
     }
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,

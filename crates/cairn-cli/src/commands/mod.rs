@@ -11,6 +11,7 @@ pub(crate) mod instantiate;
 pub(crate) mod instantiation;
 pub(crate) mod key;
 pub(crate) mod nar;
+pub(crate) mod nix_env;
 pub(crate) mod pkgs;
 pub(crate) mod prefetch;
 pub(crate) mod profile;

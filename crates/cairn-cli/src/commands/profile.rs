@@ -108,8 +108,10 @@ pub(crate) fn run(
                     file,
                     expr,
                     attr,
+                    names: Vec::new(),
                     include,
                     flags,
+                    voice: Voice::Cairn,
                 };
                 crate::commands::profile_install::install(
                     &profile, &store, &request, settings, env, stdout,
@@ -120,20 +122,15 @@ pub(crate) fn run(
                 .iter()
                 .map(|text| parse_store_path(&store_dir, text))
                 .collect::<CliResult<Vec<_>>>()?;
-            change_packages(&profile, &*store, env, stdout, |manifest, stdout| {
-                for path in &paths {
-                    let mut element = Element::from_store_path(path);
-                    if let Some(priority) = priority {
-                        element.priority = priority;
-                    }
-                    let line = format!("Installed {}", describe(&element));
-                    for old in manifest.install(element) {
-                        emit_line(stdout, &format!("Replaced {}", describe(&old)))?;
-                    }
-                    emit_line(stdout, &line)?;
-                }
-                Ok(())
-            })?;
+            install_store_paths(
+                &profile,
+                &store,
+                env,
+                stdout,
+                &paths,
+                priority,
+                Voice::Cairn,
+            )?;
             hint_if_unrooted(&profile, &root, stdout)
         }
         ProfileCommand::Upgrade {
@@ -152,34 +149,22 @@ pub(crate) fn run(
             } else {
                 UpgradePolicy::Newer
             };
+            let request = crate::commands::profile_install::UpgradeRequest {
+                names: &names,
+                policy,
+                file: None,
+                include: &include,
+                flags: &flags,
+                voice: Voice::Cairn,
+            };
             crate::commands::profile_install::upgrade(
-                &profile, &store, &names, policy, &include, &flags, settings, env, stdout,
+                &profile, &store, &request, settings, env, stdout,
             )?;
             hint_if_unrooted(&profile, &root, stdout)
         }
         ProfileCommand::Remove { names } => {
             let store = open_store(args.store, settings, env)?;
-            change_packages(&profile, &*store, env, stdout, |manifest, stdout| {
-                for name in &names {
-                    let removed = manifest.remove(name);
-                    if removed.is_empty() {
-                        let installed: Vec<&str> =
-                            manifest.elements.iter().map(|e| e.name.as_str()).collect();
-                        return Err(CliError::user(format!(
-                            "no installed package is named '{name}'"
-                        ))
-                        .with_help(if installed.is_empty() {
-                            "the profile has no packages installed".to_owned()
-                        } else {
-                            format!("installed: {}", installed.join(", "))
-                        }));
-                    }
-                    for element in removed {
-                        emit_line(stdout, &format!("Removed {}", describe(&element)))?;
-                    }
-                }
-                Ok(())
-            })?;
+            remove_packages(&profile, &store, env, stdout, &names, Voice::Cairn)?;
             hint_if_unrooted(&profile, &root, stdout)
         }
         ProfileCommand::Set { path } => {
@@ -195,6 +180,163 @@ pub(crate) fn run(
     }
 }
 
+/// Whose words a change is reported in: `cairn profile`'s (`Installed
+/// hello 2.12` on standard output, then the generation switched to), or
+/// `nix-env`'s (`installing 'hello-2.12'` on standard error, nothing about
+/// generations), so the two front ends share every operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Voice {
+    /// `cairn profile …`.
+    Cairn,
+    /// The `nix-env` personality; with `dry_run`, nothing is changed.
+    NixEnv {
+        /// `--dry-run`: report what would change, change nothing.
+        dry_run: bool,
+    },
+}
+
+impl Voice {
+    /// `hello 2.12` (cairn) or `'hello-2.12'` (Nix) for messages.
+    pub(crate) fn describe(self, element: &Element) -> String {
+        match self {
+            Voice::Cairn => describe(element),
+            Voice::NixEnv { .. } => format!("'{}'", full_name(element)),
+        }
+    }
+}
+
+/// `hello-2.12`, or `hello` for an element without a version: the
+/// derivation name Nix shows.
+pub(crate) fn full_name(element: &Element) -> String {
+    if element.version.is_empty() {
+        element.name.clone()
+    } else {
+        format!("{}-{}", element.name, element.version)
+    }
+}
+
+/// Whether a `nix-env` selector names `element`: `*`, its name, or its
+/// name with the version.
+pub(crate) fn selector_matches(selector: &str, element: &Element) -> bool {
+    selector == "*" || selector == element.name || selector == full_name(element)
+}
+
+/// Installs store paths as they are (`cairn profile install PATH…`,
+/// `nix-env -i PATH…`), each replacing the installed element of its name.
+pub(crate) fn install_store_paths(
+    profile: &Profile,
+    store: &cairn_store::LocalStore,
+    env: &Environment,
+    stdout: &mut dyn Write,
+    paths: &[cairn_store_path::StorePath],
+    priority: Option<i64>,
+    voice: Voice,
+) -> CliResult {
+    let elements: Vec<Element> = paths
+        .iter()
+        .map(|path| {
+            let mut element = Element::from_store_path(path);
+            if let Some(priority) = priority {
+                element.priority = priority;
+            }
+            element
+        })
+        .collect();
+    change_packages(profile, store, env, stdout, voice, |manifest, out| {
+        install_elements(manifest, elements, voice, out)
+    })
+}
+
+/// Adds `elements` to `manifest`, each replacing the installed elements of
+/// its name, and reports it: per element with what it replaced (cairn), or
+/// as Nix does, every `replacing old` line (in installed order) before the
+/// `installing` lines.
+pub(crate) fn install_elements(
+    manifest: &mut Manifest,
+    elements: Vec<Element>,
+    voice: Voice,
+    out: &mut dyn Write,
+) -> CliResult {
+    if let Voice::NixEnv { .. } = voice {
+        let names: Vec<&str> = elements.iter().map(|e| e.name.as_str()).collect();
+        for old in manifest
+            .elements
+            .iter()
+            .filter(|e| names.contains(&e.name.as_str()))
+        {
+            emit_line(out, &format!("replacing old {}", voice.describe(old)))?;
+        }
+        for element in &elements {
+            emit_line(out, &format!("installing {}", voice.describe(element)))?;
+        }
+        for element in elements {
+            manifest.install(element);
+        }
+        return Ok(());
+    }
+    for element in elements {
+        let line = format!("Installed {}", voice.describe(&element));
+        for old in manifest.install(element) {
+            emit_line(out, &format!("Replaced {}", voice.describe(&old)))?;
+        }
+        emit_line(out, &line)?;
+    }
+    Ok(())
+}
+
+/// Removes installed elements: by name for `cairn profile remove` (an
+/// unknown name is an error), by `nix-env` selector for `nix-env -e` (one
+/// matching nothing is a warning, as in Nix).
+pub(crate) fn remove_packages(
+    profile: &Profile,
+    store: &cairn_store::LocalStore,
+    env: &Environment,
+    stdout: &mut dyn Write,
+    names: &[String],
+    voice: Voice,
+) -> CliResult {
+    change_packages(profile, store, env, stdout, voice, |manifest, out| {
+        for name in names {
+            let (removed, kept): (Vec<Element>, Vec<Element>) =
+                std::mem::take(&mut manifest.elements)
+                    .into_iter()
+                    .partition(|e| match voice {
+                        Voice::Cairn => &e.name == name,
+                        Voice::NixEnv { .. } => selector_matches(name, e),
+                    });
+            manifest.elements = kept;
+            if removed.is_empty() {
+                if let Voice::NixEnv { .. } = voice {
+                    emit_line(
+                        out,
+                        &format!("warning: selector '{name}' matched no installed derivations"),
+                    )?;
+                    continue;
+                }
+                let installed: Vec<&str> =
+                    manifest.elements.iter().map(|e| e.name.as_str()).collect();
+                return Err(
+                    CliError::user(format!("no installed package is named '{name}'")).with_help(
+                        if installed.is_empty() {
+                            "the profile has no packages installed".to_owned()
+                        } else {
+                            format!("installed: {}", installed.join(", "))
+                        },
+                    ),
+                );
+            }
+            for element in removed {
+                let line = match voice {
+                    Voice::Cairn => format!("Removed {}", voice.describe(&element)),
+                    Voice::NixEnv { .. } => format!("uninstalling {}", voice.describe(&element)),
+                };
+                emit_line(out, &line)?;
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Changes the installed packages: under the profile lock, reads the
 /// current manifest, lets `change` edit it (and report), builds the new
 /// user environment (or reuses the one made before from the same manifest,
@@ -205,12 +347,25 @@ pub(crate) fn change_packages(
     store: &cairn_store::LocalStore,
     env: &Environment,
     stdout: &mut dyn Write,
+    voice: Voice,
     change: impl FnOnce(&mut Manifest, &mut dyn Write) -> CliResult,
 ) -> CliResult {
     let lock = profile.lock().map_err(from_profile)?;
     let mut manifest = lock.current_manifest(store).map_err(from_profile)?;
     let mut lines = Vec::new();
     change(&mut manifest, &mut lines)?;
+    if let Voice::NixEnv { dry_run } = voice {
+        // Nix reports changes on standard error, and says nothing about
+        // the generation.
+        let mut text = String::from_utf8_lossy(&lines).into_owned();
+        if dry_run {
+            text.insert_str(0, "(dry run; not doing anything)\n");
+        }
+        eprint!("{text}");
+        if dry_run {
+            return Ok(());
+        }
+    }
     let temp = env
         .variables()
         .get("TMPDIR")
@@ -223,6 +378,9 @@ pub(crate) fn change_packages(
     drop(lock);
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
+    }
+    if voice != Voice::Cairn {
+        return Ok(());
     }
     crate::commands::emit(stdout, &lines)?;
     report_switch(switch, stdout)
@@ -269,7 +427,7 @@ fn describe(element: &Element) -> String {
 }
 
 /// Opens the local store, as `cairn store` commands do.
-fn open_store(
+pub(crate) fn open_store(
     store: Option<PathBuf>,
     settings: &Settings,
     env: &Environment,
@@ -278,7 +436,10 @@ fn open_store(
 }
 
 /// A store path given on the command line (`/nix/store/HASH-NAME`).
-fn parse_store_path(store_dir: &StoreDir, text: &str) -> CliResult<cairn_store_path::StorePath> {
+pub(crate) fn parse_store_path(
+    store_dir: &StoreDir,
+    text: &str,
+) -> CliResult<cairn_store_path::StorePath> {
     store_dir.parse_path(text).map_err(|err| {
         CliError::from_error(ErrorKind::User, &err)
             .with_help(format!("give a path directly inside {store_dir}"))
@@ -370,7 +531,7 @@ fn diff(
 
 /// `ROOT`: `--store`, else `/` for root and `~/.local/share/cairn` for
 /// everyone else.
-fn store_root(flag: Option<&Path>, env: &Environment) -> CliResult<PathBuf> {
+pub(crate) fn store_root(flag: Option<&Path>, env: &Environment) -> CliResult<PathBuf> {
     if let Some(dir) = flag {
         return Ok(dir.to_owned());
     }
@@ -392,7 +553,7 @@ fn running_as_root() -> bool {
 }
 
 /// The user's default profile, making its home link on first use.
-fn default_profile(root: &Path, env: &Environment) -> CliResult<PathBuf> {
+pub(crate) fn default_profile(root: &Path, env: &Environment) -> CliResult<PathBuf> {
     let user = env
         .variables()
         .get("USER")
@@ -585,7 +746,7 @@ fn ranges(numbers: &[u64]) -> String {
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC.
-fn utc_time(seconds: i64) -> String {
+pub(crate) fn utc_time(seconds: i64) -> String {
     let days = seconds.div_euclid(86_400);
     let rest = seconds.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.

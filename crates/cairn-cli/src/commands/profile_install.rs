@@ -32,6 +32,7 @@ use cairn_store::{LocalStore, Store};
 use cairn_store_path::StorePath;
 
 use crate::args::BuildFlags;
+use crate::commands::profile::{self, Voice};
 use crate::commands::{build, emit_line, eval, instantiation};
 use crate::environment::Environment;
 use crate::error::{CliError, CliResult};
@@ -48,10 +49,16 @@ pub(crate) struct InstallRequest {
     pub(crate) expr: Option<String>,
     /// `-A ATTRPATH…`.
     pub(crate) attr: Vec<String>,
+    /// `nix-env -i NAME…` with `-f`: the derivations of the expression
+    /// whose name matches (see [`profile::selector_matches`]), the newest
+    /// version of each name. Used instead of `attr` when not empty.
+    pub(crate) names: Vec<String>,
     /// `-I PATH…`.
     pub(crate) include: Vec<String>,
     /// How to build.
     pub(crate) flags: BuildFlags,
+    /// Whose words to report in (and whether this is a dry run).
+    pub(crate) voice: Voice,
 }
 
 /// A derivation output chosen for the profile, before it is built.
@@ -95,20 +102,34 @@ pub(crate) fn install(
             }
             (None, None) => unreachable!("checked above"),
         };
-        let attrs: Vec<&str> = if request.attr.is_empty() {
-            vec![""]
-        } else {
-            request.attr.iter().map(String::as_str).collect()
-        };
         let mut chosen = Vec::new();
-        for attr in attrs {
-            chosen.extend(choose(
+        if request.names.is_empty() {
+            let attrs: Vec<&str> = if request.attr.is_empty() {
+                vec![""]
+            } else {
+                request.attr.iter().map(String::as_str).collect()
+            };
+            for attr in attrs {
+                chosen.extend(choose(
+                    &mut evaluator,
+                    store.as_ref(),
+                    &root,
+                    attr,
+                    expression.as_deref(),
+                )?);
+            }
+        } else {
+            let called = evaluator
+                .auto_call(&root, &[])
+                .map_err(|e| instantiation::eval_error(&e, false))?;
+            let available = choose(
                 &mut evaluator,
                 store.as_ref(),
-                &root,
-                attr,
+                &called,
+                "",
                 expression.as_deref(),
-            )?);
+            )?;
+            chosen = select_by_name(&mut evaluator, available, &request.names)?;
         }
         chosen
     } else {
@@ -124,6 +145,14 @@ pub(crate) fn install(
                 .with_help("select one with `-A ATTRPATH`"),
         );
     }
+    if let Voice::NixEnv { dry_run: true } = request.voice {
+        // Nothing is built: the names come from the derivations.
+        eprintln!("(dry run; not doing anything)");
+        for chosen in &chosen {
+            eprintln!("installing '{}'", chosen.drv_name);
+        }
+        return Ok(());
+    }
     let elements = build_elements(
         store,
         chosen,
@@ -134,31 +163,77 @@ pub(crate) fn install(
     )?;
     let count = elements.len();
     let names: Vec<String> = elements.iter().map(describe).collect();
-    crate::commands::profile::change_packages(
+    profile::change_packages(
         profile,
         store.as_ref(),
         env,
         stdout,
-        |manifest, out| {
-            for element in elements {
-                let line = format!("Installed {}", describe(&element));
-                for old in manifest.install(element) {
-                    emit_line(out, &format!("Replaced {}", describe(&old)))?;
-                }
-                emit_line(out, &line)?;
-            }
-            Ok(())
-        },
+        request.voice,
+        |manifest, out| profile::install_elements(manifest, elements, request.voice, out),
     )?;
-    summary(&format!(
-        "Installed {count} {} in {}",
-        if count == 1 { "package" } else { "packages" },
-        build::elapsed(started.elapsed())
-    ));
-    for name in names {
-        summary(&format!(" + {name}"));
+    if request.voice == Voice::Cairn {
+        summary(&format!(
+            "Installed {count} {} in {}",
+            if count == 1 { "package" } else { "packages" },
+            build::elapsed(started.elapsed())
+        ));
+        for name in names {
+            summary(&format!(" + {name}"));
+        }
     }
     Ok(())
+}
+
+/// For each `nix-env` selector, the derivations of `available` it names:
+/// the newest version of each name (Nix's `compareVersions`), the first
+/// of equal ones.
+///
+/// # Errors
+/// A selector that matches nothing, with Nix's message.
+fn select_by_name(
+    evaluator: &mut Evaluator,
+    available: Vec<Chosen>,
+    selectors: &[String],
+) -> CliResult<Vec<Chosen>> {
+    let mut wanted = vec![false; available.len()];
+    for selector in selectors {
+        let mut matched = false;
+        for (index, chosen) in available.iter().enumerate() {
+            let (name, _) = cairn_profile::split_name_version(&chosen.drv_name);
+            if selector == "*" || selector == name || *selector == chosen.drv_name {
+                wanted[index] = true;
+                matched = true;
+            }
+        }
+        if !matched {
+            return Err(CliError::user(format!(
+                "selector '{selector}' matches no derivations"
+            )));
+        }
+    }
+    // The newest of each name.
+    let mut best: Vec<Chosen> = Vec::new();
+    for (chosen, wanted) in available.into_iter().zip(wanted) {
+        if !wanted {
+            continue;
+        }
+        let (name, version) = cairn_profile::split_name_version(&chosen.drv_name);
+        let (name, version) = (name.to_owned(), version.to_owned());
+        match best
+            .iter_mut()
+            .find(|b| cairn_profile::split_name_version(&b.drv_name).0 == name)
+        {
+            Some(slot) => {
+                let (_, old_version) = cairn_profile::split_name_version(&slot.drv_name);
+                let old_version = old_version.to_owned();
+                if compare_versions(evaluator, &old_version, &version)?.is_lt() {
+                    *slot = chosen;
+                }
+            }
+            None => best.push(chosen),
+        }
+    }
+    Ok(best)
 }
 
 /// A store path (installed as it is, once valid) or a `.drv` (its `out`).
@@ -290,7 +365,7 @@ fn build_elements(
 
 /// How `upgrade` decides, as `nix-env -u`'s `--lt` (default), `--leq`
 /// and `--always`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum UpgradePolicy {
     /// Only newer versions.
     Newer,
@@ -300,45 +375,153 @@ pub(crate) enum UpgradePolicy {
     Always,
 }
 
-/// `cairn profile upgrade [NAME…]`.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one flag each from the command line"
-)]
+/// What to upgrade and how to report it.
+pub(crate) struct UpgradeRequest<'a> {
+    /// Installed elements to consider: names for `cairn profile upgrade`
+    /// (all when empty), `nix-env` selectors for `nix-env -u`.
+    pub(crate) names: &'a [String],
+    /// Which versions may replace an installed one.
+    pub(crate) policy: UpgradePolicy,
+    /// `nix-env -u -f FILE`: look the installed names up among FILE's
+    /// derivations, as Nix does; without it, each element is evaluated
+    /// again from the file and attribute it was installed from.
+    pub(crate) file: Option<&'a Path>,
+    /// `-I PATH…`.
+    pub(crate) include: &'a [String],
+    /// How to build.
+    pub(crate) flags: &'a BuildFlags,
+    /// Whose words to report in.
+    pub(crate) voice: Voice,
+}
+
+/// `cairn profile upgrade [NAME…]` and `nix-env -u`.
 pub(crate) fn upgrade(
     profile: &Profile,
     store: &Arc<LocalStore>,
-    names: &[String],
-    policy: UpgradePolicy,
-    include: &[String],
-    flags: &BuildFlags,
+    request: &UpgradeRequest<'_>,
     settings: &Settings,
     env: &Environment,
     stdout: &mut dyn Write,
 ) -> CliResult {
     let started = Instant::now();
+    let voice = request.voice;
+    let names = request.names;
     let current = {
-        let lock = profile
-            .lock()
-            .map_err(crate::commands::profile::from_profile)?;
+        let lock = profile.lock().map_err(profile::from_profile)?;
         lock.current_manifest(store.as_ref())
-            .map_err(crate::commands::profile::from_profile)?
+            .map_err(profile::from_profile)?
     };
-    for name in names {
-        if !current.elements.iter().any(|e| &e.name == name) {
-            return Err(
-                CliError::user(format!("no installed package is named '{name}'"))
-                    .with_help("`cairn profile list` shows what is installed"),
-            );
+    let wanted = |element: &Element| match voice {
+        Voice::Cairn => names.is_empty() || names.contains(&element.name),
+        Voice::NixEnv { .. } => {
+            names.is_empty() || names.iter().any(|n| profile::selector_matches(n, element))
+        }
+    };
+    if voice == Voice::Cairn {
+        for name in names {
+            if !current.elements.iter().any(|e| &e.name == name) {
+                return Err(
+                    CliError::user(format!("no installed package is named '{name}'"))
+                        .with_help("`cairn profile list` shows what is installed"),
+                );
+            }
         }
     }
-    let wanted = |element: &Element| names.is_empty() || names.contains(&element.name);
-    let mut evaluator = instantiation::building_evaluator(store, include, false, settings, env);
+    let mut evaluator =
+        instantiation::building_evaluator(store, request.include, false, settings, env);
+    let installed: Vec<&Element> = current.elements.iter().filter(|e| wanted(e)).collect();
+    let candidates = match request.file {
+        Some(file) => {
+            candidates_from_file(&mut evaluator, store, &installed, file, request.policy)?
+        }
+        None => candidates_from_sources(&mut evaluator, store, &installed, request.policy)?,
+    };
+    let (old, chosen): (Vec<Element>, Vec<Chosen>) = candidates.into_iter().unzip();
+    if let Voice::NixEnv { dry_run: true } = voice {
+        eprintln!("(dry run; not doing anything)");
+        for (old, chosen) in old.iter().zip(&chosen) {
+            eprintln!("upgrading {} to '{}'", voice.describe(old), chosen.drv_name);
+        }
+        return Ok(());
+    }
+    let new = if chosen.is_empty() {
+        Vec::new()
+    } else {
+        build_elements(store, chosen, None, request.flags, settings, env)?
+    };
+    // Keep each element's priority; drop those whose paths did not change.
+    let changes: Vec<(Element, Element)> = old
+        .into_iter()
+        .zip(new)
+        .filter(|(old, new)| old.store_paths != new.store_paths)
+        .map(|(old, mut new)| {
+            new.priority = old.priority;
+            (old, new)
+        })
+        .collect();
+    if changes.is_empty() {
+        if voice == Voice::Cairn {
+            summary("Nothing to upgrade");
+            summary(
+                "hint: only packages installed with `-f FILE -A ATTR` are re-evaluated; `--always` also takes older versions",
+            );
+        }
+        return Ok(());
+    }
+    let count = changes.len();
+    profile::change_packages(
+        profile,
+        store.as_ref(),
+        env,
+        stdout,
+        voice,
+        |manifest, out| {
+            for (old, new) in changes {
+                if let Some(slot) = manifest.elements.iter_mut().find(|e| e.name == old.name) {
+                    *slot = new.clone();
+                } else {
+                    manifest.elements.push(new.clone());
+                }
+                let line = match voice {
+                    Voice::NixEnv { .. } => format!(
+                        "upgrading {} to {}",
+                        voice.describe(&old),
+                        voice.describe(&new)
+                    ),
+                    Voice::Cairn if old.version == new.version => {
+                        format!("Upgraded {} {} (rebuilt)", new.name, new.version)
+                    }
+                    Voice::Cairn => {
+                        format!("Upgraded {} {} → {}", new.name, old.version, new.version)
+                    }
+                };
+                emit_line(out, &line)?;
+            }
+            Ok(())
+        },
+    )?;
+    if voice == Voice::Cairn {
+        summary(&format!(
+            "Upgraded {count} {} in {}",
+            if count == 1 { "package" } else { "packages" },
+            build::elapsed(started.elapsed())
+        ));
+    }
+    Ok(())
+}
+
+/// Each element installed from an attribute of a file, evaluated again
+/// there: the result when `policy` takes its version.
+fn candidates_from_sources(
+    evaluator: &mut Evaluator,
+    store: &LocalStore,
+    installed: &[&Element],
+    policy: UpgradePolicy,
+) -> CliResult<Vec<(Element, Chosen)>> {
     let cwd = eval::current_dir()?;
-    // Re-evaluate each element from a file; keep the candidates.
     let mut candidates: Vec<(Element, Chosen)> = Vec::new();
     let mut roots: Vec<(String, Value)> = Vec::new();
-    for element in current.elements.iter().filter(|e| wanted(e)) {
+    for element in installed {
         let ElementSource::AttrPath {
             expression,
             attr_path,
@@ -349,13 +532,13 @@ pub(crate) fn upgrade(
         let root = match roots.iter().find(|(e, _)| e == expression) {
             Some((_, root)) => root.clone(),
             None => {
-                let root = eval::eval_file(&mut evaluator, &cwd, Path::new(expression))
+                let root = eval::eval_file(evaluator, &cwd, Path::new(expression))
                     .map_err(|e| instantiation::eval_error(&e, false))?;
                 roots.push((expression.clone(), root.clone()));
                 root
             }
         };
-        let mut chosen = choose(&mut evaluator, store, &root, attr_path, Some(expression))?;
+        let mut chosen = choose(evaluator, store, &root, attr_path, Some(expression))?;
         if chosen.len() != 1 {
             return Err(CliError::user(format!(
                 "attribute '{attr_path}' of '{expression}' is no longer one derivation"
@@ -370,67 +553,143 @@ pub(crate) fn upgrade(
         if name != element.name {
             continue;
         }
-        let order = compare_versions(&mut evaluator, &element.version, version)?;
+        let order = compare_versions(evaluator, &element.version, version)?;
         let take = match policy {
             UpgradePolicy::Newer => order == std::cmp::Ordering::Less,
             UpgradePolicy::Leq | UpgradePolicy::Always => true,
         };
         if take {
-            candidates.push((element.clone(), chosen));
+            candidates.push(((*element).clone(), chosen));
         }
     }
-    let (old, chosen): (Vec<Element>, Vec<Chosen>) = candidates.into_iter().unzip();
-    let new = if chosen.is_empty() {
-        Vec::new()
-    } else {
-        build_elements(store, chosen, None, flags, settings, env)?
-    };
-    // Keep each element's priority; drop those whose paths did not change.
-    let changes: Vec<(Element, Element)> = old
-        .into_iter()
-        .zip(new)
-        .filter(|(old, new)| old.store_paths != new.store_paths)
-        .map(|(old, mut new)| {
-            new.priority = old.priority;
-            (old, new)
-        })
-        .collect();
-    if changes.is_empty() {
-        summary("Nothing to upgrade");
-        summary(
-            "hint: only packages installed with `-f FILE -A ATTR` are re-evaluated; `--always` also takes older versions",
-        );
-        return Ok(());
+    Ok(candidates)
+}
+
+/// `nix-env -u -f FILE`: for each installed element, the derivation of
+/// FILE with its name and the highest version `policy` takes (newer;
+/// with `--leq` the same too; with `--always` any).
+fn candidates_from_file(
+    evaluator: &mut Evaluator,
+    store: &LocalStore,
+    installed: &[&Element],
+    file: &Path,
+    policy: UpgradePolicy,
+) -> CliResult<Vec<(Element, Chosen)>> {
+    let cwd = eval::current_dir()?;
+    let fail = |e: cairn_eval::EvalError| instantiation::eval_error(&e, false);
+    let root = eval::eval_file(evaluator, &cwd, file).map_err(fail)?;
+    let called = evaluator.auto_call(&root, &[]).map_err(fail)?;
+    let expression = cwd.join(file).display().to_string();
+    let available = choose(evaluator, store, &called, "", Some(&expression))?;
+    // Each derivation's output path, to leave out what is installed already.
+    let mut out_paths = Vec::with_capacity(available.len());
+    for chosen in &available {
+        let out = match &chosen.source {
+            ElementSource::AttrPath { attr_path, .. } => format!("{attr_path}.outPath"),
+            ElementSource::StorePaths => "outPath".to_owned(),
+        };
+        let path = evaluator
+            .select_attr_path(&called, &out)
+            .and_then(|v| evaluator.force(&v))
+            .map_err(fail)?;
+        out_paths.push(match path {
+            Value::String(s) => s.as_str().to_owned(),
+            _ => String::new(),
+        });
     }
-    let count = changes.len();
-    crate::commands::profile::change_packages(
-        profile,
-        store.as_ref(),
-        env,
-        stdout,
-        |manifest, out| {
-            for (old, new) in changes {
-                if let Some(slot) = manifest.elements.iter_mut().find(|e| e.name == old.name) {
-                    *slot = new.clone();
-                } else {
-                    manifest.elements.push(new.clone());
-                }
-                let line = if old.version == new.version {
-                    format!("Upgraded {} {} (rebuilt)", new.name, new.version)
-                } else {
-                    format!("Upgraded {} {} → {}", new.name, old.version, new.version)
-                };
-                emit_line(out, &line)?;
+    let mut candidates = Vec::new();
+    for element in installed {
+        let installed_paths: Vec<String> = element
+            .store_paths
+            .iter()
+            .map(|p| store.store_dir().display(p))
+            .collect();
+        let mut best: Option<(usize, String)> = None;
+        for (index, chosen) in available.iter().enumerate() {
+            let (name, version) = cairn_profile::split_name_version(&chosen.drv_name);
+            if name != element.name || installed_paths.contains(&out_paths[index]) {
+                continue;
             }
-            Ok(())
-        },
-    )?;
-    summary(&format!(
-        "Upgraded {count} {} in {}",
-        if count == 1 { "package" } else { "packages" },
-        build::elapsed(started.elapsed())
-    ));
-    Ok(())
+            let order = compare_versions(evaluator, &element.version, version)?;
+            let take = match policy {
+                UpgradePolicy::Newer => order.is_lt(),
+                UpgradePolicy::Leq => order.is_le(),
+                UpgradePolicy::Always => true,
+            };
+            let better = match &best {
+                None => true,
+                Some((_, best_version)) => {
+                    compare_versions(evaluator, best_version, version)?.is_lt()
+                }
+            };
+            if take && better {
+                best = Some((index, version.to_owned()));
+            }
+        }
+        if let Some((index, _)) = best {
+            let chosen = &available[index];
+            candidates.push((
+                (*element).clone(),
+                Chosen {
+                    source: chosen.source.clone(),
+                    drv_name: chosen.drv_name.clone(),
+                    target: chosen.target.clone(),
+                    priority: chosen.priority,
+                },
+            ));
+        }
+    }
+    Ok(candidates)
+}
+
+/// A derivation of an expression file, as `nix-env -qa` lists it.
+pub(crate) struct Available {
+    /// Its attribute path in the file's (auto-called) value.
+    pub(crate) attr_path: String,
+    /// The derivation's name (`hello-2.12`).
+    pub(crate) name: String,
+    /// Its `outPath`.
+    pub(crate) out_path: String,
+}
+
+/// The derivations of `file` (auto-called), as `nix-env -qa -f FILE`
+/// finds them, instantiated.
+pub(crate) fn available(
+    store: &Arc<LocalStore>,
+    file: &Path,
+    include: &[String],
+    settings: &Settings,
+    env: &Environment,
+) -> CliResult<Vec<Available>> {
+    let fail = |e: cairn_eval::EvalError| instantiation::eval_error(&e, false);
+    let mut evaluator = instantiation::building_evaluator(store, include, false, settings, env);
+    let cwd = eval::current_dir()?;
+    let root = eval::eval_file(&mut evaluator, &cwd, file).map_err(fail)?;
+    let called = evaluator.auto_call(&root, &[]).map_err(fail)?;
+    let found = choose(&mut evaluator, store, &called, "", None)?;
+    let infos = cairn_glue::find_derivations(&mut evaluator, &called, &[]).map_err(fail)?;
+    let mut list = Vec::new();
+    for (chosen, info) in found.into_iter().zip(infos) {
+        let out = if info.attr_path.is_empty() {
+            "outPath".to_owned()
+        } else {
+            format!("{}.outPath", info.attr_path)
+        };
+        let value = evaluator
+            .select_attr_path(&called, &out)
+            .and_then(|v| evaluator.force(&v))
+            .map_err(fail)?;
+        let out_path = match value {
+            Value::String(s) => s.as_str().to_owned(),
+            _ => String::new(),
+        };
+        list.push(Available {
+            attr_path: info.attr_path,
+            name: chosen.drv_name,
+            out_path,
+        });
+    }
+    Ok(list)
 }
 
 /// `builtins.compareVersions a b`, through the evaluator so the order is

@@ -22,6 +22,7 @@ mod key;
 mod layering;
 mod mirrors;
 mod nar;
+mod nix_env;
 mod pkgs;
 mod profile;
 mod profile_install;
