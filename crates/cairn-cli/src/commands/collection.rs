@@ -115,13 +115,14 @@ pub(crate) enum Refusal {
 }
 
 impl Refusal {
-    /// A short word for listings: `unfree`, `broken`, `insecure`.
+    /// How listings mark it: `unfree: not allowed`, `broken: not allowed`,
+    /// `insecure: not allowed`, `not available`.
     pub(crate) fn label(self) -> &'static str {
         match self {
-            Refusal::Unfree => "unfree",
-            Refusal::Broken => "broken",
-            Refusal::Insecure => "insecure",
-            Refusal::Other => "unavailable",
+            Refusal::Unfree => "unfree: not allowed",
+            Refusal::Broken => "broken: not allowed",
+            Refusal::Insecure => "insecure: not allowed",
+            Refusal::Other => "not available",
         }
     }
 }

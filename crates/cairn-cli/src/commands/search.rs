@@ -181,7 +181,7 @@ impl<'a> Hit<'a> {
             head.push_str(&format!(" ({})", package.version));
         }
         if let Some(refusal) = package.refusal {
-            let mark = format!("[{}: not allowed]", refusal.label());
+            let mark = format!("[{}]", refusal.label());
             if color {
                 head.push_str(&format!(" {WARN}{mark}{RESET}"));
             } else {

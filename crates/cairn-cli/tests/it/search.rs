@@ -53,6 +53,16 @@ in
     broken = true;
     available = false;
   };
+  leaky = package { name = "leaky-1.0"; } {
+    description = "A server with a known hole";
+    knownVulnerabilities = [ "CVE-0000-0000" ];
+    available = false;
+  };
+  elsewhere = package { name = "elsewhere-1.0"; } {
+    description = "Only for another system";
+    platforms = [ "riscv64-linux" ];
+    available = false;
+  };
   tools = {
     recurseForDerivations = true;
     sed = package { name = "gnused-4.9"; pname = "gnused"; version = "4.9"; } {
