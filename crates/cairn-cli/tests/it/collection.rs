@@ -211,7 +211,8 @@ fn override_override_attrs_and_overlays() {
 }
 
 /// Every package of the collection instantiates and describes itself:
-/// description, homepage, license, mainProgram and platforms.
+/// description, homepage, license, platforms, and mainProgram (libraries
+/// without a program have a smoke-test script instead).
 #[test]
 fn every_package_has_meta_and_instantiates() {
     let cx = TestContext::new();
@@ -223,7 +224,7 @@ fn every_package_has_meta_and_instantiates() {
         bad = builtins.filter (n:
           let m = pkgs.${n}.meta; in
           # Packages of our own (no upstream source) have no homepage.
-          !(m ? description && (m ? homepage || !(pkgs.${n} ? src)) && m ? license && m ? mainProgram && m ? platforms)) names;
+          !(m ? description && (m ? homepage || !(pkgs.${n} ? src)) && m ? license && (m ? mainProgram || pkgs.${n}.smokeTest ? script) && m ? platforms)) names;
       in { count = builtins.length names; inherit bad;
            drvs = builtins.length (map (n: pkgs.${n}.drvPath) (builtins.filter (n: pkgs.${n}.meta.available) names)); }
     "#;

@@ -33,6 +33,8 @@ stdenv.mkDerivation (finalAttrs: {
     for h in $out/include/ncursesw/*.h; do ln -s ncursesw/$(basename $h) $out/include/$(basename $h); done
   '';
 
+  passthru.smokeTest = { args = [ "-V" ]; };
+
   meta = {
     description = "Free software emulation of curses in System V Release 4.0";
     homepage = "https://invisible-island.net/ncurses/";

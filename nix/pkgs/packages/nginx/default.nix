@@ -25,6 +25,8 @@ stdenv.mkDerivation (finalAttrs: {
     "--http-scgi-temp-path=/var/cache/nginx/scgi"
   ];
 
+  passthru.smokeTest = { args = [ "-v" ]; };
+
   meta = {
     description = "A reverse proxy and lightweight webserver";
     homepage = "https://nginx.org";

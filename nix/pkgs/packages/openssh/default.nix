@@ -22,6 +22,8 @@ stdenv.mkDerivation (finalAttrs: {
   installTargets = [ "install-nokeys" ];
   installFlags = [ "sysconfdir=$(out)/etc/ssh" ];
 
+  passthru.smokeTest = { args = [ "-V" ]; };
+
   meta = {
     description = "An implementation of the SSH protocol";
     homepage = "https://www.openssh.com/";

@@ -13,11 +13,16 @@ stdenv.mkDerivation (finalAttrs: {
   configureFlags = [ "--with-curses" "--disable-static" ];
   makeFlags = [ "SHLIB_LIBS=-lncurses" ];
 
+  # A library: the test loads it with the store's dynamic loader.
+  passthru.smokeTest = {
+    script = ''${stdenv.glibc}/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 --list "$pkg/lib/libreadline.so"'';
+    expect = "libncursesw.so.6";
+  };
+
   meta = {
     description = "Library for interactive line editing";
     homepage = "https://tiswww.case.edu/php/chet/readline/rltop.html";
     license = lib.licenses.gpl3Plus;
-    mainProgram = "readline";
     platforms = lib.platforms.linux;
   };
 })

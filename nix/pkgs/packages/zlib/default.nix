@@ -17,6 +17,11 @@ stdenv.mkDerivation (finalAttrs: {
     cp minigzip $out/bin/
   '';
 
+  passthru.smokeTest = {
+    script = ''echo "zlib round trip" | "$program" | "$program" -d'';
+    expect = "zlib round trip";
+  };
+
   meta = {
     description = "Lossless data-compression library";
     homepage = "https://zlib.net/";
