@@ -1,7 +1,7 @@
 # The standard environment: the bootstrap toolchain behind the
 # cc-wrapper, a bash `setup` script with the usual phases (setup.sh), and
 # `mkDerivation` (make-derivation.nix).
-{ lib, system, bootstrap, ccWrapper, checkMeta }:
+{ lib, system, bootstrap, ccWrapper, checkMeta, runtimeShell }:
 let
   inherit (bootstrap) tools;
   shell = "${tools}/bin/bash";
@@ -29,6 +29,8 @@ let
     cc = ccWrapper;
     inherit (bootstrap) glibc;
     bootstrapTools = tools;
+    # The collection's bash (a thunk: bash is built with this stdenv).
+    inherit runtimeShell;
     isLinux = true;
     hostPlatform = { inherit system; isLinux = true; isx86_64 = system == "x86_64-linux"; };
     buildPlatform = stdenv.hostPlatform;

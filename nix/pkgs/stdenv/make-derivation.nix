@@ -47,6 +47,9 @@ let
         propagatedBuildInputs = inputList "propagatedBuildInputs" attrs;
         propagatedNativeBuildInputs = inputList "propagatedNativeBuildInputs" attrs;
         doCheck = attrs.doCheck or false;
+        # The shell `#!/bin/sh` scripts get (setup.sh's patchShebangs): the
+        # collection's bash. bash itself sets it to null (its own).
+        runtimeShell = if attrs ? runtimeShell then attrs.runtimeShell else stdenv.runtimeShell;
         # What a package installs must not need the bootstrap toolchain at
         # run time (a stray `#!` to its bash, debug info naming its
         # headers): the build fails, naming the path, if it does.

@@ -332,9 +332,30 @@ installPhase() {
     runHook postInstall
 }
 
+# The program `patchShebangs` puts in a `#!` line for NAME: a shell is
+# $runtimeShell (the collection's bash, so scripts never need the
+# bootstrap tools at run time); anything else is taken from the package's
+# own outputs first, then from PATH.
+shebangTarget() {
+    local name="$1" output dir
+    if [ -n "${runtimeShell:-}" ] && { [ "$name" = sh ] || [ "$name" = bash ]; }; then
+        echo "$runtimeShell"
+        return
+    fi
+    for output in $outputs; do
+        for dir in bin sbin; do
+            if [ -x "${!output}/$dir/$name" ]; then
+                echo "${!output}/$dir/$name"
+                return
+            fi
+        done
+    done
+    command -v "$name" || true
+}
+
 # `patchShebangs DIR…`: rewrites `#!/bin/sh`, `#!/usr/bin/env perl` and the
-# like in executable files to the program of that name found in PATH, so
-# scripts run from the store and name their interpreter as a reference.
+# like in executable files to programs in the store (see shebangTarget),
+# so scripts run from the store and name their interpreter as a reference.
 patchShebangs() {
     local file first interp args new
     while IFS= read -r -d '' file; do
@@ -345,7 +366,7 @@ patchShebangs() {
             "$NIX_STORE"/*) continue ;;
             */env) interp="${args%% *}"; [ "$interp" = "$args" ] && args= || args="${args#* }" ;;
         esac
-        new="$(command -v "${interp##*/}" || true)"
+        new="$(shebangTarget "${interp##*/}")"
         if [ -z "$new" ] || [[ "$new" != "$NIX_STORE"/* ]]; then
             echo "patchShebangs: $file: no '${interp##*/}' in PATH, left as is" >&2
             continue

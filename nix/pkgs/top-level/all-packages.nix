@@ -19,7 +19,10 @@ in
   fetchurl = import ../build-support/fetchurl.nix { inherit lib; };
   ccWrapper = import ../build-support/cc-wrapper { inherit lib; inherit (final) bootstrap; };
   checkMeta = import ./check-meta.nix { inherit lib config system; };
-  stdenv = import ../stdenv { inherit lib system; inherit (final) bootstrap ccWrapper checkMeta; };
+  stdenv = import ../stdenv {
+    inherit lib system;
+    inherit (final) bootstrap ccWrapper checkMeta runtimeShell;
+  };
   runtimeShell = "${final.bash}/bin/bash";
   inherit (trivial) runCommand writeTextFile writeText writeTextDir writeScript writeScriptBin
     writeShellScript writeShellScriptBin symlinkJoin;

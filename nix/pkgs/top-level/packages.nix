@@ -18,13 +18,11 @@
   gnupatch = callPackage ../packages/gnupatch { };
   gnused = callPackage ../packages/gnused { };
   gnutar = callPackage ../packages/gnutar { };
-  gnutime = callPackage ../packages/gnutime { };
   gzip = callPackage ../packages/gzip { };
   hello = callPackage ../packages/hello { };
   htop = callPackage ../packages/htop { };
   jq = callPackage ../packages/jq { };
   less = callPackage ../packages/less { };
-  lzip = callPackage ../packages/lzip { };
   ncurses = callPackage ../packages/ncurses { };
   nginx = callPackage ../packages/nginx { };
   openssh = callPackage ../packages/openssh { };

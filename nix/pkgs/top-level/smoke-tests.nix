@@ -22,7 +22,9 @@ let
       {
         inherit pkg;
         main = pkg.meta.mainProgram or "";
-        inherit (spec) args expect script;
+        # (`args` would be the builder's arguments.)
+        programArgs = spec.args;
+        inherit (spec) expect script;
         expectedStatus = toString spec.status;
       } ''
       program=
@@ -36,7 +38,7 @@ let
         echo "smoke test: $pkg has no bin/$main or sbin/$main" >&2
         exit 1
       else
-        "$program" $args > output 2>&1
+        "$program" $programArgs > output 2>&1
       fi
       status=$?
       set -e

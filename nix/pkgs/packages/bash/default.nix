@@ -9,6 +9,10 @@ stdenv.mkDerivation (finalAttrs: {
     sha256 = "7a315bc0e9d90713159e4390ec1096a41e4f33cd8cc3d1a749a8e5ad56600f51";
   };
 
+  # Its own scripts (bashbug) run with the bash being built, not the
+  # collection's (that is this package).
+  runtimeShell = null;
+
   configureFlags = [ "--without-bash-malloc" "--disable-nls" "--without-curses" ];
   postInstall = ''
     ln -s bash $out/bin/sh

@@ -1,8 +1,11 @@
-{ lib, stdenv, fetchurl }:
+{ lib, stdenv, fetchurl, ed }:
 
 stdenv.mkDerivation (finalAttrs: {
   pname = "bc";
   version = "1.07.1";
+
+  # Its build edits a generated header with ed.
+  nativeBuildInputs = [ ed ];
 
   src = fetchurl {
     url = "mirror://debian/pool/main/b/bc/bc_${finalAttrs.version}.orig.tar.gz";

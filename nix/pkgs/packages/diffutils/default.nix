@@ -1,4 +1,4 @@
-{ lib, stdenv, fetchurl }:
+{ lib, stdenv, fetchurl, coreutils }:
 
 stdenv.mkDerivation (finalAttrs: {
   pname = "diffutils";
@@ -9,7 +9,11 @@ stdenv.mkDerivation (finalAttrs: {
     sha256 = "a6bdd7d1b31266d11c4f4de6c1b748d4607ab0231af5188fc2533d0ae2438fec";
   };
 
-  configureFlags = [ "--disable-nls" ];
+  configureFlags = [
+    "--disable-nls"
+    # diff -l runs pr: the collection's, not the build's.
+    "PR_PROGRAM=${coreutils}/bin/pr"
+  ];
 
   meta = {
     description = "Commands for showing the differences between files (diff, cmp, etc.)";

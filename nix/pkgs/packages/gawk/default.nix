@@ -9,6 +9,11 @@ stdenv.mkDerivation (finalAttrs: {
     sha256 = "2337a0283b180ec1b9c727973a34781c6478b3ae9bcbdcca0a4dc49861d75a65";
   };
 
+  # Debian's repacked source leaves out the manual's sources.
+  postPatch = ''
+    sed -i '/^SUBDIRS/s/ doc / /' Makefile.in
+  '';
+
   configureFlags = [ "--disable-nls" "--without-readline" "--without-mpfr" ];
 
   meta = {
