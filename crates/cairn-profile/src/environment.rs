@@ -41,7 +41,8 @@
 //! no tree at all. The cache is not a garbage-collector root; an entry
 //! whose environment was collected is simply rebuilt and overwritten.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use cairn_hash::{Hash, HashAlgo};
@@ -107,7 +108,7 @@ pub fn link_environment_sharing(
     let mut linker = Linker {
         store,
         out,
-        priorities: BTreeMap::new(),
+        made: HashMap::new(),
         report: LinkReport::default(),
         share: base.is_some(),
         base,
@@ -343,12 +344,25 @@ impl ProfileLock<'_> {
     }
 }
 
+/// What the merge put at a path of the output.
+#[derive(Debug, Clone)]
+enum Made {
+    /// A symlink to `target` (a logical path), from a package of
+    /// `priority`.
+    Link { target: PathBuf, priority: i64 },
+    /// A real directory, merging several packages' directories; `base`
+    /// is its counterpart in the base environment, when that is a real
+    /// directory too.
+    Dir { base: Option<PathBuf> },
+}
+
 /// The state of one merge.
 struct Linker<'a> {
     store: &'a dyn Store,
     out: &'a Path,
-    /// Priority of each symlink made, by its path under `out`.
-    priorities: BTreeMap<PathBuf, i64>,
+    /// Everything made under `out` so far, by path. The output starts
+    /// empty and only the merge writes it, so this is what is on disk.
+    made: HashMap<PathBuf, Made>,
     report: LinkReport,
     /// The real directory of the environment whose links may be shared.
     base: Option<PathBuf>,
@@ -419,6 +433,11 @@ impl Linker<'_> {
     /// (logically `logical`) into `destination`, whose counterpart in the
     /// base environment is the real directory `base`. Returns whether
     /// `real` has an entry named `nix-support` (which is never linked).
+    ///
+    /// What is already in the output comes from [`Linker::made`], not
+    /// from the disk, and entry kinds from `readdir`, so only symlinks of
+    /// the packages are `stat`ed: a package costs two `readdir`s and a
+    /// link, not a `stat` of every entry on both sides.
     fn link_directory(
         &mut self,
         real: &Path,
@@ -427,11 +446,17 @@ impl Linker<'_> {
         base: Option<&Path>,
         priority: i64,
     ) -> Result<bool, ProfileError> {
+        let read_error =
+            |source| cairn_util::Error::new(cairn_util::Operation::ReadDir, real, source);
+        let mut entries: Vec<(OsString, std::fs::FileType)> = Vec::new();
+        for entry in fs::read_dir(real)? {
+            let entry = entry.map_err(read_error)?;
+            let file_type = entry.file_type().map_err(read_error)?;
+            entries.push((entry.file_name(), file_type));
+        }
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut has_support = false;
-        for entry in fs::read_dir_sorted(real)? {
-            let Some(name) = entry.file_name().map(ToOwned::to_owned) else {
-                continue;
-            };
+        for (name, file_type) in entries {
             has_support |= name == "nix-support";
             if name.as_encoded_bytes().first() == Some(&b'.') {
                 continue;
@@ -441,97 +466,101 @@ impl Linker<'_> {
             if is_excluded(&source_logical) {
                 continue;
             }
+            let entry = real.join(&name);
             // Follow symlinks, as stat(2) does, but through the store's
             // real location (a chroot store's links name `/nix/store`).
-            let metadata = match self.stat(&entry) {
-                Ok(metadata) => metadata,
-                Err(err)
-                    if matches!(
-                        err.kind(),
-                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                    ) =>
-                {
-                    self.report
-                        .warnings
-                        .push(format!("skipping dangling symlink '{}'", target.display()));
+            let is_dir = if file_type.is_symlink() {
+                match self.stat(&entry) {
+                    Ok(metadata) => metadata.is_dir(),
+                    Err(err)
+                        if matches!(
+                            err.kind(),
+                            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                        ) =>
+                    {
+                        self.report
+                            .warnings
+                            .push(format!("skipping dangling symlink '{}'", target.display()));
+                        continue;
+                    }
+                    Err(source) => {
+                        return Err(cairn_util::Error::new(
+                            cairn_util::Operation::Stat,
+                            &entry,
+                            source,
+                        )
+                        .into());
+                    }
+                }
+            } else {
+                file_type.is_dir()
+            };
+            match (is_dir, self.made.get(&target).cloned()) {
+                (true, Some(Made::Dir { base: sub_base })) => {
+                    self.link_directory(
+                        &entry,
+                        &source_logical,
+                        &target,
+                        sub_base.as_deref(),
+                        priority,
+                    )?;
                     continue;
                 }
-                Err(source) => {
-                    return Err(cairn_util::Error::new(
-                        cairn_util::Operation::Stat,
-                        &entry,
-                        source,
-                    )
-                    .into());
-                }
-            };
-            let existing = match std::fs::symlink_metadata(&target) {
-                Ok(existing) => Some(existing),
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => None,
-                Err(source) => {
-                    return Err(cairn_util::Error::new(
-                        cairn_util::Operation::Stat,
-                        &target,
-                        source,
-                    )
-                    .into());
-                }
-            };
-            if metadata.is_dir() {
-                if let Some(existing) = existing {
+                (
+                    true,
+                    Some(Made::Link {
+                        target: other_logical,
+                        priority: other_priority,
+                    }),
+                ) => {
+                    // A directory linked whole by an earlier package: make
+                    // it real and link both packages' entries.
+                    let other_real = self.real_of(&other_logical);
+                    if !self.stat(&other_real).is_ok_and(|m| m.is_dir()) {
+                        return Err(ProfileError::CollisionWithFile {
+                            directory: source_logical,
+                            file: other_logical,
+                        });
+                    }
+                    fs::remove_file(&target)?;
+                    self.report.symlinks -= 1;
+                    fs::create_dir(&target)?;
                     // Only a real directory of the base is looked into: a
                     // link there would lead out of it.
-                    let base = base.map(|b| b.join(&name)).filter(|b| is_real_dir(b));
-                    if existing.is_dir() {
-                        self.link_directory(
-                            &entry,
-                            &source_logical,
-                            &target,
-                            base.as_deref(),
-                            priority,
-                        )?;
-                        continue;
-                    }
-                    if existing.file_type().is_symlink() {
-                        // A directory linked whole by an earlier package:
-                        // make it real and link both packages' entries.
-                        let other_logical = fs::read_link(&target)?;
-                        let other_real = self.real_of(&other_logical);
-                        if !self.stat(&other_real).is_ok_and(|m| m.is_dir()) {
-                            return Err(ProfileError::CollisionWithFile {
-                                directory: source_logical,
-                                file: other_logical,
-                            });
-                        }
-                        let other_priority =
-                            self.priorities.get(&target).copied().unwrap_or(priority);
-                        fs::remove_file(&target)?;
-                        self.report.symlinks -= 1;
-                        fs::create_dir(&target)?;
-                        self.link_directory(
-                            &other_real,
-                            &other_logical,
-                            &target,
-                            base.as_deref(),
-                            other_priority,
-                        )?;
-                        self.link_directory(
-                            &entry,
-                            &source_logical,
-                            &target,
-                            base.as_deref(),
-                            priority,
-                        )?;
-                        continue;
-                    }
+                    let sub_base = base.map(|b| b.join(&name)).filter(|b| is_real_dir(b));
+                    self.made.insert(
+                        target.clone(),
+                        Made::Dir {
+                            base: sub_base.clone(),
+                        },
+                    );
+                    self.link_directory(
+                        &other_real,
+                        &other_logical,
+                        &target,
+                        sub_base.as_deref(),
+                        other_priority,
+                    )?;
+                    self.link_directory(
+                        &entry,
+                        &source_logical,
+                        &target,
+                        sub_base.as_deref(),
+                        priority,
+                    )?;
+                    continue;
                 }
-            } else if let Some(existing) = existing {
-                if existing.file_type().is_symlink() {
-                    let previous = self.priorities.get(&target).copied().unwrap_or(priority);
+                (
+                    false,
+                    Some(Made::Link {
+                        target: existing,
+                        priority: previous,
+                    }),
+                ) => {
                     if previous == priority {
                         return Err(ProfileError::Collision {
                             file: source_logical,
-                            existing: fs::read_link(&target)?,
+                            existing,
                             priority,
                         });
                     }
@@ -540,15 +569,23 @@ impl Linker<'_> {
                     }
                     fs::remove_file(&target)?;
                     self.report.symlinks -= 1;
-                } else if existing.is_dir() {
+                }
+                (false, Some(Made::Dir { .. })) => {
                     return Err(ProfileError::CollisionWithDirectory {
                         file: source_logical,
                         directory: self.logical_of(&target),
                     });
                 }
+                (_, None) => {}
             }
             self.make_link(&source_logical, &target, base.map(|b| b.join(&name)))?;
-            self.priorities.insert(target, priority);
+            self.made.insert(
+                target,
+                Made::Link {
+                    target: source_logical,
+                    priority,
+                },
+            );
             self.report.symlinks += 1;
         }
         Ok(has_support)

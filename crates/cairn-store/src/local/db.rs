@@ -182,6 +182,29 @@ impl Db {
             .map_err(self.err("looking up a path"))
     }
 
+    /// The first of `paths` that is not valid. All are looked up in one
+    /// read transaction: one lock of the database, not one per path, which
+    /// matters for an object with a thousand references (a user
+    /// environment).
+    pub(crate) fn first_invalid<'a>(
+        &self,
+        paths: &'a [String],
+    ) -> Result<Option<&'a str>, StoreError> {
+        let read = self
+            .conn
+            .unchecked_transaction()
+            .map_err(self.err("starting a read"))?;
+        let mut stmt = read
+            .prepare_cached("select 1 from ValidPaths where path = ?1")
+            .map_err(self.err("looking up paths"))?;
+        for path in paths {
+            if !stmt.exists([path]).map_err(self.err("looking up paths"))? {
+                return Ok(Some(path));
+            }
+        }
+        Ok(None)
+    }
+
     /// The metadata of a valid path.
     pub(crate) fn query_info(
         &self,

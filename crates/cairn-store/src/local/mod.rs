@@ -328,15 +328,18 @@ impl LocalStore {
         path: &StorePath,
         references: &BTreeSet<StorePath>,
     ) -> Result<(), StoreError> {
-        for reference in references {
-            if reference != path && !self.is_valid_path(reference)? {
-                return Err(StoreError::MissingReference {
-                    path: self.store_dir.display(path),
-                    reference: self.store_dir.display(reference),
-                });
-            }
+        let others: Vec<String> = references
+            .iter()
+            .filter(|reference| *reference != path)
+            .map(|reference| self.store_dir.display(reference))
+            .collect();
+        match self.db().first_invalid(&others)? {
+            Some(missing) => Err(StoreError::MissingReference {
+                path: self.store_dir.display(path),
+                reference: missing.to_owned(),
+            }),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Makes `link` (anywhere on the host) a symlink to `path`'s real
