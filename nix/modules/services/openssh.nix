@@ -73,7 +73,7 @@ in
       '';
       serviceConfig = {
         ExecStart = "${cfg.package}/sbin/sshd -D -f /etc/ssh/sshd_config";
-        ExecReload = "/run/current-system/sw/bin/kill -HUP $MAINPID";
+        ExecReload = "${pkgs.coreutils}/bin/kill -HUP $MAINPID";
         KillMode = "process";
         Restart = "always";
         Type = "simple";

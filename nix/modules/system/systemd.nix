@@ -153,7 +153,7 @@ let
 
   serviceText = name: s:
     let
-      pathDirs = lib.concatMap (p: [ "${p}/bin" "${p}/sbin" ]) (s.path ++ defaultPath);
+      pathDirs = lib.concatMap (p: [ "${p}/bin" "${p}/sbin" ]) (lib.unique (s.path ++ defaultPath));
       env = { PATH = lib.concatStringsSep ":" pathDirs; } // lib.filterAttrs (_: v: v != null) s.environment;
       flags = lib.filterAttrs (_: v: v != null) {
         X-RestartIfChanged = if s.restartIfChanged then null else false;

@@ -9,7 +9,7 @@ stdenv.mkDerivation (finalAttrs: {
     sha256 = "61a1f410d78ba7e7f37a5a4f50e6d1320aca33375484a3255eddf17a38580423";
   };
 
-  configureFlags = [ "--disable-nls" "--without-selinux" "--without-gmp" "--enable-no-install-program=kill,uptime" ];
+  configureFlags = [ "--disable-nls" "--without-selinux" "--without-gmp" "--enable-no-install-program=uptime" ];
 
   meta = {
     description = "The GNU Core Utilities";

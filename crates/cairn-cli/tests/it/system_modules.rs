@@ -1,0 +1,166 @@
+//! The system modules (`nix/modules`) as Nix code: what a configuration
+//! evaluates to — /etc entries, the activation plan's users and groups,
+//! generated unit files — and the errors of bad configurations (type
+//! errors, conflicting definitions, failed assertions), worded as NixOS's.
+//! Evaluation only (`cairn eval` on a temporary store): nothing is built.
+
+use std::path::PathBuf;
+
+use crate::common::{TestContext, stdout_of};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Evaluates EXPR with `system` bound to `eval-config.nix` applied to
+/// CONFIG (a module, as Nix source).
+fn eval(cx: &TestContext, config: &str, expr: &str) -> std::process::Output {
+    let store = cx.path().join("store");
+    let expr = format!(
+        "let system = import {}/nix/modules/eval-config.nix {{ system = \"x86_64-linux\"; configuration = {config}; }}; \
+         inherit (system) config; in {expr}",
+        repo().display()
+    );
+    cx.command()
+        .args(["eval", "--strict", "--store", store.to_str().unwrap(), "-E", &expr])
+        .output()
+        .unwrap()
+}
+
+fn eval_ok(cx: &TestContext, config: &str, expr: &str) -> String {
+    stdout_of(&eval(cx, config, expr)).trim_end().to_owned()
+}
+
+fn eval_err(cx: &TestContext, config: &str, expr: &str) -> String {
+    let out = eval(cx, config, expr);
+    assert!(
+        !out.status.success(),
+        "evaluation succeeded: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).replace(repo().to_str().unwrap(), "[REPO]")
+}
+
+fn example(name: &str) -> String {
+    repo()
+        .join("examples")
+        .join(name)
+        .join("configuration.nix")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn the_home_lab_example_declares_its_etc_users_and_units() {
+    let cx = TestContext::new();
+    let config = example("home-lab");
+    insta::assert_snapshot!(eval_ok(
+        &cx,
+        &config,
+        "builtins.attrNames config.environment.etc"
+    ));
+    let plan = eval_ok(
+        &cx,
+        &config,
+        "with config.system.activationPlan; { users = builtins.mapAttrs (_: u: { inherit (u) uid group extraGroups home shell isNormalUser; }) users; groups = builtins.mapAttrs (_: g: g.members) groups; hostName = config.networking.hostName; timeZone = config.time.timeZone; }",
+    );
+    insta::assert_snapshot!(plan);
+    // The generated units, with store paths made stable.
+    let units = eval_ok(
+        &cx,
+        &config,
+        "builtins.concatStringsSep \"\\n----\\n\" (builtins.attrValues (builtins.mapAttrs (n: f: \"# ${n}\\n${f.text}\") config.system.build.units))",
+    );
+    let units = units.replace("\\n", "\n");
+    let stable = regex_lite_replace_store_paths(&units);
+    insta::assert_snapshot!(stable);
+}
+
+/// `/nix/store/HASH-NAME` → `/nix/store/…-NAME`, so snapshots do not
+/// change with every input.
+fn regex_lite_replace_store_paths(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("/nix/store/") {
+        out.push_str(&rest[..i + "/nix/store/".len()]);
+        rest = &rest[i + "/nix/store/".len()..];
+        let hash_len = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            .count();
+        if hash_len == 32 && rest.as_bytes().get(32) == Some(&b'-') {
+            out.push('…');
+            rest = &rest[32..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn the_minimal_example_has_only_its_core_packages() {
+    let cx = TestContext::new();
+    let config = example("minimal");
+    assert_eq!(
+        eval_ok(
+            &cx,
+            &config,
+            "map (p: p.name) (config.environment.corePackages ++ config.environment.systemPackages)"
+        ),
+        "[ \"bash-5.2.15\" \"coreutils-9.1\" \"nologin\" \"bash-5.2.15\" ]"
+    );
+    assert_eq!(
+        eval_ok(&cx, &config, "config.system.build.toplevel.name"),
+        "\"cairn-system-mini-25.11\""
+    );
+}
+
+#[test]
+fn priorities_decide_between_definitions() {
+    let cx = TestContext::new();
+    // A plain definition beats mkDefault; mkForce beats a plain one.
+    let config = "{ lib, ... }: { imports = [ { networking.hostName = lib.mkDefault \"a\"; } { networking.hostName = \"b\"; } ]; }";
+    assert_eq!(eval_ok(&cx, config, "config.networking.hostName"), "\"b\"");
+    let config = "{ lib, ... }: { imports = [ { networking.hostName = lib.mkForce \"a\"; } { networking.hostName = \"b\"; } ]; }";
+    assert_eq!(eval_ok(&cx, config, "config.networking.hostName"), "\"a\"");
+    // Lists merge, mkBefore first.
+    let config = "{ lib, ... }: { imports = [ { networking.firewall.allowedTCPPorts = [ 80 ]; } { networking.firewall.allowedTCPPorts = lib.mkBefore [ 22 ]; } ]; }";
+    assert_eq!(
+        eval_ok(&cx, config, "config.networking.firewall.allowedTCPPorts"),
+        "[ 22 80 ]"
+    );
+}
+
+#[test]
+fn configuration_errors_name_the_option_and_the_files() {
+    let cx = TestContext::new();
+    let mut errors = Vec::new();
+    // A type error.
+    errors.push(eval_err(
+        &cx,
+        "{ networking.hostName = 42; }",
+        "config.networking.hostName",
+    ));
+    // Conflicting definitions.
+    errors.push(eval_err(
+        &cx,
+        "{ imports = [ { time.timeZone = \"UTC\"; } { time.timeZone = \"Europe/Berlin\"; } ]; }",
+        "config.time.timeZone",
+    ));
+    // An option that does not exist.
+    errors.push(eval_err(
+        &cx,
+        "{ services.nginx.enabled = true; }",
+        "config.services.nginx.enable",
+    ));
+    // A failed assertion stops the build of the toplevel.
+    errors.push(eval_err(
+        &cx,
+        "{ users.users.carol = { }; }",
+        "config.system.build.toplevel.drvPath",
+    ));
+    insta::assert_snapshot!(errors.join("\n---\n"));
+}
