@@ -32,6 +32,7 @@ mod search;
 mod settings;
 mod store;
 mod store_objects;
+mod system_modules;
 mod traces;
 
 /// Every `.rs` file in this directory is a module above, so that no test
