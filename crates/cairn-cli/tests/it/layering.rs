@@ -81,6 +81,7 @@ fn allowed() -> BTreeMap<&'static str, Vec<&'static str>> {
         (
             "cairn-system",
             vec![
+                "cairn-hash",
                 "cairn-profile",
                 "cairn-store",
                 "cairn-store-path",

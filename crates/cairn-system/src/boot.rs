@@ -1,0 +1,280 @@
+//! Boot loader entries for every kept generation.
+//!
+//! systemd-boot: one `ROOT/boot/loader/entries/cairn-generation-N.conf` per
+//! generation (like NixOS's `nixos-generation-N.conf`), kernels and initrds
+//! copied once to `ROOT/boot/EFI/cairn/HASH-NAME-FILE.efi` (the ESP cannot
+//! read the store), and `ROOT/boot/loader/loader.conf` naming the default.
+//! GRUB: `ROOT/boot/grub/cairn-generations.cfg`, the default generation
+//! first and then a "cairn - All configurations" submenu, newest first,
+//! reading kernels straight from the store (GRUB can read the root file
+//! system). Entries and kernel copies of generations no longer listed are
+//! deleted. Every file is written atomically and depends only on the
+//! generations passed in, so the same list gives the same bytes.
+//!
+//! A generation whose plan has no kernel is left out (it cannot be booted)
+//! and reported.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::Error;
+use crate::etc::write_file;
+use crate::plan::BootEntry;
+use crate::toplevel::reroot;
+
+/// One kept generation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootGeneration {
+    /// The generation number.
+    pub number: u64,
+    /// Its toplevel's logical store path.
+    pub toplevel: PathBuf,
+    /// Its label (`activation-plan.json`'s `label`).
+    pub label: String,
+    /// Its `bootEntry`.
+    pub entry: BootEntry,
+    /// When it was created, seconds since the epoch (UTC).
+    pub created: i64,
+}
+
+/// What [`write_boot_entries`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BootReport {
+    /// Generations with an entry, newest first.
+    pub written: Vec<u64>,
+    /// Generations left out because they have no kernel.
+    pub without_kernel: Vec<u64>,
+    /// Entry files deleted (generations no longer kept), relative to ROOT.
+    pub removed: Vec<PathBuf>,
+}
+
+const ENTRIES: &str = "boot/loader/entries";
+const EFI_DIR: &str = "boot/EFI/cairn";
+
+/// Writes the entries of `generations` (any order) under `root`, with
+/// `default` as the default generation; kernels are read from under
+/// `store_root`.
+///
+/// # Errors
+/// `default` is not among the bootable generations, a kernel cannot be
+/// read, or a write fails.
+pub fn write_boot_entries(
+    root: &Path,
+    store_root: &Path,
+    generations: &[BootGeneration],
+    default: u64,
+) -> Result<BootReport, Error> {
+    let mut report = BootReport::default();
+    let mut sorted: Vec<&BootGeneration> = generations.iter().collect();
+    sorted.sort_by_key(|g| std::cmp::Reverse(g.number));
+    sorted.dedup_by_key(|g| g.number);
+    let bootable: Vec<&BootGeneration> = sorted
+        .iter()
+        .copied()
+        .filter(|g| {
+            let ok = g.entry.kernel.is_some();
+            if !ok {
+                report.without_kernel.push(g.number);
+            }
+            ok
+        })
+        .collect();
+    if !bootable.iter().any(|g| g.number == default) {
+        return Err(Error::InvalidGeneration {
+            number: default,
+            reason: "the default generation is not among the bootable generations".to_owned(),
+        });
+    }
+    let entries_dir = root.join(ENTRIES);
+    let efi_dir = root.join(EFI_DIR);
+    crate::etc::create_dirs(&entries_dir)?;
+    crate::etc::create_dirs(&efi_dir)?;
+    crate::etc::create_dirs(&root.join("boot/grub"))?;
+
+    let mut keep_entries = BTreeSet::new();
+    let mut keep_efi = BTreeSet::new();
+    for generation in &bootable {
+        let kernel = generation.entry.kernel.as_ref().expect("filtered");
+        let kernel_efi = copy_to_esp(root, store_root, generation.number, kernel)?;
+        keep_efi.insert(kernel_efi.clone());
+        let initrd_efi = match &generation.entry.initrd {
+            Some(initrd) => {
+                let name = copy_to_esp(root, store_root, generation.number, initrd)?;
+                keep_efi.insert(name.clone());
+                Some(name)
+            }
+            None => None,
+        };
+        let name = format!("cairn-generation-{}.conf", generation.number);
+        let mut text = String::new();
+        let _ = writeln!(text, "title {}", generation.entry.title);
+        let _ = writeln!(text, "sort-key cairn");
+        let _ = writeln!(
+            text,
+            "version Generation {} {}, built on {}",
+            generation.number,
+            generation.label,
+            date(generation.created)
+        );
+        let _ = writeln!(text, "linux /EFI/cairn/{kernel_efi}");
+        if let Some(initrd) = initrd_efi {
+            let _ = writeln!(text, "initrd /EFI/cairn/{initrd}");
+        }
+        let _ = writeln!(text, "options {}", options(generation));
+        write_file(&entries_dir.join(&name), text.as_bytes(), 0o644, None, true)?;
+        keep_entries.insert(name);
+        report.written.push(generation.number);
+    }
+    for path in cairn_util::fs::read_dir_sorted(&entries_dir)? {
+        let name = file_name(&path);
+        if name.starts_with("cairn-generation-")
+            && name.ends_with(".conf")
+            && !keep_entries.contains(&name)
+        {
+            cairn_util::fs::remove_file(&path)?;
+            report.removed.push(Path::new(ENTRIES).join(name));
+        }
+    }
+    for path in cairn_util::fs::read_dir_sorted(&efi_dir)? {
+        let name = file_name(&path);
+        if name.ends_with(".efi") && !keep_efi.contains(&name) {
+            cairn_util::fs::remove_file(&path)?;
+        }
+    }
+    write_file(
+        &root.join("boot/loader/loader.conf"),
+        format!("timeout 5\ndefault cairn-generation-{default}.conf\n").as_bytes(),
+        0o644,
+        None,
+        true,
+    )?;
+    write_file(
+        &root.join("boot/grub/cairn-generations.cfg"),
+        grub_menu(&bootable, default).as_bytes(),
+        0o644,
+        None,
+        true,
+    )?;
+    Ok(report)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The kernel command line: `init=TOPLEVEL/init` and the plan's params.
+fn options(generation: &BootGeneration) -> String {
+    let mut options = format!("init={}/init", generation.toplevel.display());
+    for param in &generation.entry.kernel_params {
+        options.push(' ');
+        options.push_str(param);
+    }
+    options
+}
+
+/// Copies a store file to the ESP once, named like NixOS does
+/// (`HASH-NAME-FILE.efi`); returns the file name.
+fn copy_to_esp(root: &Path, store_root: &Path, number: u64, path: &Path) -> Result<String, Error> {
+    let mut components = path.components().filter_map(|c| match c {
+        std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+        _ => None,
+    });
+    let (Some(_nix), Some(_store), Some(store_name)) =
+        (components.next(), components.next(), components.next())
+    else {
+        return Err(Error::InvalidGeneration {
+            number,
+            reason: format!("'{}' is not inside the store", path.display()),
+        });
+    };
+    let rest: Vec<String> = components.collect();
+    let name = if rest.is_empty() {
+        format!("{store_name}.efi")
+    } else {
+        format!("{store_name}-{}.efi", rest.join("-"))
+    };
+    let target = root.join(EFI_DIR).join(&name);
+    if !target.exists() {
+        let content = cairn_util::fs::read(reroot(store_root, path))?;
+        write_file(&target, &content, 0o644, None, true)?;
+    }
+    Ok(name)
+}
+
+fn grub_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn grub_entry(out: &mut String, indent: &str, title: &str, generation: &BootGeneration) {
+    let _ = writeln!(
+        out,
+        "{indent}menuentry {} --class cairn {{",
+        grub_quote(title)
+    );
+    if let Some(kernel) = &generation.entry.kernel {
+        let _ = writeln!(
+            out,
+            "{indent}  linux {} {}",
+            kernel.display(),
+            options(generation)
+        );
+    }
+    if let Some(initrd) = &generation.entry.initrd {
+        let _ = writeln!(out, "{indent}  initrd {}", initrd.display());
+    }
+    let _ = writeln!(out, "{indent}}}");
+}
+
+fn grub_menu(bootable: &[&BootGeneration], default: u64) -> String {
+    let mut out =
+        String::from("# Generated by cairn; changes are overwritten at the next switch.\n");
+    if let Some(generation) = bootable.iter().find(|g| g.number == default) {
+        grub_entry(&mut out, "", &generation.entry.title, generation);
+    }
+    out.push_str("submenu 'cairn - All configurations' --class submenu {\n");
+    for generation in bootable {
+        let title = format!(
+            "{} - Generation {} ({}, {})",
+            generation.entry.title,
+            generation.number,
+            generation.label,
+            date(generation.created)
+        );
+        grub_entry(&mut out, "  ", &title, generation);
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// `YYYY-MM-DD` of a Unix time (UTC), by the days-from-civil inverse.
+pub(crate) fn date(seconds: i64) -> String {
+    let days = seconds.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(951_782_400), "2000-02-29");
+        assert_eq!(date(1_795_996_800), "2026-11-30");
+        assert_eq!(date(-86_400), "1969-12-31");
+    }
+}
