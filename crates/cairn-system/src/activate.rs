@@ -126,6 +126,9 @@ fn prepare(root: &Path, toplevel: &Toplevel) -> Result<Prepared, Error> {
         .map(|(n, (u, _))| (n.clone(), *u))
         .collect();
     let desired = etc::desired(&plan, toplevel, &users, &accounts.group_ids)?;
+    for spec in plan.users.values().filter(|u| u.create_home) {
+        check_no_symlinks(root, &reroot(root, Path::new(&spec.home)))?;
+    }
     let old_manifest = EtcManifest::read(root)?;
     let changes = etc::prepare(root, toplevel, &desired, &old_manifest, is_scratch(root))?;
     Ok(Prepared {
@@ -210,6 +213,7 @@ fn commit(root: &Path, prepared: &Prepared) -> Result<Vec<String>, Failed> {
 
 fn create_home(root: &Path, home: &str, uid: u32, gid: u32, scratch: bool) -> Result<(), Error> {
     let path = reroot(root, Path::new(home));
+    check_no_symlinks(root, &path)?;
     if std::fs::symlink_metadata(&path).is_ok() {
         return Ok(());
     }
@@ -228,6 +232,26 @@ fn create_home(root: &Path, home: &str, uid: u32, gid: u32, scratch: bool) -> Re
             source,
         }),
     }
+}
+
+/// In a scratch root, fails when a component of `path` below `root` is a
+/// symlink: an absolute target would lead out of the root. At `/` nothing
+/// can lead out.
+fn check_no_symlinks(root: &Path, path: &Path) -> Result<(), Error> {
+    if !is_scratch(root) {
+        return Ok(());
+    }
+    let mut at = root.to_owned();
+    for component in path.strip_prefix(root).unwrap_or(path).components() {
+        at.push(component);
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(Error::ThroughSymlink {
+                path: path.to_owned(),
+                symlink: at,
+            });
+        }
+    }
+    Ok(())
 }
 
 fn lock(root: &Path) -> Result<cairn_util::FileLock, Error> {

@@ -128,6 +128,15 @@ pub enum Error {
         /// Exit status and stderr, or why it did not start.
         reason: String,
     },
+    /// A path to be written inside a scratch root goes through a symlink,
+    /// which could lead outside the root.
+    #[error("refusing to write '{}': '{}' is a symlink and the root is not /", path.display(), symlink.display())]
+    ThroughSymlink {
+        /// The path to be written.
+        path: PathBuf,
+        /// The symlink on the way.
+        symlink: PathBuf,
+    },
     /// A step failed after the root had started to change.
     #[error("activation failed while {step}; {restore}")]
     ActivationFailed {

@@ -24,7 +24,8 @@
 //! written; the error lists them all.
 //!
 //! Ownership: copies are `chown`ed to the owner resolved through the *new*
-//! passwd and group. When the root is not `/` a `chown` refused with
+//! passwd and group (`root` is 0 even when no passwd names it yet, as in
+//! an empty scratch root). When the root is not `/` a `chown` refused with
 //! `EPERM` is skipped (an unprivileged user preparing a scratch root gets
 //! files it owns); at `/` it is an error.
 
@@ -175,12 +176,17 @@ pub(crate) fn desired(
                         source_path: entry.source.clone(),
                     });
                 }
+                // `root` is 0 even before a passwd declares it.
                 let owner = |kind, map: &BTreeMap<String, u32>, name: &String| {
-                    map.get(name).copied().ok_or_else(|| Error::UnknownOwner {
-                        entry: rel.clone(),
-                        kind,
-                        name: name.clone(),
-                    })
+                    let fallback = (name == "root").then_some(0);
+                    map.get(name)
+                        .copied()
+                        .or(fallback)
+                        .ok_or_else(|| Error::UnknownOwner {
+                            entry: rel.clone(),
+                            kind,
+                            name: name.clone(),
+                        })
                 };
                 Desired::File {
                     content: cairn_util::fs::read(&physical)?,

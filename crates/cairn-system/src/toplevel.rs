@@ -113,12 +113,19 @@ impl Toplevel {
     }
 }
 
-/// `root` + the absolute `logical` path.
+/// `root` + the absolute `logical` path, with `..` resolved lexically and
+/// never above `root`, so the result is always inside `root`.
 pub(crate) fn reroot(root: &Path, logical: &Path) -> PathBuf {
-    let relative: PathBuf = logical
-        .components()
-        .filter(|c| matches!(c, Component::Normal(_) | Component::ParentDir))
-        .collect();
+    let mut relative = PathBuf::new();
+    for component in logical.components() {
+        match component {
+            Component::Normal(name) => relative.push(name),
+            Component::ParentDir => {
+                relative.pop();
+            }
+            _ => {}
+        }
+    }
     if relative.as_os_str().is_empty() {
         root.to_owned()
     } else {
@@ -171,6 +178,10 @@ mod tests {
             store.join("aaa-etc/etc/missing/x")
         );
         symlink("loop", store.join("loop")).unwrap();
+        assert_eq!(
+            reroot(root, Path::new("/home/../../../etc/x")),
+            root.join("etc/x")
+        );
         assert!(matches!(
             top.resolve(Path::new("/nix/store/loop")),
             Err(Error::SymlinkLoop { .. })

@@ -370,3 +370,60 @@ fn an_edited_file_no_longer_declared_is_left_in_place() {
             .contains("nginx/nginx.conf")
     );
 }
+
+#[test]
+fn an_empty_root_gets_a_whole_system() {
+    let fx = Fixture::new();
+    std::fs::remove_dir_all(&fx.root).unwrap();
+    std::fs::create_dir(&fx.root).unwrap();
+    let top = fx
+        .system("fresh")
+        .etc("sudoers", "root ALL=(ALL) ALL\n", "0440")
+        .user(
+            "root",
+            json!({"uid": 0, "group": "root", "home": "/root", "shell": "/bin/sh"}),
+        )
+        .user("alice", normal_user("alice", &["wheel"], &[]))
+        .group("root", json!({"gid": 0}))
+        .group("users", json!({"gid": 100}))
+        .group("wheel", json!({"gid": 1}))
+        .build();
+    activate(&fx.root, &top, None, None).unwrap();
+    let etc = fx.root.join("etc");
+    assert_eq!(
+        std::fs::read_to_string(etc.join("passwd")).unwrap(),
+        "root:x:0:0::/root:/bin/sh\nalice:x:1000:100::/home/alice:/run/current-system/sw/bin/bash\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(etc.join("group")).unwrap(),
+        "root:x:0:\nwheel:x:1:alice\nusers:x:100:\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(etc.join("shadow")).unwrap(),
+        "root:!:1::::::\nalice:!:1::::::\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(etc.join("gshadow")).unwrap(),
+        "root:!::\nwheel:!::alice\nusers:!::\n"
+    );
+    assert_eq!(
+        std::fs::metadata(etc.join("shadow")).unwrap().mode() & 0o777,
+        0o600
+    );
+    assert!(status(&fx.root, &top).unwrap().is_empty());
+}
+
+#[test]
+fn a_home_behind_a_symlink_is_refused_in_a_scratch_root() {
+    let fx = Fixture::new();
+    let outside = tempfile::tempdir().unwrap();
+    symlink(outside.path(), fx.root.join("home")).unwrap();
+    let err = activate(&fx.root, &v1(&fx), None, None).unwrap_err();
+    assert!(matches!(err, Error::ThroughSymlink { .. }), "{err}");
+    // Found before anything was written.
+    assert_eq!(
+        std::fs::read_to_string(fx.root.join("etc/passwd")).unwrap(),
+        crate::common::PASSWD
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
