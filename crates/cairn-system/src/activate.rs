@@ -6,7 +6,9 @@
 //! plan. Then, in order: units to stop are stopped (when a [`Systemctl`] is
 //! given); the union of the old and new state is recorded
 //! (`ROOT/var/lib/cairn/`), so a crash leaves everything touched known as
-//! managed; account files; home directories; /etc; the final state; then
+//! managed; account files; home directories; /etc;
+//! `ROOT/run/current-system` → the toplevel (what shells such as
+//! `/run/current-system/sw/bin/bash` resolve through); the final state; then
 //! `daemon-reload` and the reloads, restarts and starts. If a write fails,
 //! the old system is activated again the same way and the error says what
 //! failed and whether restoring worked. Unit failures after activation do
@@ -102,6 +104,7 @@ impl Changes {
 
 /// Everything an activation will write, decided up front.
 struct Prepared {
+    toplevel: PathBuf,
     plan: ActivationPlan,
     old_state: IdState,
     accounts: Accounts,
@@ -126,12 +129,14 @@ fn prepare(root: &Path, toplevel: &Toplevel) -> Result<Prepared, Error> {
         .map(|(n, (u, _))| (n.clone(), *u))
         .collect();
     let desired = etc::desired(&plan, toplevel, &users, &accounts.group_ids)?;
+    check_no_symlinks(root, &root.join("run"))?;
     for spec in plan.users.values().filter(|u| u.create_home) {
         check_no_symlinks(root, &reroot(root, Path::new(&spec.home)))?;
     }
     let old_manifest = EtcManifest::read(root)?;
     let changes = etc::prepare(root, toplevel, &desired, &old_manifest, is_scratch(root))?;
     Ok(Prepared {
+        toplevel: toplevel.path().to_owned(),
         plan,
         old_state,
         accounts,
@@ -206,6 +211,10 @@ fn commit(root: &Path, prepared: &Prepared) -> Result<Vec<String>, Failed> {
     }
     etc::apply(root, &prepared.etc, &prepared.old_manifest, scratch)
         .map_err(|e| Failed("updating /etc", Box::new(e)))?;
+    let run = root.join("run");
+    etc::create_dirs(&run)
+        .and_then(|()| etc::replace_symlink(&run.join("current-system"), &prepared.toplevel))
+        .map_err(|e| Failed("linking /run/current-system", Box::new(e)))?;
     write_state(root, &prepared.accounts.state, &prepared.etc.new_manifest)
         .map_err(|e| Failed("recording the state", Box::new(e)))?;
     Ok(accounts_written)

@@ -30,9 +30,13 @@
 //! usual boot targets count as active, and so does every unit of the old
 //! system that they pull in.
 //!
-//! Not modelled (yet): socket activation (NixOS cycles a service's socket
-//! instead of the service), `fstab` mounts and swaps, user units,
-//! `foo@bar` instances falling back to `foo@.service`.
+//! A changed socket-activated service (`Sockets=`, or an active
+//! `NAME.socket`; not `X-NotSocketActivated`) is stopped and its socket
+//! cycled instead, so the new version starts on the next connection.
+//!
+//! Not modelled (yet): `fstab` mounts and swaps, user units, `foo@bar`
+//! instances falling back to `foo@.service`, `X-StopOnReconfiguration`
+//! targets being stopped first when unchanged.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -141,6 +145,9 @@ pub enum UnitReason {
     Target,
     /// `X-StopOnReconfiguration=true`.
     StopOnReconfiguration,
+    /// A changed socket-activated service: its socket is cycled instead
+    /// (the service is stopped; the socket restarted starts it on demand).
+    SocketActivated,
 }
 
 /// One entry of a [`UnitsPlan`].
@@ -444,6 +451,63 @@ fn modified(name: &str, unit: &UnitSections) -> PlannedUnit {
     }
 }
 
+/// NixOS's socket handling for services that are stopped and started: when
+/// the service is socket-activated (`Sockets=`, or an active `NAME.socket`;
+/// not `X-NotSocketActivated`), stop it and cycle its sockets instead.
+fn cycle_sockets(
+    plan: &mut UnitsPlan,
+    old_units: &UnitSet,
+    new_units: &UnitSet,
+    is_active: &BTreeSet<String>,
+) {
+    let services: Vec<String> = plan
+        .units
+        .iter()
+        .filter(|(name, p)| {
+            name.ends_with(".service")
+                && p.action == UnitAction::Restart
+                && p.stop_before_activation
+        })
+        .map(|(name, _)| name.clone())
+        .collect();
+    for service in services {
+        let unit = &new_units.units[&service];
+        if flag(unit, "Unit", "X-NotSocketActivated", false) {
+            continue;
+        }
+        let mut sockets: Vec<String> = values(unit, "Service", "Sockets")
+            .iter()
+            .flat_map(|v| v.split_whitespace().map(str::to_owned))
+            .collect();
+        if sockets.is_empty() {
+            let stem = service.trim_end_matches(".service");
+            sockets.push(format!("{stem}.socket"));
+        }
+        sockets.retain(|s| {
+            is_active.contains(s)
+                && old_units.units.contains_key(s)
+                && new_units.units.contains_key(s)
+        });
+        if sockets.is_empty() {
+            continue;
+        }
+        plan.units.insert(
+            service,
+            planned(UnitAction::Stop, UnitReason::SocketActivated),
+        );
+        for socket in sockets {
+            plan.units.insert(
+                socket,
+                PlannedUnit {
+                    action: UnitAction::Restart,
+                    reason: UnitReason::SocketActivated,
+                    stop_before_activation: true,
+                },
+            );
+        }
+    }
+}
+
 /// Compares the units of `old` (none on a first activation) and `new`.
 ///
 /// # Errors
@@ -507,6 +571,7 @@ pub fn plan_units(
             plan.units.insert(name.clone(), entry);
         }
     }
+    cycle_sockets(&mut plan, &old_units, &new_units, &is_active);
     // New units wanted by active targets, and what targets started that way
     // want in turn.
     let mut running: BTreeSet<String> = is_active

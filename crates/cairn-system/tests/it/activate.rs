@@ -140,6 +140,10 @@ fn v1_v2_v1_gives_back_v1s_bytes() {
         std::fs::metadata(etc.join("shadow")).unwrap().mode() & 0o777,
         0o640
     );
+    assert_eq!(
+        std::fs::read_link(fx.root.join("run/current-system")).unwrap(),
+        one.path()
+    );
     let home = std::fs::metadata(fx.root.join("home/alice")).unwrap();
     assert_eq!(
         (home.mode() & 0o7777, home.uid(), home.gid()),

@@ -194,6 +194,53 @@ fn plan_follows_switch_to_configuration() {
 }
 
 #[test]
+fn a_socket_activated_service_cycles_its_socket() {
+    let fx = Fixture::new();
+    let st = Some("sockets.target");
+    let old = fx
+        .system("old")
+        .unit("sshd.socket", "[Socket]\nListenStream=22\nAccept=yes\n", st)
+        .unit("sshd.service", &service("/a", ""), None)
+        .unit("opt-out.socket", "[Socket]\nListenStream=23\n", st)
+        .unit("opt-out.service", &service("/a", ""), None)
+        .build();
+    let new = fx
+        .system("new")
+        .unit("sshd.socket", "[Socket]\nListenStream=22\nAccept=yes\n", st)
+        .unit("sshd.service", &service("/b", ""), None)
+        .unit("opt-out.socket", "[Socket]\nListenStream=23\n", st)
+        .unit(
+            "opt-out.service",
+            &service("/b", "X-NotSocketActivated=true\n"),
+            None,
+        )
+        .build();
+    let active = [
+        "sockets.target",
+        "sshd.socket",
+        "sshd.service",
+        "opt-out.socket",
+        "opt-out.service",
+    ];
+    let live = ActiveUnits::Live(active.map(str::to_owned).into());
+    let plan = plan_units(Some(&old), &new, &live).unwrap();
+    use UnitAction::*;
+    assert_eq!(
+        action(&plan, "sshd.service"),
+        Some((Stop, UnitReason::SocketActivated, false))
+    );
+    assert_eq!(
+        action(&plan, "sshd.socket"),
+        Some((Restart, UnitReason::SocketActivated, true))
+    );
+    assert_eq!(
+        action(&plan, "opt-out.service"),
+        Some((Restart, UnitReason::Changed, true))
+    );
+    assert_eq!(action(&plan, "opt-out.socket"), None);
+}
+
+#[test]
 fn drop_ins_and_install_sections_count() {
     let fx = Fixture::new();
     let old = fx
