@@ -330,3 +330,134 @@ fn errors_are_worded_as_nix_words_them() {
     }
     assert_snapshot!(text);
 }
+
+/// `splitmix64`: enough randomness for kill moments, no dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, max: std::time::Duration) -> std::time::Duration {
+        let micros = u64::try_from(max.as_micros()).unwrap().max(1);
+        std::time::Duration::from_micros(self.next() % micros)
+    }
+}
+
+/// Checks, after a kill, that the profile points at an existing
+/// generation whose environment is valid and whole: its `bin/` holds
+/// exactly the programs of the packages its manifest names.
+fn check_profile(f: &Fixture, store: &cairn_store::LocalStore, context: &str) {
+    use cairn_store::Store;
+    let profile = f.work().join("prof/p");
+    let link = std::fs::read_link(&profile).unwrap();
+    let generation = std::fs::read_link(profile.parent().unwrap().join(&link))
+        .unwrap_or_else(|e| panic!("{context}: {} is missing: {e}", link.display()));
+    let text = generation.to_str().unwrap();
+    let path = store.store_dir().parse_path(text).unwrap();
+    assert!(
+        store.is_valid_path(&path).unwrap(),
+        "{context}: {text} is not valid"
+    );
+    let real = f.root.join(text.trim_start_matches('/'));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(real.join("manifest.json")).unwrap())
+            .unwrap();
+    let mut expected: Vec<String> = manifest["elements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect();
+    expected.sort();
+    let profile = format!("prof/{}", profile.file_name().unwrap().to_str().unwrap());
+    assert_eq!(f.bin(&profile), expected, "{context}");
+}
+
+#[test]
+fn sigkill_during_installs_never_leaves_a_broken_profile() {
+    use std::time::{Instant, SystemTime, UNIX_EPOCH};
+    const ROUNDS: usize = 100;
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut rng = Rng(seed);
+    let f = Fixture::new();
+    let packages: Vec<String> = (0..60).map(|i| f.package(&format!("pkg{i}-1.0"))).collect();
+    let (base, extra) = packages.split_at(40);
+    let root = f.root.to_str().unwrap().to_owned();
+    let cairn = |args: &[&str]| {
+        let mut command = f.context.command();
+        command
+            .current_dir(f.work())
+            .args(args)
+            .args(["--store", &root, "--profile", "prof/p"]);
+        command
+    };
+    let mut first = cairn(&["profile", "install"]);
+    let installed = first.args(base).output().unwrap();
+    assert!(installed.status.success(), "{installed:?}");
+
+    // How long an uninterrupted install takes; kills land anywhere in it,
+    // and a little after.
+    let started = Instant::now();
+    let installed = cairn(&["profile", "install", &extra[0]]).output().unwrap();
+    assert!(installed.status.success(), "{installed:?}");
+    let full = started.elapsed();
+
+    let mut completed = 0;
+    for round in 0..ROUNDS {
+        // Now and then from the first generation again: other bases to
+        // share links with, and environments made before (the cache).
+        if round % 3 == 0 {
+            let switched = cairn(&["profile", "switch", "1"]).output().unwrap();
+            assert!(switched.status.success(), "{switched:?}");
+        }
+        let package = &extra[usize::try_from(rng.next() % extra.len() as u64).unwrap()];
+        // Both front ends, which share the install.
+        let mut child = if round % 2 == 0 {
+            cairn(&["profile", "install", package])
+        } else {
+            let mut command = Command::new(f.context.path().join("bin/nix-env"));
+            command
+                .current_dir(f.work())
+                .env_clear()
+                .env("HOME", f.context.path().join("home"))
+                .env("TMPDIR", f.context.path().join("tmp"))
+                .args(["--store", &root, "-p", "prof/p", "-i", package]);
+            command
+        }
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let delay = rng.below(full + full / 4);
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        if child.wait().unwrap().success() {
+            completed += 1;
+        }
+        let store =
+            cairn_store::LocalStore::open(&f.root, cairn_store_path::StoreDir::default()).unwrap();
+        check_profile(
+            &f,
+            &store,
+            &format!("seed {seed}, round {round}, killed after {delay:?}"),
+        );
+    }
+    // Some runs finished, some were cut short, and the store is whole.
+    assert!(
+        completed < ROUNDS,
+        "seed {seed}: no kill landed in an install"
+    );
+    let verify = f
+        .context
+        .run(&["store", "verify", "--check-contents", "--store", &root]);
+    assert!(verify.status.success(), "seed {seed}: {verify:?}");
+}
