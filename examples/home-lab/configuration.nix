@@ -56,7 +56,7 @@ in
     serviceConfig.Type = "oneshot";
   };
 
-  environment.systemPackages = with pkgs; [ htop tree curl file ];
+  environment.systemPackages = with pkgs; [ tree curl file less ];
   environment.etc."motd".text = ''
     Welcome to the lab. This machine is managed by cairn: edit
     configuration.nix and run `cairn system switch`.

@@ -19,6 +19,7 @@ let
         echo "# Made by nix/pkgs/stdenv/default.nix from setup.sh."
         echo 'initialPath="${lib.concatStringsSep " " initialPath}"'
         echo 'shell="${shell}"'
+        echo 'bootstrapTools="${tools}"'
         cat ${./setup.sh}
       } > "$out/setup"
     '' ];

@@ -72,6 +72,14 @@ isElf() {
     [ "$magic" = $'\177ELF' ]
 }
 
+# ELF files and static libraries (`!<arch>`): what `strip -S` can strip.
+isStrippable() {
+    isElf "$1" && return 0
+    local magic
+    magic="$(head -c 7 "$1" 2>/dev/null | tr -d '\000')" || return 1
+    [ "$magic" = '!<arch>' ]
+}
+
 ######################################################################
 # 1. The inputs
 
@@ -363,6 +371,8 @@ patchShebangs() {
         [[ "$first" == '#!'* ]] || continue
         read -r interp args <<< "${first#\#!}"
         case "$interp" in
+            # Made with the build's SHELL (the bootstrap tools'): re-aim it.
+            "$bootstrapTools"/*) ;;
             "$NIX_STORE"/*) continue ;;
             */env) interp="${args%% *}"; [ "$interp" = "$args" ] && args= || args="${args#* }" ;;
         esac
@@ -388,9 +398,23 @@ patchShebangs() {
 stripDirs() {
     local file
     while IFS= read -r -d '' file; do
-        if isElf "$file"; then
+        if isStrippable "$file"; then
             strip ${stripFlags:--S} "$file" 2>/dev/null || echo "strip: could not strip $file" >&2
         fi
+    done < <(find "$@" -type f -print0)
+}
+
+# Scripts made at build time name the build's tools by absolute path
+# (configure found `grep` or `sort` in the bootstrap tools): they run with
+# the programs of that name on PATH instead, as nixpkgs does with GREP=grep.
+forgetBootstrapTools() {
+    local file first
+    while IFS= read -r -d '' file; do
+        read -r first < "$file" 2>/dev/null || continue
+        [[ "$first" == '#!'* ]] || continue
+        grep -q "$bootstrapTools" "$file" || continue
+        echo "forgetting the bootstrap tools' paths in $file"
+        sed -i -e "s|$bootstrapTools/usr/bin/||g" -e "s|$bootstrapTools/bin/||g" "$file"
     done < <(find "$@" -type f -print0)
 }
 
@@ -411,6 +435,7 @@ fixupPhase() {
         fi
         if [ -z "${dontPatchShebangs:-}" ]; then
             patchShebangs "$dir"
+            forgetBootstrapTools "$dir"
         fi
     done
     if [ -n "${propagatedBuildInputs:-}${propagatedNativeBuildInputs:-}" ]; then

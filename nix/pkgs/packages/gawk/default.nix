@@ -9,9 +9,10 @@ stdenv.mkDerivation (finalAttrs: {
     sha256 = "2337a0283b180ec1b9c727973a34781c6478b3ae9bcbdcca0a4dc49861d75a65";
   };
 
-  # Debian's repacked source leaves out the manual's sources.
+  # Debian's repacked source leaves out the manual's sources, which the
+  # manual and awklib's programs are made from.
   postPatch = ''
-    sed -i '/^SUBDIRS/s/ doc / /' Makefile.in
+    sed -i -e '/^SUBDIRS =/s/ doc\b//' -e '/^SUBDIRS =/s/ awklib\b//' Makefile.in
   '';
 
   configureFlags = [ "--disable-nls" "--without-readline" "--without-mpfr" ];
