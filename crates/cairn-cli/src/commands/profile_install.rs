@@ -145,13 +145,34 @@ pub(crate) fn install(
                 .with_help("select one with `-A ATTRPATH`"),
         );
     }
-    if let Voice::NixEnv { dry_run: true } = request.voice {
-        // Nothing is built: the names come from the derivations.
-        eprintln!("(dry run; not doing anything)");
+    if let Voice::NixEnv { dry_run } = request.voice {
+        // Nix says what it installs and replaces before it builds; the
+        // names come from the derivations.
+        let current = {
+            let lock = profile.lock().map_err(profile::from_profile)?;
+            lock.current_manifest(store.as_ref())
+                .map_err(profile::from_profile)?
+        };
+        let names: Vec<&str> = chosen
+            .iter()
+            .map(|c| cairn_profile::split_name_version(&c.drv_name).0)
+            .collect();
+        if dry_run {
+            eprintln!("(dry run; not doing anything)");
+        }
+        for old in current
+            .elements
+            .iter()
+            .filter(|e| names.contains(&e.name.as_str()))
+        {
+            eprintln!("replacing old {}", request.voice.describe(old));
+        }
         for chosen in &chosen {
             eprintln!("installing '{}'", chosen.drv_name);
         }
-        return Ok(());
+        if dry_run {
+            return Ok(());
+        }
     }
     let elements = build_elements(
         store,
@@ -169,7 +190,16 @@ pub(crate) fn install(
         env,
         stdout,
         request.voice,
-        |manifest, out| profile::install_elements(manifest, elements, request.voice, out),
+        |manifest, out| match request.voice {
+            Voice::Cairn => profile::install_elements(manifest, elements, request.voice, out),
+            // Reported above, before the build.
+            Voice::NixEnv { .. } => {
+                for element in elements {
+                    manifest.install(element);
+                }
+                Ok(())
+            }
+        },
     )?;
     if request.voice == Voice::Cairn {
         summary(&format!(

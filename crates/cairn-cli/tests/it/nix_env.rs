@@ -251,6 +251,9 @@ fn installs_upgrades_and_queries_an_expression_file() {
     // By attribute path, then by name.
     let out = run(&["-f", "pkgs.nix", "-iA", "hello"]);
     assert_eq!(stderr_lines(&out), ["installing 'hello-2.10'"]);
+    // Said before the build, as Nix does.
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.starts_with("installing 'hello-2.10'\n"), "{stderr}");
     assert_eq!(f.bin("prof/p"), ["hello"]);
     let out = run(&["-f", "pkgs.nix", "-i", "cowsay"]);
     assert_eq!(stderr_lines(&out), ["installing 'cowsay-3.03'"]);
@@ -287,6 +290,17 @@ fn installs_upgrades_and_queries_an_expression_file() {
         ]
     );
     assert_eq!(stdout_of(&run(&["-q"])), "cowsay-3.03\nhello-2.12\n");
+
+    // Replacing an installed name says so first.
+    let out = run(&["-f", "pkgs.nix", "-iA", "hello", "--dry-run"]);
+    assert_eq!(
+        stderr_lines(&out),
+        [
+            "(dry run; not doing anything)",
+            "replacing old 'hello-2.12'",
+            "installing 'hello-2.10'"
+        ]
+    );
 
     // `-E`: a function of the file's value.
     let out = run(&["-f", "pkgs.nix", "-E", "-i", "pkgs: pkgs.tools.sed"]);
