@@ -77,6 +77,9 @@ pub enum Command {
     /// Search the package collection by name and description, like
     /// `nix search`.
     Search(SearchArgs),
+    /// Build, switch to and roll back the machine declared in
+    /// configuration.nix.
+    System(SystemArgs),
 }
 
 /// `cairn search …`
@@ -1081,4 +1084,98 @@ pub enum ElfCommand {
         /// The ELF file, edited in place.
         file: PathBuf,
     },
+}
+
+/// `cairn system …`
+#[derive(Debug, Args)]
+pub struct SystemArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SystemCommand,
+}
+
+/// The `cairn system` commands.
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// Build the configuration's system and print its store path.
+    Build(ConfigArgs),
+    /// Build, activate, and make it the next generation (and boot default).
+    Switch(ConfigArgs),
+    /// Build and make it the next generation and boot default, without
+    /// activating it now.
+    Boot(ConfigArgs),
+    /// Build and activate, without making a generation.
+    Test(ConfigArgs),
+    /// Build and print what activating it would change.
+    DryActivate(ConfigArgs),
+    /// Activate the previous generation and make it current.
+    Rollback(RootArgs),
+    /// List the system's generations.
+    Generations(ReadArgs),
+    /// Compare the current system with the configuration, or two
+    /// generations.
+    Diff(DiffArgs),
+    /// Report drift: what was changed by hand since the last activation.
+    Status(ReadArgs),
+}
+
+/// Where the system lives.
+#[derive(Debug, Args)]
+pub struct RootArgs {
+    /// The root directory of the machine (a scratch root for tests and
+    /// installs); its store is ROOT/nix/store.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub root: PathBuf,
+}
+
+/// Commands that only read.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Where the system lives.
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Commands that build a configuration.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// The configuration (default: ROOT/etc/cairn/configuration.nix).
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the system lives.
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// On evaluation errors, show every `while evaluating …` frame.
+    #[arg(long)]
+    pub show_trace: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// How to build.
+    #[command(flatten)]
+    pub flags: BuildFlags,
+}
+
+/// `cairn system diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Two generation numbers to compare; without them, the current
+    /// generation against the configuration.
+    #[arg(value_name = "GENERATION", num_args = 0..=2)]
+    pub generations: Vec<u64>,
+    /// The configuration (default: ROOT/etc/cairn/configuration.nix).
+    #[arg(short = 'c', long = "config", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Where the system lives.
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// How to build.
+    #[command(flatten)]
+    pub flags: BuildFlags,
 }

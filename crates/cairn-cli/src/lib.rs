@@ -198,6 +198,10 @@ fn dispatch(cli: Cli, env: &environment::Environment, stdout: &mut dyn Write) ->
             commands::profile::run(args, &settings, env, stdout)
         }
         Command::Pkgs(command) => commands::pkgs::run(command, stdout),
+        Command::System(args) => {
+            let settings = env.settings(&options)?;
+            commands::system::run(args, &settings, env, stdout)
+        }
         Command::Search(args) => {
             let settings = env.settings(&options)?;
             commands::search::run(&args, &settings, env, stdout)

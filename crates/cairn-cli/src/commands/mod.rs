@@ -20,6 +20,7 @@ pub(crate) mod repl;
 pub(crate) mod search;
 pub(crate) mod store;
 pub(crate) mod store_ops;
+pub(crate) mod system;
 
 use std::io::Write;
 

@@ -25,7 +25,14 @@ fn eval(cx: &TestContext, config: &str, expr: &str) -> std::process::Output {
         repo().display()
     );
     cx.command()
-        .args(["eval", "--strict", "--store", store.to_str().unwrap(), "-E", &expr])
+        .args([
+            "eval",
+            "--strict",
+            "--store",
+            store.to_str().unwrap(),
+            "-E",
+            &expr,
+        ])
         .output()
         .unwrap()
 }
@@ -137,30 +144,31 @@ fn priorities_decide_between_definitions() {
 #[test]
 fn configuration_errors_name_the_option_and_the_files() {
     let cx = TestContext::new();
-    let mut errors = Vec::new();
-    // A type error.
-    errors.push(eval_err(
-        &cx,
-        "{ networking.hostName = 42; }",
-        "config.networking.hostName",
-    ));
-    // Conflicting definitions.
-    errors.push(eval_err(
-        &cx,
-        "{ imports = [ { time.timeZone = \"UTC\"; } { time.timeZone = \"Europe/Berlin\"; } ]; }",
-        "config.time.timeZone",
-    ));
-    // An option that does not exist.
-    errors.push(eval_err(
-        &cx,
-        "{ services.nginx.enabled = true; }",
-        "config.services.nginx.enable",
-    ));
-    // A failed assertion stops the build of the toplevel.
-    errors.push(eval_err(
-        &cx,
-        "{ users.users.carol = { }; }",
-        "config.system.build.toplevel.drvPath",
-    ));
+    let errors = [
+        // A type error.
+        eval_err(
+            &cx,
+            "{ networking.hostName = 42; }",
+            "config.networking.hostName",
+        ),
+        // Conflicting definitions.
+        eval_err(
+            &cx,
+            "{ imports = [ { time.timeZone = \"UTC\"; } { time.timeZone = \"Europe/Berlin\"; } ]; }",
+            "config.time.timeZone",
+        ),
+        // An option that does not exist.
+        eval_err(
+            &cx,
+            "{ services.nginx.enabled = true; }",
+            "config.services.nginx.enable",
+        ),
+        // A failed assertion stops the build of the toplevel.
+        eval_err(
+            &cx,
+            "{ users.users.carol = { }; }",
+            "config.system.build.toplevel.drvPath",
+        ),
+    ];
     insta::assert_snapshot!(errors.join("\n---\n"));
 }
