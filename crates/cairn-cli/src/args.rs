@@ -1126,6 +1126,10 @@ pub struct RootArgs {
     /// installs); its store is ROOT/nix/store.
     #[arg(long, value_name = "DIR", default_value = "/")]
     pub root: PathBuf,
+    /// Use the store under DIR instead of the root's own (ROOT/nix/store);
+    /// the system profile stays under ROOT.
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
 }
 
 /// Commands that only read.

@@ -23,7 +23,7 @@ let
     inherit (config.networking) hostName;
     inherit (config.time) timeZone;
     inherit (config.users) mutableUsers;
-    inherit (cfg.activationPlan) etc users groups bootEntry bootLoader;
+    inherit (cfg.activationPlan) etc users groups bootEntry;
   };
 
   bootspec = {

@@ -4,7 +4,7 @@
 //!
 //! The root is `/` unless `--root DIR` says otherwise; everything lives
 //! under it: the store (`ROOT/nix/store`, a chroot store for any other
-//! root), the profile `ROOT/nix/var/cairn/profiles/system` with its
+//! root, unless `--store DIR` names another one), the profile `ROOT/nix/var/cairn/profiles/system` with its
 //! generation links, the default configuration
 //! `ROOT/etc/cairn/configuration.nix`, and what activation writes
 //! (`ROOT/etc`, the account files, boot entries, `ROOT/var/lib/cairn`).
@@ -54,7 +54,7 @@ pub(crate) fn run(
 ) -> CliResult {
     match args.command {
         SystemCommand::Build(a) => {
-            let machine = Machine::open(&a.root.root, settings, env)?;
+            let machine = Machine::open(&a.root, settings, env)?;
             let built = machine.build(&a, settings, env)?;
             built.report_times();
             emit_line(stdout, &built.toplevel.path().display().to_string())
@@ -63,7 +63,7 @@ pub(crate) fn run(
         SystemCommand::Boot(a) => switch(&a, Mode::Boot, settings, env, stdout),
         SystemCommand::Test(a) => switch(&a, Mode::Test, settings, env, stdout),
         SystemCommand::DryActivate(a) => {
-            let machine = Machine::open(&a.root.root, settings, env)?;
+            let machine = Machine::open(&a.root, settings, env)?;
             let built = machine.build(&a, settings, env)?;
             built.report_times();
             let current = machine.current()?;
@@ -86,6 +86,9 @@ enum Mode {
 /// A machine: its root, store and system profile.
 struct Machine {
     root: PathBuf,
+    /// The directory the store's logical paths are under (the root, or
+    /// `--store`).
+    store_root: PathBuf,
     store: Arc<LocalStore>,
     profile: Profile,
 }
@@ -108,11 +111,18 @@ impl Built {
 }
 
 impl Machine {
-    fn open(root: &Path, settings: &Settings, env: &Environment) -> CliResult<Machine> {
-        let root = std::path::absolute(root)
-            .map_err(|err| CliError::user(format!("bad root '{}': {err}", root.display())))?;
+    fn open(args: &RootArgs, settings: &Settings, env: &Environment) -> CliResult<Machine> {
+        let absolute = |path: &Path| {
+            std::path::absolute(path)
+                .map_err(|err| CliError::user(format!("bad path '{}': {err}", path.display())))
+        };
+        let root = absolute(&args.root)?;
+        let store_root = match &args.store {
+            Some(store) => absolute(store)?,
+            None => root.clone(),
+        };
         let location = StoreLocation {
-            store: Some(root.clone()),
+            store: Some(store_root.clone()),
         };
         let store = build::open_store(&location, settings, env)?;
         let profiles = root.join("nix/var/cairn/profiles");
@@ -124,13 +134,14 @@ impl Machine {
             .map_err(|err| CliError::from_error(ErrorKind::User, &err))?;
         Ok(Machine {
             root,
+            store_root,
             store,
             profile,
         })
     }
 
     fn toplevel(&self, logical: &Path) -> Toplevel {
-        Toplevel::new(logical, &self.root)
+        Toplevel::new(logical, &self.store_root)
     }
 
     /// The toplevel a generation points at.
@@ -244,8 +255,8 @@ impl Machine {
     }
 
     /// Rewrites the boot entries for every kept generation, `default`
-    /// first.
-    fn write_boot_entries(&self, default: u64) -> CliResult<cairn_system::BootReport> {
+    /// first; `None` when the default generation has no kernel to boot.
+    fn write_boot_entries(&self, default: u64) -> CliResult<Option<cairn_system::BootReport>> {
         let mut boot = Vec::new();
         for g in self.generations()? {
             let toplevel = self.generation(&g);
@@ -261,7 +272,16 @@ impl Machine {
                 created: g.created_seconds(),
             });
         }
-        cairn_system::write_boot_entries(&self.root, &self.root, &boot, default)
+        if !boot
+            .iter()
+            .any(|g| g.number == default && g.entry.kernel.is_some())
+        {
+            // Nothing to boot: the collection has no kernel yet, and a
+            // menu entry without one would not start anything.
+            return Ok(None);
+        }
+        cairn_system::write_boot_entries(&self.root, &self.store_root, &boot, default)
+            .map(Some)
             .map_err(system_error)
     }
 }
@@ -400,7 +420,7 @@ fn switch(
     env: &Environment,
     stdout: &mut dyn Write,
 ) -> CliResult {
-    let machine = Machine::open(&a.root.root, settings, env)?;
+    let machine = Machine::open(&a.root, settings, env)?;
     let built = machine.build(a, settings, env)?;
     built.report_times();
     let current = machine.current()?;
@@ -429,17 +449,20 @@ fn switch(
             report(&format!("Made generation {}", switched.to));
             switched.to
         };
-        let boot = machine.write_boot_entries(number)?;
-        if !boot.written.is_empty() || !boot.without_kernel.is_empty() {
-            report(&format!(
+        match machine.write_boot_entries(number)? {
+            Some(boot) => report(&format!(
                 "Boot menu: {} generations{}",
-                boot.written.len() + boot.without_kernel.len(),
+                boot.written.len(),
                 if boot.without_kernel.is_empty() {
                     String::new()
                 } else {
-                    format!(" ({} without a kernel)", boot.without_kernel.len())
+                    format!(" ({} left out: no kernel)", boot.without_kernel.len())
                 }
-            ));
+            )),
+            None => {
+                report("Boot menu: not written: this generation has no kernel");
+                report("hint: set boot.kernel (and boot.initrd) to boot it");
+            }
         }
     }
     emit_line(stdout, &built.toplevel.path().display().to_string())
@@ -451,7 +474,7 @@ fn rollback(
     env: &Environment,
     stdout: &mut dyn Write,
 ) -> CliResult {
-    let machine = Machine::open(&a.root, settings, env)?;
+    let machine = Machine::open(a, settings, env)?;
     let current = machine.current()?.ok_or_else(|| {
         CliError::user("the system has no generation to roll back from")
             .with_help("make one with `cairn system switch`")
@@ -493,7 +516,7 @@ fn generations(
     env: &Environment,
     stdout: &mut dyn Write,
 ) -> CliResult {
-    let machine = Machine::open(&a.root.root, settings, env)?;
+    let machine = Machine::open(&a.root, settings, env)?;
     let current = machine
         .profile
         .current()
@@ -564,7 +587,7 @@ fn package_count(machine: &Machine, toplevel: &Toplevel) -> Option<usize> {
 }
 
 fn diff(a: &DiffArgs, settings: &Settings, env: &Environment, stdout: &mut dyn Write) -> CliResult {
-    let machine = Machine::open(&a.root.root, settings, env)?;
+    let machine = Machine::open(&a.root, settings, env)?;
     let (old, new) = match a.generations.as_slice() {
         [] => {
             let built =
@@ -658,7 +681,7 @@ fn status(
     env: &Environment,
     stdout: &mut dyn Write,
 ) -> CliResult {
-    let machine = Machine::open(&a.root.root, settings, env)?;
+    let machine = Machine::open(&a.root, settings, env)?;
     let current = machine.current()?.ok_or_else(|| {
         CliError::user("the system has no generation yet")
             .with_help("make one with `cairn system switch`")
