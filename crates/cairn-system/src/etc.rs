@@ -446,8 +446,13 @@ pub(crate) fn apply(
     let etc = root.join("etc");
     cairn_util::fs::create_dir_all(&etc)?;
     replace_symlink(&etc.join("static"), &changes.static_target)?;
+    // Directories whose entries changed, flushed once each at the end
+    // rather than after every entry (hundreds of fsyncs otherwise).
+    let mut touched: BTreeSet<PathBuf> = BTreeSet::new();
     for rel in &changes.remove {
-        cairn_util::fs::remove_file(etc.join(rel))?;
+        let path = etc.join(rel);
+        cairn_util::fs::remove_file(&path)?;
+        touched.extend(path.parent().map(Path::to_owned));
     }
     // Directories cairn created and no longer needs, deepest first.
     let mut stale: Vec<&String> = old
@@ -468,7 +473,11 @@ pub(crate) fn apply(
         // A managed entry turned into something else (a directory) cannot
         // be renamed over; it was checked to be ours.
         match want {
-            Desired::Symlink(target) => replace_symlink(&path, target)?,
+            Desired::Symlink(target) => {
+                if replace_symlink_unsynced(&path, target)? {
+                    touched.extend(path.parent().map(Path::to_owned));
+                }
+            }
             Desired::File {
                 content,
                 mode,
@@ -476,6 +485,9 @@ pub(crate) fn apply(
                 gid,
             } => write_file(&path, content, *mode, Some((*uid, *gid)), scratch)?,
         }
+    }
+    for dir in touched.iter().filter(|d| d.is_dir()) {
+        cairn_util::fs::sync_dir(dir)?;
     }
     Ok(())
 }
@@ -501,8 +513,19 @@ pub(crate) fn create_dirs(dir: &Path) -> Result<(), Error> {
 /// Points `link` at `target` atomically: a new link under a temporary name
 /// renamed over the old one.
 pub(crate) fn replace_symlink(link: &Path, target: &Path) -> Result<(), Error> {
+    if replace_symlink_unsynced(link, target)?
+        && let Some(parent) = link.parent()
+    {
+        cairn_util::fs::sync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// [`replace_symlink`] without flushing the directory; `false` when the
+/// link was already right.
+fn replace_symlink_unsynced(link: &Path, target: &Path) -> Result<bool, Error> {
     if std::fs::read_link(link).is_ok_and(|current| current == target) {
-        return Ok(());
+        return Ok(false);
     }
     let name = link
         .file_name()
@@ -515,10 +538,7 @@ pub(crate) fn replace_symlink(link: &Path, target: &Path) -> Result<(), Error> {
         let _ = std::fs::remove_file(&temp);
         return Err(err.into());
     }
-    if let Some(parent) = link.parent() {
-        cairn_util::fs::sync_dir(parent)?;
-    }
-    Ok(())
+    Ok(true)
 }
 
 /// Writes `content` to `path` atomically with `mode` and, if given, owner.
