@@ -22,6 +22,8 @@
 //!   [`package_diff`] compares their `sw` closures through cairn-profile.
 //! * [`write_boot_entries`] writes systemd-boot entries and a GRUB menu for
 //!   every kept generation.
+//! * [`verify_toplevel_units`] runs `systemd-analyze verify` on a
+//!   toplevel's units against its (possibly chroot) store, for tests.
 //!
 //! Every function takes the root explicitly and touches nothing outside
 //! it; every file is replaced atomically (temporary file, fsync, rename).
@@ -37,6 +39,7 @@ pub mod plan;
 mod toplevel;
 mod units;
 mod users;
+mod verify;
 
 pub use activate::{
     AccountDrift, Changes, Drift, EtcDrift, Report, STATE_DIR, SystemDiff, activate, diff,
@@ -49,5 +52,6 @@ pub use plan::{ActivationPlan, BootEntry, EtcEntry, GroupSpec, UserSpec};
 pub use toplevel::Toplevel;
 pub use units::{
     ActiveUnits, PlannedUnit, Systemctl, SystemctlCommand, UNIT_DIR, UnitAction, UnitReason,
-    UnitSections, UnitsPlan, Verb, parse_unit, plan_units, systemd_analyze_verify,
+    UnitSections, UnitsPlan, Verb, parse_unit, plan_units,
 };
+pub use verify::{Verification, systemd_analyze_verify, verify_toplevel_units};

@@ -720,34 +720,6 @@ impl Systemctl for SystemctlCommand {
     }
 }
 
-/// Runs `systemd-analyze verify` on unit files, for tests of generated
-/// units. `Ok(None)` when `systemd-analyze` is not installed; otherwise the
-/// exit status and combined output.
-///
-/// # Errors
-/// The program exists but cannot be run.
-pub fn systemd_analyze_verify(units: &[PathBuf]) -> Result<Option<(bool, String)>, Error> {
-    let program = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"]
-        .into_iter()
-        .map(Path::new)
-        .find(|p| p.is_file());
-    let Some(program) = program else {
-        return Ok(None);
-    };
-    let output = Command::new(program)
-        .arg("verify")
-        .arg("--man=no")
-        .args(units)
-        .output()
-        .map_err(|err| Error::Systemctl {
-            command: "systemd-analyze verify".to_owned(),
-            reason: err.to_string(),
-        })?;
-    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
-    text.push_str(&String::from_utf8_lossy(&output.stderr));
-    Ok(Some((output.status.success(), text)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,11 @@
-//! The units plan between two systems, and carrying it out through a
-//! recording `Systemctl`.
+//! The units plan between two systems, carrying it out through a
+//! recording `Systemctl`, and `systemd-analyze verify`.
 
 use std::collections::BTreeSet;
 
 use cairn_system::{
     ActiveUnits, Error, PlannedUnit, Systemctl, UnitAction, UnitReason, Verb, activate, plan_units,
-    systemd_analyze_verify,
+    systemd_analyze_verify, verify_toplevel_units,
 };
 
 use crate::common::Fixture;
@@ -370,4 +370,54 @@ fn systemd_analyze_accepts_a_good_unit_and_rejects_a_bad_one() {
     .unwrap();
     let (ok, output) = systemd_analyze_verify(&[bad]).unwrap().unwrap();
     assert!(!ok, "{output}");
+}
+
+#[test]
+fn a_toplevels_units_are_verified_against_its_chroot_store() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = Fixture::new();
+    let program = fx.store_file("myapp", "#!/bin/sh\n");
+    std::fs::set_permissions(
+        fx.physical(&program),
+        std::fs::Permissions::from_mode(0o555),
+    )
+    .unwrap();
+    let good = format!(
+        "[Unit]\nDescription=app\nRequires=helper.service\nAfter=network.target\n\
+         [Service]\nExecStart={}\n",
+        program.display()
+    );
+    let helper = format!(
+        "[Unit]\nDescription=helper\n[Service]\nExecStart={}\n",
+        program.display()
+    );
+    let top = fx
+        .system("good")
+        .unit("app.service", &good, Some("multi-user.target"))
+        .unit("helper.service", &helper, None)
+        .build();
+    let Some(verification) = verify_toplevel_units(&top).unwrap() else {
+        return; // systemd-analyze is not installed
+    };
+    assert!(verification.ok, "{}", verification.output);
+    assert_eq!(verification.units, ["app.service", "helper.service"]);
+
+    let missing = "[Unit]\nDescription=b\n[Service]\nExecStart=/nix/store/missing-x/bin/x\n";
+    let top = fx.system("bad").unit("bad.service", missing, None).build();
+    let verification = verify_toplevel_units(&top).unwrap().unwrap();
+    assert!(!verification.ok);
+    assert!(
+        verification
+            .output
+            .contains("/nix/store/missing-x/bin/x is not executable"),
+        "{}",
+        verification.output
+    );
+    // The scratch directory is gone.
+    assert!(std::fs::read_dir(&fx.store_root).unwrap().all(|e| {
+        !e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".cairn-verify")
+    }));
 }
