@@ -51,7 +51,8 @@ pub struct Report {
     pub etc_written: Vec<String>,
     /// /etc entries removed.
     pub etc_removed: Vec<String>,
-    /// Entries no longer declared but left because they were edited.
+    /// Entries no longer declared but left because they were edited by
+    /// hand; cairn no longer manages them (not repeated in `warnings`).
     pub etc_left_in_place: Vec<String>,
     /// Account files rewritten.
     pub accounts_written: Vec<String>,
@@ -336,11 +337,6 @@ pub fn activate(
         warnings: prepared.accounts.warnings.clone(),
         ..Report::default()
     };
-    for rel in &prepared.etc.left_in_place {
-        report.warnings.push(format!(
-            "/etc/{rel} is no longer declared but was edited by hand; left in place and no longer managed"
-        ));
-    }
     let stopped = units.to_stop_first();
     if let Some(s) = systemctl.as_deref_mut() {
         run_units(s, Verb::Stop, &stopped, &mut report.unit_failures);
