@@ -157,6 +157,13 @@ export CC=cc CXX=c++ CPP=cpp
 
 prefix="${prefix:-$out}"
 
+# The package's own libraries are found by its programs: every link gets
+# RUNPATH PREFIX/lib (a reference to itself, which costs nothing), as
+# nixpkgs' stdenv adds it; `dontAddRpath` turns it off.
+if [ -z "${dontAddRpath:-}" ]; then
+    export NIX_LDFLAGS="-Wl,-rpath,$prefix/lib $NIX_LDFLAGS"
+fi
+
 ######################################################################
 # 2. The phases
 

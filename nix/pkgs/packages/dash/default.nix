@@ -9,7 +9,10 @@ stdenv.mkDerivation (finalAttrs: {
     sha256 = "6a474ac46e8b0b32916c4c60df694c82058d3297d8b385b74508030ca4a8f28a";
   };
 
-  passthru.smokeTest = { args = [ "-c" "echo dash runs" ]; expect = "dash runs"; };
+  passthru.smokeTest = {
+    script = ''"$program" -c "echo dash runs"'';
+    expect = "dash runs";
+  };
 
   meta = {
     description = "A POSIX-compliant implementation of /bin/sh that aims to be as small as possible";
