@@ -738,7 +738,6 @@ fn describe_etc_drift(drift: &cairn_system::EtcDrift) -> String {
         EtcDrift::OwnerChanged { expected, found } => {
             format!("owner {found} instead of {expected}")
         }
-        #[allow(unreachable_patterns)]
-        other => format!("{other:?}"),
+        EtcDrift::Replaced => "replaced by something cairn did not put there".to_owned(),
     }
 }
