@@ -43,6 +43,7 @@ in
   cc-by-sa-40 = spdx "CC-BY-SA-4.0" "Creative Commons Attribution Share Alike 4.0" { };
   curl = spdx "curl" "curl License" { };
   bzip2 = spdx "bzip2-1.0.6" "bzip2 and libbzip2 License v1.0.6" { };
+  tcltk = spdx "TCL" "TCL/TK License" { };
   openssl = spdx "OpenSSL" "OpenSSL License" { };
   boost = spdx "BSL-1.0" "Boost Software License 1.0" { };
   psfl = spdx "Python-2.0" "Python Software Foundation License version 2" { };

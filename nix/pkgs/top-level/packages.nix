@@ -28,6 +28,8 @@
   openssh = callPackage ../packages/openssh { };
   pkgconf = callPackage ../packages/pkgconf { };
   readline = callPackage ../packages/readline { };
+  sqlite = callPackage ../packages/sqlite { };
+  tcl = callPackage ../packages/tcl { };
   tree = callPackage ../packages/tree { };
   unfree-greeting = callPackage ../packages/unfree-greeting { };
   xz = callPackage ../packages/xz { };
