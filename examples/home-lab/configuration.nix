@@ -56,6 +56,11 @@ in
     serviceConfig.Type = "oneshot";
   };
 
+  # Debian's prebuilt kernel, an initrd for it, and a boot menu entry per
+  # generation (systemd-boot and GRUB) under /boot.
+  boot.kernelPackage = pkgs.linux;
+  boot.kernelParams = [ "root=LABEL=lab" "console=tty0" ];
+
   environment.systemPackages = with pkgs; [ tree curl file less ];
   environment.etc."motd".text = ''
     Welcome to the lab. This machine is managed by cairn: edit

@@ -1,12 +1,23 @@
 # Boot loader entries. cairn-system writes, for every kept generation, a
 # systemd-boot loader entry and a GRUB menu entry (newest first); this
-# module says what one generation's entry holds. The collection has no
-# kernel yet, so `kernel`/`initrd` are null unless set: the menu still
-# lists every generation (for containers and machines booted elsewhere,
-# the entries document what would boot).
+# module says what one generation's entry holds: the kernel, the initrd
+# (stage-1.nix) and the command line, to which cairn adds
+# `init=TOPLEVEL/init` (stage 2, toplevel.nix).
+#
+#   boot.kernelPackage = pkgs.linux;          # Debian's prebuilt kernel
+#   boot.kernelParams = [ "root=LABEL=lab" ];
+#
+# Without a kernel (the default: containers, machines booted elsewhere)
+# no entry is written.
 { config, lib, ... }:
-let inherit (lib) mkOption types; in
+let
+  inherit (lib) mkOption types;
+  kernelPackage = config.boot.kernelPackage;
+  initrd = config.system.build.initialRamdisk;
+in
 {
+  imports = [ ./stage-1.nix ];
+
   options.boot = {
     loader = {
       systemd-boot.enable = mkOption {
@@ -31,15 +42,21 @@ let inherit (lib) mkOption types; in
         description = "List at most this many (newest) generations in the menu.";
       };
     };
+    kernelPackage = mkOption {
+      type = types.nullOr types.package;
+      default = null;
+      example = lib.literalExpression "pkgs.linux";
+      description = ''
+        The kernel to boot: a package with the image at `''${kernelFile}`
+        and its modules under `lib/modules/''${modDirVersion}` (pkgs.linux).
+        It sets `boot.kernel` and is what the initrd is made for.
+      '';
+    };
     kernel = mkOption {
       type = types.nullOr types.path;
-      default = null;
+      default = if kernelPackage == null then null else "${kernelPackage}/${kernelPackage.kernelFile}";
+      defaultText = lib.literalExpression ''"''${config.boot.kernelPackage}/bzImage"'';
       description = "The kernel image to boot.";
-    };
-    initrd = mkOption {
-      type = types.nullOr types.path;
-      default = null;
-      description = "The initial ramdisk.";
     };
     kernelParams = mkOption {
       type = types.listOf types.str;
@@ -54,7 +71,7 @@ let inherit (lib) mkOption types; in
     bootEntry = {
       title = "cairn ${config.system.nixos.label} (${config.networking.hostName})";
       kernel = if config.boot.kernel == null then null else "${config.boot.kernel}";
-      initrd = if config.boot.initrd == null then null else "${config.boot.initrd}";
+      initrd = if initrd == null then null else "${initrd}/initrd";
       kernelParams = config.boot.kernelParams;
     };
     bootLoader = {

@@ -8,7 +8,19 @@
 #                          time zone, boot entry (versioned schema)
 #   boot.json              bootspec (org.nixos.bootspec.v1)
 #   nixos-version, version the label; system: the platform
+#   init                   stage 2 of booting (the boot entries' `init=`)
+#   kernel, initrd         when there is a kernel: the image and initrd
 #   bin/switch-to-configuration   says to use `cairn system switch`
+#
+# Stage 2 (`init`) runs as PID 1 on the mounted root: it mounts /proc,
+# /sys, /dev and /run, does the part of activation that does not survive
+# a reboot (/run/booted-system and /run/current-system, which users'
+# shells resolve through), checks that /etc is this generation's (cairn
+# activated it when the generation was switched to; a generation picked
+# from the boot menu that was not, or one made by `cairn system boot`,
+# is reported on the console and needs a `cairn system switch` or
+# `rollback`: activation is cairn's, and cairn is not in the store), and
+# execs the root's systemd (the collection has none yet).
 #
 # Failed `assertions` stop the build with NixOS's "Failed assertions:"
 # message; `warnings` are printed.
@@ -38,13 +50,50 @@ let
     };
   };
 
+  stage2 = ''
+    #!@shell@
+    # Stage 2 of booting cairn system @label@ (nix/modules/system/toplevel.nix).
+    systemConfig=@out@
+    export PATH=$systemConfig/sw/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    echo "stage 2: cairn system @label@ ($systemConfig)"
+    mount() { @mount@ "$@"; }
+    [ -e /proc/self ] || mount -t proc proc /proc
+    [ -e /sys/kernel ] || mount -t sysfs sysfs /sys
+    [ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
+    mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /run
+    ln -sfn "$systemConfig" /run/booted-system
+    ln -sfn "$systemConfig" /run/current-system
+    if [ "$(readlink /etc/static)" != "$systemConfig/etc" ]; then
+        echo "stage 2: warning: /etc is not this generation's (/etc/static -> $(readlink /etc/static));" >&2
+        echo "stage 2: activate it with \`cairn system switch\` or \`cairn system rollback\`" >&2
+    fi
+    for systemd in /lib/systemd/systemd /usr/lib/systemd/systemd; do
+        [ -x "$systemd" ] && exec "$systemd"
+    done
+    echo "stage 2: no systemd on the root file system (/lib/systemd/systemd); starting a shell" >&2
+    exec @shell@
+  '';
+
+  # The kernel's static busybox mounts in stage 2 too, so that booting
+  # needs nothing of the root's own; without it, the root's `mount`.
+  stage2Mount =
+    if config.boot.kernelPackage != null && config.boot.kernelPackage ? busybox
+    then "${config.boot.kernelPackage.busybox}/bin/busybox mount"
+    else "mount";
+
+  kernel = config.boot.kernel;
+  initrd = config.system.build.initialRamdisk;
+
   failed = map (a: a.message) (lib.filter (a: !a.assertion) config.assertions);
 
   toplevel = pkgs.runCommand "cairn-system-${cfg.name}-${cfg.nixos.label}"
     {
       plan = builtins.toJSON plan;
       bootspec = builtins.toJSON bootspec;
-      passAsFile = [ "plan" "bootspec" ];
+      inherit stage2 stage2Mount;
+      passAsFile = [ "plan" "bootspec" "stage2" ];
+      kernel = if kernel == null then "" else "${kernel}";
+      initrd = if initrd == null then "" else "${initrd}/initrd";
       etc = cfg.build.etc;
       sw = cfg.build.sw;
       label = cfg.nixos.label;
@@ -60,9 +109,14 @@ let
     printf '%s' "$label" > "$out/nixos-version"
     printf '%s' "$label" > "$out/version"
     printf '%s' "$system" > "$out/system"
+    sed -e "s|@shell@|$runtimeShell|g" -e "s|@out@|$out|g" -e "s|@label@|$label|g" -e "s|@mount@|$stage2Mount|g" "$stage2Path" > "$out/init"
+    chmod +x "$out/init"
+    "$runtimeShell" -n "$out/init"
+    if [ -n "$kernel" ]; then ln -s "$kernel" "$out/kernel"; fi
+    if [ -n "$initrd" ]; then ln -s "$initrd" "$out/initrd"; fi
     cat > "$out/bin/switch-to-configuration" <<EOS
     #!$runtimeShell
-    echo "this is a cairn system; activate it with: cairn system switch (or cairn system activate $out)" >&2
+    echo "this is a cairn system; activate it with: cairn system switch (or cairn system rollback)" >&2
     exit 1
     EOS
     chmod +x "$out/bin/switch-to-configuration"

@@ -26,6 +26,8 @@ in
   runtimeShell = "${final.bash}/bin/bash";
   inherit (trivial) runCommand writeTextFile writeText writeTextDir writeScript writeScriptBin
     writeShellScript writeShellScriptBin symlinkJoin;
+  # The kernel: Debian's prebuilt amd64 image and modules (not from source).
+  linux = callPackage ../os-specific/linux-debian { };
 }
 // import ./packages.nix { inherit callPackage; }
 // {

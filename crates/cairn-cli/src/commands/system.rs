@@ -276,8 +276,9 @@ impl Machine {
             .iter()
             .any(|g| g.number == default && g.entry.kernel.is_some())
         {
-            // Nothing to boot: the collection has no kernel yet, and a
-            // menu entry without one would not start anything.
+            // Nothing to boot (no `boot.kernelPackage`: a container or a
+            // machine booted elsewhere); an entry without a kernel would
+            // not start anything.
             return Ok(None);
         }
         cairn_system::write_boot_entries(&self.root, &self.store_root, &boot, default)
@@ -461,7 +462,7 @@ fn switch(
             )),
             None => {
                 report("Boot menu: not written: this generation has no kernel");
-                report("hint: set boot.kernel (and boot.initrd) to boot it");
+                report("hint: set `boot.kernelPackage = pkgs.linux;` (or boot.kernel) to boot it");
             }
         }
     }

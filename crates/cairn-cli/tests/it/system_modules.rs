@@ -108,6 +108,50 @@ fn regex_lite_replace_store_paths(text: &str) -> String {
 }
 
 #[test]
+fn the_home_lab_example_boots_debians_kernel_with_an_initrd() {
+    let cx = TestContext::new();
+    let config = example("home-lab");
+    let entry = eval_ok(
+        &cx,
+        &config,
+        "config.system.activationPlan.bootEntry // { kernelVersion = config.boot.kernelPackage.version; modDirVersion = config.boot.kernelPackage.modDirVersion; initrdName = config.system.build.initialRamdisk.name; }",
+    );
+    insta::assert_snapshot!(regex_lite_replace_store_paths(&entry), @r#"{ initrd = "/nix/store/…-initrd-linux-6.1.170-3/initrd"; initrdName = "initrd-linux-6.1.170-3"; kernel = "/nix/store/…-linux-6.1.170-3/bzImage"; kernelParams = [ "root=LABEL=lab" "console=tty0" ]; kernelVersion = "6.1.170-3"; modDirVersion = "6.1.0-47-amd64"; title = "cairn 25.11 (lab)"; }"#);
+    // The kernel is a binary from Debian, and says so.
+    assert_eq!(
+        eval_ok(
+            &cx,
+            &config,
+            "with config.boot.kernelPackage.meta; [ license.spdxId (map (s: s.shortName) sourceProvenance) ]"
+        ),
+        "[ \"GPL-2.0-only\" [ \"binaryNativeCode\" ] ]"
+    );
+}
+
+#[test]
+fn without_a_kernel_there_is_no_initrd_and_no_boot_entry_to_write() {
+    let cx = TestContext::new();
+    let config = example("minimal");
+    assert_eq!(
+        eval_ok(
+            &cx,
+            &config,
+            "with config.system.activationPlan.bootEntry; [ kernel initrd config.system.build.initialRamdisk ]"
+        ),
+        "[ null null null ]"
+    );
+    // A kernel set by path boots without an initrd unless one is made.
+    assert_eq!(
+        eval_ok(
+            &cx,
+            "{ boot.kernel = \"/nix/store/00000000000000000000000000000000-k/bzImage\"; }",
+            "with config.system.activationPlan.bootEntry; [ kernel initrd ]"
+        ),
+        "[ \"/nix/store/00000000000000000000000000000000-k/bzImage\" null ]"
+    );
+}
+
+#[test]
 fn the_minimal_example_has_only_its_core_packages() {
     let cx = TestContext::new();
     let config = example("minimal");
