@@ -430,7 +430,7 @@ impl Evaluator {
                     self.delay(last, env)
                 };
                 if inner.arithmetic
-                    && let Some(v) = arithmetic(&inner.body, &[&b, &a], &c.env)
+                    && let Some(v) = self.call_arithmetic(inner, &[&b, &a], &c.env)?
                 {
                     return Ok(Next::Done(v));
                 }
@@ -453,7 +453,7 @@ impl Evaluator {
         match f {
             Value::Lambda(c) => {
                 if c.def.arithmetic
-                    && let Some(v) = arithmetic(&c.def.body, &[&a], &c.env)
+                    && let Some(v) = self.call_arithmetic(&c.def, &[&a], &c.env)?
                 {
                     return Ok(Next::Done(v));
                 }
@@ -663,7 +663,7 @@ impl Evaluator {
         match self.force(&f)? {
             Value::Lambda(c) => {
                 if c.def.arithmetic
-                    && let Some(v) = arithmetic(&c.def.body, &[&arg], &c.env)
+                    && let Some(v) = self.call_arithmetic(&c.def, &[&arg], &c.env)?
                 {
                     return Ok(v);
                 }
@@ -721,7 +721,7 @@ impl Evaluator {
             && matches!(inner.param, Param::Ident)
         {
             if inner.arithmetic
-                && let Some(v) = arithmetic(&inner.body, &[&b, &a], &c.env)
+                && let Some(v) = self.call_arithmetic(inner, &[&b, &a], &c.env)?
             {
                 return Ok(v);
             }
@@ -733,6 +733,46 @@ impl Evaluator {
         }
         let g = self.apply(f.clone(), a, None)?;
         self.apply(g, b, None)
+    }
+
+    /// The value of a call of an arithmetic lambda (see [`arithmetic`])
+    /// without making its frames, when it can be computed directly. When
+    /// the argument the body forces first is not evaluated yet, it is
+    /// forced here (exactly what the body would do first, with the error
+    /// position the variable would give) and the computation retried:
+    /// `map (x: x + 1)` over unevaluated elements needs no frames either.
+    /// With `--show-trace` the ordinary path keeps its call frames.
+    #[inline]
+    fn call_arithmetic(
+        &mut self,
+        def: &LambdaDef,
+        args: &[&Value],
+        env: &Rc<Env>,
+    ) -> EvalResult<Option<Value>> {
+        if let Some(v) = arithmetic(&def.body, args, env) {
+            return Ok(Some(v));
+        }
+        self.call_arithmetic_forcing(def, args, env)
+    }
+
+    #[inline(never)]
+    fn call_arithmetic_forcing(
+        &mut self,
+        def: &LambdaDef,
+        args: &[&Value],
+        env: &Rc<Env>,
+    ) -> EvalResult<Option<Value>> {
+        let Some((depth, span)) = def.first_param else {
+            return Ok(None);
+        };
+        let Some(Value::Thunk(t)) = args.get(depth as usize) else {
+            return Ok(None);
+        };
+        if self.options.show_trace || matches!(&*t.0.borrow(), ThunkState::Done(_)) {
+            return Ok(None);
+        }
+        self.force_thunk(t).map_err(|e| e.at(span))?;
+        Ok(arithmetic(&def.body, args, env))
     }
 
     fn bind_args(&mut self, def: &LambdaDef, env: &Rc<Env>, arg: Value) -> EvalResult<Rc<Env>> {
@@ -1503,6 +1543,20 @@ mod tests {
             "error: cannot coerce a Boolean to a string"
         );
         assert_eq!(eval("(x: x + 1) (throw \"t\")"), "error: t");
+        // Unevaluated arguments the body forces first are forced before
+        // the call, with the same results, errors and laziness.
+        assert_eq!(
+            eval(
+                "builtins.foldl' (a: b: a + b) 0 (map (x: x + 1) (builtins.genList (i: i * 2) 4))"
+            ),
+            "16"
+        );
+        assert_eq!(eval("map (x: x * 2) [ (throw \"e\") ]"), "error: e");
+        assert_eq!(
+            eval("builtins.sort (a: b: a < b) [ 3 (throw \"q\") ]"),
+            "error: q"
+        );
+        assert_eq!(eval("(x: 1 + x) (throw \"r\")"), "error: r");
     }
 
     #[test]

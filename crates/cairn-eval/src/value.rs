@@ -111,25 +111,86 @@ impl NixString {
 /// its definition (for `unsafeGetAttrPos`) when known.
 #[derive(Clone, Debug, Default)]
 pub struct Attrs {
-    entries: Vec<(Symbol, Value, Span)>,
+    entries: Vec<Entry>,
+}
+
+/// One binding of an [`Attrs`]. `key` is [`name_key`] of the name: lookups
+/// and merges compare these words, which sit in the entry itself, and read
+/// a name's bytes (behind its pointer) only when two keys tie.
+#[derive(Clone, Debug)]
+struct Entry {
+    key: u64,
+    name: Symbol,
+    value: Value,
+    span: Span,
+}
+
+impl Entry {
+    #[inline]
+    fn new(name: Symbol, value: Value, span: Span) -> Entry {
+        Entry {
+            key: name_key(name.as_bytes()),
+            name,
+            value,
+            span,
+        }
+    }
+}
+
+/// The first eight bytes of a name, zero-padded, as a big-endian integer.
+/// Keys order like the names they come from (`key(a) < key(b)` implies
+/// `a < b`, and `a < b` implies `key(a) <= key(b)`); equal keys of names
+/// of equal length up to eight bytes mean equal names.
+#[inline]
+pub(crate) fn name_key(s: &[u8]) -> u64 {
+    if let Some(head) = s.first_chunk::<8>() {
+        return u64::from_be_bytes(*head);
+    }
+    let mut key = 0u64;
+    for (i, b) in s.iter().enumerate() {
+        key |= u64::from(*b) << (56 - 8 * i);
+    }
+    key
+}
+
+/// The order of two names given with their [`name_key`]s.
+#[inline]
+fn cmp_keyed(ka: u64, a: &str, kb: u64, b: &str) -> std::cmp::Ordering {
+    match ka.cmp(&kb) {
+        std::cmp::Ordering::Equal if a.len() == b.len() && a.len() <= 8 => {
+            std::cmp::Ordering::Equal
+        }
+        std::cmp::Ordering::Equal => cmp_short(a.as_bytes(), b.as_bytes()),
+        o => o,
+    }
 }
 
 impl Attrs {
     /// Builds a set from bindings in any order; later duplicates win.
     pub fn from_unsorted(entries: Vec<(Symbol, Value)>) -> Self {
-        Self::from_unsorted_pos(
+        Self::from_entries(
             entries
                 .into_iter()
-                .map(|(k, v)| (k, v, Span::NONE))
+                .map(|(k, v)| Entry::new(k, v, Span::NONE))
                 .collect(),
         )
     }
 
     /// Like [`Attrs::from_unsorted`], with definition positions.
-    pub(crate) fn from_unsorted_pos(mut entries: Vec<(Symbol, Value, Span)>) -> Self {
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+    pub(crate) fn from_unsorted_pos(entries: Vec<(Symbol, Value, Span)>) -> Self {
+        Self::from_entries(
+            entries
+                .into_iter()
+                .map(|(k, v, s)| Entry::new(k, v, s))
+                .collect(),
+        )
+    }
+
+    fn from_entries(mut entries: Vec<Entry>) -> Self {
+        // Stable: of equal names the later stays later, and wins below.
+        entries.sort_by(|a, b| cmp_keyed(a.key, &a.name, b.key, &b.name));
         entries.dedup_by(|later, earlier| {
-            if later.0 == earlier.0 {
+            if later.key == earlier.key && later.name == earlier.name {
                 std::mem::swap(later, earlier);
                 true
             } else {
@@ -142,7 +203,12 @@ impl Attrs {
     /// Like [`Attrs::from_sorted`], with definition positions.
     pub(crate) fn from_sorted_pos(entries: Vec<(Symbol, Value, Span)>) -> Self {
         debug_assert!(entries.windows(2).all(|w| w[0].0 < w[1].0));
-        Attrs { entries }
+        Attrs {
+            entries: entries
+                .into_iter()
+                .map(|(k, v, s)| Entry::new(k, v, s))
+                .collect(),
+        }
     }
 
     /// Builds a set from bindings already sorted by name and unique.
@@ -151,28 +217,29 @@ impl Attrs {
         Attrs {
             entries: entries
                 .into_iter()
-                .map(|(k, v)| (k, v, Span::NONE))
+                .map(|(k, v)| Entry::new(k, v, Span::NONE))
                 .collect(),
         }
     }
 
     #[inline]
     fn index(&self, name: &str) -> Option<usize> {
-        let name = name.as_bytes();
+        let key = name_key(name.as_bytes());
         self.entries
-            .binary_search_by(|(k, _, _)| cmp_short(k.as_bytes(), name))
+            .binary_search_by(|e| cmp_keyed(e.key, &e.name, key, name))
             .ok()
     }
 
     /// Looks an attribute up.
+    #[inline]
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.index(name).map(|i| &self.entries[i].1)
+        self.index(name).map(|i| &self.entries[i].value)
     }
 
     /// Where an attribute was defined, if known.
     pub(crate) fn position(&self, name: &str) -> Option<Span> {
         self.index(name)
-            .map(|i| self.entries[i].2)
+            .map(|i| self.entries[i].span)
             .filter(|s| *s != Span::NONE)
     }
 
@@ -188,7 +255,7 @@ impl Attrs {
 
     /// Bindings in name order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&Symbol, &Value)> {
-        self.entries.iter().map(|(k, v, _)| (k, v))
+        self.entries.iter().map(|e| (&e.name, &e.value))
     }
 
     /// The subset of bindings for which `keep` holds (positions kept).
@@ -197,7 +264,7 @@ impl Attrs {
             entries: self
                 .entries
                 .iter()
-                .filter(|(k, _, _)| keep(k))
+                .filter(|e| keep(&e.name))
                 .cloned()
                 .collect(),
         }
@@ -213,12 +280,12 @@ impl Attrs {
         if a.len().saturating_mul(8) < b.len() {
             out.extend(
                 a.iter()
-                    .filter_map(|(k, _, _)| self.index(k).map(|i| b[i].clone())),
+                    .filter_map(|e| self.index(&e.name).map(|i| b[i].clone())),
             );
         } else {
             let (mut i, mut j) = (0, 0);
             while i < a.len() && j < b.len() {
-                match a[i].0.cmp(&b[j].0) {
+                match cmp_keyed(a[i].key, &a[i].name, b[j].key, &b[j].name) {
                     std::cmp::Ordering::Less => i += 1,
                     std::cmp::Ordering::Greater => j += 1,
                     std::cmp::Ordering::Equal => {
@@ -238,7 +305,7 @@ impl Attrs {
         let (mut i, mut j) = (0, 0);
         let (a, b) = (&self.entries, &other.entries);
         while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
+            match cmp_keyed(a[i].key, &a[i].name, b[j].key, &b[j].name) {
                 std::cmp::Ordering::Less => {
                     out.push(a[i].clone());
                     i += 1;
