@@ -13,7 +13,10 @@
 //! generations passed in, so the same list gives the same bytes.
 //!
 //! A generation whose plan has no kernel is left out (it cannot be booted)
-//! and reported.
+//! and reported. The default generation's `boot.loader` settings
+//! ([`BootLoader`]) apply to the whole menu: which of the two loaders get
+//! files (a disabled one's cairn files are removed), the timeout (`None`:
+//! wait for a choice), and how many of the newest generations are listed.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -23,7 +26,7 @@ use serde::Serialize;
 
 use crate::error::Error;
 use crate::etc::write_file;
-use crate::plan::BootEntry;
+use crate::plan::{BootEntry, BootLoader};
 use crate::toplevel::reroot;
 
 /// One kept generation.
@@ -44,20 +47,24 @@ pub struct BootGeneration {
 /// What [`write_boot_entries`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BootReport {
-    /// Generations with an entry, newest first.
+    /// Generations listed in the menu, newest first.
     pub written: Vec<u64>,
     /// Generations left out because they have no kernel.
     pub without_kernel: Vec<u64>,
+    /// Generations left out by `configurationLimit`.
+    pub over_limit: Vec<u64>,
     /// Entry files deleted (generations no longer kept), relative to ROOT.
     pub removed: Vec<PathBuf>,
 }
 
 const ENTRIES: &str = "boot/loader/entries";
 const EFI_DIR: &str = "boot/EFI/cairn";
+const GRUB_MENU: &str = "boot/grub/cairn-generations.cfg";
+const LOADER_CONF: &str = "boot/loader/loader.conf";
 
 /// Writes the entries of `generations` (any order) under `root`, with
-/// `default` as the default generation; kernels are read from under
-/// `store_root`.
+/// `default` as the default generation and `loader` its settings; kernels
+/// are read from under `store_root`.
 ///
 /// # Errors
 /// `default` is not among the bootable generations, a kernel cannot be
@@ -67,6 +74,7 @@ pub fn write_boot_entries(
     store_root: &Path,
     generations: &[BootGeneration],
     default: u64,
+    loader: &BootLoader,
 ) -> Result<BootReport, Error> {
     let mut report = BootReport::default();
     let mut sorted: Vec<&BootGeneration> = generations.iter().collect();
@@ -89,15 +97,34 @@ pub fn write_boot_entries(
             reason: "the default generation is not among the bootable generations".to_owned(),
         });
     }
+    // The newest `configurationLimit`, and the default in any case.
+    let limit = loader
+        .configuration_limit
+        .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let bootable: Vec<&BootGeneration> = bootable
+        .iter()
+        .enumerate()
+        .filter_map(|(index, g)| {
+            let listed = index < limit || g.number == default;
+            if !listed {
+                report.over_limit.push(g.number);
+            }
+            listed.then_some(*g)
+        })
+        .collect();
+    report.written = bootable.iter().map(|g| g.number).collect();
+    let listed_by_systemd_boot: &[&BootGeneration] =
+        if loader.systemd_boot { &bootable } else { &[] };
     let entries_dir = root.join(ENTRIES);
     let efi_dir = root.join(EFI_DIR);
-    crate::etc::create_dirs(&entries_dir)?;
-    crate::etc::create_dirs(&efi_dir)?;
-    crate::etc::create_dirs(&root.join("boot/grub"))?;
+    if loader.systemd_boot {
+        crate::etc::create_dirs(&entries_dir)?;
+        crate::etc::create_dirs(&efi_dir)?;
+    }
 
     let mut keep_entries = BTreeSet::new();
     let mut keep_efi = BTreeSet::new();
-    for generation in &bootable {
+    for generation in listed_by_systemd_boot {
         let kernel = generation.entry.kernel.as_ref().expect("filtered");
         let kernel_efi = copy_to_esp(root, store_root, generation.number, kernel)?;
         keep_efi.insert(kernel_efi.clone());
@@ -127,38 +154,63 @@ pub fn write_boot_entries(
         let _ = writeln!(text, "options {}", options(generation));
         write_file(&entries_dir.join(&name), text.as_bytes(), 0o644, None, true)?;
         keep_entries.insert(name);
-        report.written.push(generation.number);
     }
-    for path in cairn_util::fs::read_dir_sorted(&entries_dir)? {
-        let name = file_name(&path);
-        if name.starts_with("cairn-generation-")
-            && name.ends_with(".conf")
-            && !keep_entries.contains(&name)
-        {
-            cairn_util::fs::remove_file(&path)?;
-            report.removed.push(Path::new(ENTRIES).join(name));
+    if entries_dir.is_dir() {
+        for path in cairn_util::fs::read_dir_sorted(&entries_dir)? {
+            let name = file_name(&path);
+            if name.starts_with("cairn-generation-")
+                && name.ends_with(".conf")
+                && !keep_entries.contains(&name)
+            {
+                cairn_util::fs::remove_file(&path)?;
+                report.removed.push(Path::new(ENTRIES).join(name));
+            }
         }
     }
-    for path in cairn_util::fs::read_dir_sorted(&efi_dir)? {
-        let name = file_name(&path);
-        if name.ends_with(".efi") && !keep_efi.contains(&name) {
-            cairn_util::fs::remove_file(&path)?;
+    if efi_dir.is_dir() {
+        for path in cairn_util::fs::read_dir_sorted(&efi_dir)? {
+            let name = file_name(&path);
+            if name.ends_with(".efi") && !keep_efi.contains(&name) {
+                cairn_util::fs::remove_file(&path)?;
+            }
         }
     }
-    write_file(
-        &root.join("boot/loader/loader.conf"),
-        format!("timeout 5\ndefault cairn-generation-{default}.conf\n").as_bytes(),
-        0o644,
-        None,
-        true,
-    )?;
-    write_file(
-        &root.join("boot/grub/cairn-generations.cfg"),
-        grub_menu(&bootable, default).as_bytes(),
-        0o644,
-        None,
-        true,
-    )?;
+    let loader_conf = root.join(LOADER_CONF);
+    if !loader.systemd_boot {
+        // Ours (it names one of our entries): it would name a deleted one.
+        let ours = std::fs::read_to_string(&loader_conf)
+            .is_ok_and(|text| text.contains("default cairn-generation-"));
+        if ours {
+            cairn_util::fs::remove_file(&loader_conf)?;
+            report.removed.push(PathBuf::from(LOADER_CONF));
+        }
+    } else {
+        // systemd-boot's `timeout menu-force` waits for a choice.
+        let timeout = loader
+            .timeout
+            .map_or_else(|| "menu-force".to_owned(), |t| t.to_string());
+        write_file(
+            &loader_conf,
+            format!("timeout {timeout}\ndefault cairn-generation-{default}.conf\n").as_bytes(),
+            0o644,
+            None,
+            true,
+        )?;
+    }
+    let grub_cfg = root.join(GRUB_MENU);
+    if loader.grub {
+        crate::etc::create_dirs(&root.join("boot/grub"))?;
+        write_file(
+            &grub_cfg,
+            grub_menu(&bootable, default, loader.timeout).as_bytes(),
+            0o644,
+            None,
+            true,
+        )?;
+    } else if grub_cfg.exists() {
+        cairn_util::fs::remove_file(&grub_cfg)?;
+        report.removed.push(PathBuf::from(GRUB_MENU));
+    }
     Ok(report)
 }
 
@@ -231,10 +283,12 @@ fn grub_entry(out: &mut String, indent: &str, title: &str, generation: &BootGene
     let _ = writeln!(out, "{indent}}}");
 }
 
-fn grub_menu(bootable: &[&BootGeneration], default: u64) -> String {
-    let mut out = String::from(
+fn grub_menu(bootable: &[&BootGeneration], default: u64, timeout: Option<u64>) -> String {
+    // GRUB waits for a choice with a timeout of -1.
+    let timeout = timeout.map_or_else(|| "-1".to_owned(), |t| t.to_string());
+    let mut out = format!(
         "# Generated by cairn; changes are overwritten at the next switch.\n\
-         set default=0\nset timeout=5\n",
+         set default=0\nset timeout={timeout}\n",
     );
     if let Some(generation) = bootable.iter().find(|g| g.number == default) {
         grub_entry(&mut out, "", &generation.entry.title, generation);

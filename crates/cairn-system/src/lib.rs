@@ -48,7 +48,7 @@ pub use activate::{
 pub use boot::{BootGeneration, BootReport, write_boot_entries};
 pub use error::{Error, Restore};
 pub use etc::{EtcManifest, ManifestEntry};
-pub use plan::{ActivationPlan, BootEntry, EtcEntry, GroupSpec, UserSpec};
+pub use plan::{ActivationPlan, BootEntry, BootLoader, EtcEntry, GroupSpec, UserSpec};
 pub use toplevel::Toplevel;
 pub use units::{
     ActiveUnits, PlannedUnit, Systemctl, SystemctlCommand, UNIT_DIR, UnitAction, UnitReason,

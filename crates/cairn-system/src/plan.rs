@@ -29,7 +29,9 @@
 //!   "groups": {"users": {"gid": 100, "members": ["alice"]}},
 //!   "mutableUsers": true,
 //!   "bootEntry": {"title": "cairn", "kernel": "/nix/store/…/bzImage",
-//!                 "initrd": "/nix/store/…/initrd", "kernelParams": ["quiet"]}
+//!                 "initrd": "/nix/store/…/initrd", "kernelParams": ["quiet"]},
+//!   "bootLoader": {"systemdBoot": true, "grub": true, "timeout": 5,
+//!                  "configurationLimit": null}
 //! }
 //! ```
 //!
@@ -90,6 +92,10 @@ pub struct ActivationPlan {
     /// are not booted by cairn (containers, foreign distributions).
     #[serde(default)]
     pub boot_entry: Option<BootEntry>,
+    /// How the boot menu is written (`boot.loader`); the default
+    /// generation's settings apply to the whole menu.
+    #[serde(default)]
+    pub boot_loader: BootLoader,
 }
 
 fn yes() -> bool {
@@ -228,6 +234,41 @@ pub struct BootEntry {
     /// The kernel command line (without `init=`, which cairn adds).
     #[serde(default)]
     pub kernel_params: Vec<String>,
+}
+
+/// The boot loader settings of one system (`boot.loader`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BootLoader {
+    /// Write systemd-boot loader entries and `loader.conf`.
+    #[serde(default = "yes")]
+    pub systemd_boot: bool,
+    /// Write the GRUB menu.
+    #[serde(default = "yes")]
+    pub grub: bool,
+    /// Seconds the menu waits before booting the default entry; `None`
+    /// waits for a choice.
+    #[serde(default = "five")]
+    pub timeout: Option<u64>,
+    /// List at most this many of the newest generations (the default one
+    /// is always listed); `None` lists every kept generation.
+    #[serde(default)]
+    pub configuration_limit: Option<u64>,
+}
+
+fn five() -> Option<u64> {
+    Some(5)
+}
+
+impl Default for BootLoader {
+    fn default() -> BootLoader {
+        BootLoader {
+            systemd_boot: true,
+            grub: true,
+            timeout: five(),
+            configuration_limit: None,
+        }
+    }
 }
 
 impl ActivationPlan {

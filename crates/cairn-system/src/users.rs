@@ -743,6 +743,7 @@ mod tests {
             )]),
             mutable_users: true,
             boot_entry: None,
+            boot_loader: crate::plan::BootLoader::default(),
         }
     }
 

@@ -31,15 +31,15 @@ in
         description = "Write a GRUB menu (/boot/grub/cairn-generations.cfg) listing the generations.";
       };
       timeout = mkOption {
-        type = types.nullOr types.int;
+        type = types.nullOr types.ints.unsigned;
         default = 5;
-        description = "Seconds the menu waits before booting the default entry.";
+        description = "Seconds the menu waits before booting the default entry; null waits for a choice.";
       };
       configurationLimit = mkOption {
-        type = types.nullOr types.int;
+        type = types.nullOr types.ints.positive;
         default = null;
         example = 10;
-        description = "List at most this many (newest) generations in the menu.";
+        description = "List at most this many (newest) generations in the menu; the default one is always listed.";
       };
     };
     kernelPackage = mkOption {

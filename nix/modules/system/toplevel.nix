@@ -35,7 +35,7 @@ let
     inherit (config.networking) hostName;
     inherit (config.time) timeZone;
     inherit (config.users) mutableUsers;
-    inherit (cfg.activationPlan) etc users groups bootEntry;
+    inherit (cfg.activationPlan) etc users groups bootEntry bootLoader;
   };
 
   bootspec = {

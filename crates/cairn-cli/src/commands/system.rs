@@ -258,9 +258,13 @@ impl Machine {
     /// first; `None` when the default generation has no kernel to boot.
     fn write_boot_entries(&self, default: u64) -> CliResult<Option<cairn_system::BootReport>> {
         let mut boot = Vec::new();
+        let mut loader = cairn_system::BootLoader::default();
         for g in self.generations()? {
             let toplevel = self.generation(&g);
             let plan = toplevel.plan().map_err(system_error)?;
+            if g.number == default {
+                loader = plan.boot_loader;
+            }
             let Some(entry) = plan.boot_entry else {
                 continue;
             };
@@ -281,7 +285,7 @@ impl Machine {
             // not start anything.
             return Ok(None);
         }
-        cairn_system::write_boot_entries(&self.root, &self.store_root, &boot, default)
+        cairn_system::write_boot_entries(&self.root, &self.store_root, &boot, default, &loader)
             .map(Some)
             .map_err(system_error)
     }
@@ -451,15 +455,27 @@ fn switch(
             switched.to
         };
         match machine.write_boot_entries(number)? {
-            Some(boot) => report(&format!(
-                "Boot menu: {} generations{}",
-                boot.written.len(),
-                if boot.without_kernel.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({} left out: no kernel)", boot.without_kernel.len())
+            Some(boot) => {
+                let mut left_out = Vec::new();
+                if !boot.without_kernel.is_empty() {
+                    left_out.push(format!("{} without a kernel", boot.without_kernel.len()));
                 }
-            )),
+                if !boot.over_limit.is_empty() {
+                    left_out.push(format!(
+                        "{} over boot.loader.configurationLimit",
+                        boot.over_limit.len()
+                    ));
+                }
+                report(&format!(
+                    "Boot menu: {} generations{}",
+                    boot.written.len(),
+                    if left_out.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({} left out)", left_out.join(", "))
+                    }
+                ));
+            }
             None => {
                 report("Boot menu: not written: this generation has no kernel");
                 report("hint: set `boot.kernelPackage = pkgs.linux;` (or boot.kernel) to boot it");

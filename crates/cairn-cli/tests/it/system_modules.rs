@@ -117,6 +117,10 @@ fn the_home_lab_example_boots_debians_kernel_with_an_initrd() {
         "config.system.activationPlan.bootEntry // { kernelVersion = config.boot.kernelPackage.version; modDirVersion = config.boot.kernelPackage.modDirVersion; initrdName = config.system.build.initialRamdisk.name; }",
     );
     insta::assert_snapshot!(regex_lite_replace_store_paths(&entry), @r#"{ initrd = "/nix/store/…-initrd-linux-6.1.170-3/initrd"; initrdName = "initrd-linux-6.1.170-3"; kernel = "/nix/store/…-linux-6.1.170-3/bzImage"; kernelParams = [ "root=LABEL=lab" "console=tty0" ]; kernelVersion = "6.1.170-3"; modDirVersion = "6.1.0-47-amd64"; title = "cairn 25.11 (lab)"; }"#);
+    assert_eq!(
+        eval_ok(&cx, &config, "config.system.activationPlan.bootLoader"),
+        "{ configurationLimit = null; grub = true; systemdBoot = true; timeout = 5; }"
+    );
     // The kernel is a binary from Debian, and says so.
     assert_eq!(
         eval_ok(

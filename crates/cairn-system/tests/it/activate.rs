@@ -5,8 +5,8 @@ use std::os::unix::fs::{MetadataExt, symlink};
 use std::path::Path;
 
 use cairn_system::{
-    BootEntry, BootGeneration, Error, EtcDrift, Restore, Toplevel, UnitAction, activate, diff,
-    status, write_boot_entries,
+    BootEntry, BootGeneration, BootLoader, Error, EtcDrift, Restore, Toplevel, UnitAction,
+    activate, diff, status, write_boot_entries,
 };
 use serde_json::json;
 
@@ -89,7 +89,14 @@ fn v1_v2_v1_gives_back_v1s_bytes() {
     assert!(!report.units_applied);
     assert_eq!(report.users.added, ["alice"]);
     let g1 = with_kernel(&fx, generation(1, &one));
-    write_boot_entries(&fx.root, &fx.store_root, std::slice::from_ref(&g1), 1).unwrap();
+    write_boot_entries(
+        &fx.root,
+        &fx.store_root,
+        std::slice::from_ref(&g1),
+        1,
+        &BootLoader::default(),
+    )
+    .unwrap();
     let after_v1 = fx.snapshot(COMPARED);
 
     // What v1 made.
@@ -184,7 +191,14 @@ fn v1_v2_v1_gives_back_v1s_bytes() {
             .contains("docker:x:999:bob\n")
     );
     let g2 = with_kernel(&fx, generation(2, &two));
-    write_boot_entries(&fx.root, &fx.store_root, &[g1.clone(), g2], 2).unwrap();
+    write_boot_entries(
+        &fx.root,
+        &fx.store_root,
+        &[g1.clone(), g2],
+        2,
+        &BootLoader::default(),
+    )
+    .unwrap();
     assert_ne!(fx.snapshot(COMPARED), after_v1);
 
     // Back to v1 (generation 2 deleted): the same bytes as right after v1.
@@ -194,7 +208,7 @@ fn v1_v2_v1_gives_back_v1s_bytes() {
         report.units.with_action(UnitAction::Start),
         ["nginx.service"]
     );
-    write_boot_entries(&fx.root, &fx.store_root, &[g1], 1).unwrap();
+    write_boot_entries(&fx.root, &fx.store_root, &[g1], 1, &BootLoader::default()).unwrap();
     assert_eq!(fx.snapshot(COMPARED), after_v1);
     assert!(status(&fx.root, &one).unwrap().is_empty());
 

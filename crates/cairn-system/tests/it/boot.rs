@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use cairn_system::{BootEntry, BootGeneration, write_boot_entries};
+use cairn_system::{BootEntry, BootGeneration, BootLoader, write_boot_entries};
 
 use crate::common::Fixture;
 
@@ -38,7 +38,8 @@ fn entries_list_every_kept_generation_newest_first() {
         generation(&fx, 2, true),
         generation(&fx, 3, false),
     ];
-    let report = write_boot_entries(&fx.root, &fx.store_root, &gens, 2).unwrap();
+    let report =
+        write_boot_entries(&fx.root, &fx.store_root, &gens, 2, &BootLoader::default()).unwrap();
     assert_eq!(report.written, [2, 1]);
     assert_eq!(report.without_kernel, [3]);
     let boot = fx.root.join("boot");
@@ -95,20 +96,101 @@ fn entries_list_every_kept_generation_newest_first() {
 
     // Generation 1 deleted: its entry goes; same input, same bytes.
     let only_two = [generation(&fx, 2, true)];
-    let report = write_boot_entries(&fx.root, &fx.store_root, &only_two, 2).unwrap();
+    let report = write_boot_entries(
+        &fx.root,
+        &fx.store_root,
+        &only_two,
+        2,
+        &BootLoader::default(),
+    )
+    .unwrap();
     assert_eq!(
         report.removed,
         [PathBuf::from("boot/loader/entries/cairn-generation-1.conf")]
     );
     let first = fx.snapshot(&["boot"]);
-    write_boot_entries(&fx.root, &fx.store_root, &only_two, 2).unwrap();
+    write_boot_entries(
+        &fx.root,
+        &fx.store_root,
+        &only_two,
+        2,
+        &BootLoader::default(),
+    )
+    .unwrap();
     assert_eq!(fx.snapshot(&["boot"]), first);
     assert!(!first.contains_key("boot/loader/entries/cairn-generation-1.conf"));
 
     // The default must be bootable.
-    let err = write_boot_entries(&fx.root, &fx.store_root, &gens, 3).unwrap_err();
+    let err =
+        write_boot_entries(&fx.root, &fx.store_root, &gens, 3, &BootLoader::default()).unwrap_err();
     assert_eq!(
         err.to_string(),
         "generation 3: the default generation is not among the bootable generations"
     );
+}
+
+#[test]
+fn loader_settings_limit_the_menu_and_choose_the_loaders() {
+    let fx = Fixture::new();
+    let kdir = fx.physical(&fx.store_file("linux-6.12", "kernel"));
+    std::fs::remove_file(&kdir).unwrap();
+    std::fs::create_dir(&kdir).unwrap();
+    std::fs::write(kdir.join("bzImage"), "kernel").unwrap();
+    let gens: Vec<BootGeneration> = (1..=4).map(|n| generation(&fx, n, true)).collect();
+    let boot = fx.root.join("boot");
+
+    // The two newest, and the default (1) although it is older; no
+    // timeout: both loaders wait for a choice.
+    let loader = BootLoader {
+        timeout: None,
+        configuration_limit: Some(2),
+        ..BootLoader::default()
+    };
+    let report = write_boot_entries(&fx.root, &fx.store_root, &gens, 1, &loader).unwrap();
+    assert_eq!(report.written, [4, 3, 1]);
+    assert_eq!(report.over_limit, [2]);
+    assert!(!boot.join("loader/entries/cairn-generation-2.conf").exists());
+    assert_eq!(
+        std::fs::read_to_string(boot.join("loader/loader.conf")).unwrap(),
+        "timeout menu-force\ndefault cairn-generation-1.conf\n"
+    );
+    let grub = std::fs::read_to_string(boot.join("grub/cairn-generations.cfg")).unwrap();
+    assert!(grub.contains("set timeout=-1\n"), "{grub}");
+    assert!(!grub.contains("Generation 2 "), "{grub}");
+
+    // GRUB only: systemd-boot's entries and kernel copies go.
+    let grub_only = BootLoader {
+        systemd_boot: false,
+        ..BootLoader::default()
+    };
+    let report = write_boot_entries(&fx.root, &fx.store_root, &gens, 4, &grub_only).unwrap();
+    assert_eq!(report.written, [4, 3, 2, 1]);
+    // Three entries and loader.conf.
+    assert_eq!(report.removed.len(), 4, "{:?}", report.removed);
+    assert!(!boot.join("loader/loader.conf").exists());
+    assert_eq!(
+        std::fs::read_dir(boot.join("loader/entries"))
+            .unwrap()
+            .count(),
+        0
+    );
+    assert_eq!(
+        std::fs::read_dir(boot.join("EFI/cairn")).unwrap().count(),
+        0
+    );
+    assert!(boot.join("grub/cairn-generations.cfg").exists());
+
+    // systemd-boot only: the GRUB menu goes.
+    let systemd_boot_only = BootLoader {
+        grub: false,
+        ..BootLoader::default()
+    };
+    let report =
+        write_boot_entries(&fx.root, &fx.store_root, &gens, 4, &systemd_boot_only).unwrap();
+    assert_eq!(
+        report.removed,
+        [PathBuf::from("boot/grub/cairn-generations.cfg")]
+    );
+    assert!(!boot.join("grub/cairn-generations.cfg").exists());
+    assert!(boot.join("loader/entries/cairn-generation-4.conf").exists());
 }
