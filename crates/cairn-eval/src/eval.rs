@@ -1362,28 +1362,45 @@ fn known_int(e: &Expr, env: &Rc<Env>) -> Option<i64> {
 /// an integer already and no operation overflows or divides by zero.
 /// `None` means "make the frames and evaluate": nothing was forced, so
 /// that path sees (and reports) everything as if this one never ran.
-fn arithmetic(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<Value> {
+pub(crate) fn arithmetic(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<Value> {
+    if let Expr::BinOp { op, lhs, rhs, .. } = e {
+        let cmp = match op {
+            BinOp::Eq => i64::eq,
+            BinOp::NotEq => i64::ne,
+            BinOp::Less => i64::lt,
+            BinOp::LessEq => i64::le,
+            BinOp::Greater => i64::gt,
+            BinOp::GreaterEq => i64::ge,
+            _ => return arithmetic_int(e, args, env).map(Value::Int),
+        };
+        let a = arithmetic_int(lhs, args, env)?;
+        let b = arithmetic_int(rhs, args, env)?;
+        return Some(Value::Bool(cmp(&a, &b)));
+    }
+    arithmetic_int(e, args, env).map(Value::Int)
+}
+
+/// [`arithmetic`] for an expression whose value is an integer (`None` for
+/// a comparison: an integer operator applied to a Boolean is an error the
+/// ordinary path reports).
+fn arithmetic_int(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<i64> {
     match e {
-        Expr::Lit(v @ Value::Int(_)) => Some(v.clone()),
-        Expr::Var { depth, slot, .. } => {
-            let depth = *depth as usize;
-            let i = match args.get(depth) {
-                Some(v) => evaluated_int(v)?,
-                None => env
-                    .up(u32::try_from(depth - args.len()).ok()?)
-                    .peek_int(*slot)?,
-            };
-            Some(Value::Int(i))
-        }
+        Expr::Lit(Value::Int(i)) => Some(*i),
+        Expr::Var { depth, slot, .. } => match args.get(*depth as usize) {
+            Some(v) => evaluated_int(v),
+            None => env
+                .up(u32::try_from(*depth as usize - args.len()).ok()?)
+                .peek_int(*slot),
+        },
         Expr::BinOp { op, lhs, rhs, .. } => {
-            let (Value::Int(a), Value::Int(b)) =
-                (arithmetic(lhs, args, env)?, arithmetic(rhs, args, env)?)
-            else {
-                return None;
-            };
+            let a = arithmetic_int(lhs, args, env)?;
+            let b = arithmetic_int(rhs, args, env)?;
             match op {
-                BinOp::Div if b != 0 => a.checked_div(b).map(Value::Int),
-                op => int_binop(*op, a, b),
+                BinOp::Add => a.checked_add(b),
+                BinOp::Sub => a.checked_sub(b),
+                BinOp::Mul => a.checked_mul(b),
+                BinOp::Div if b != 0 => a.checked_div(b),
+                _ => None,
             }
         }
         _ => None,
@@ -1557,6 +1574,22 @@ mod tests {
             "error: q"
         );
         assert_eq!(eval("(x: 1 + x) (throw \"r\")"), "error: r");
+        // Sorting evaluated integers with an arithmetic comparator runs on
+        // the integers; anything it cannot compute goes the general way.
+        assert_eq!(
+            eval(
+                "let l = [ 3 1 2 1 ]; in builtins.seq (builtins.foldl' (a: b: a + b) 0 l) (builtins.sort (a: b: a > b) l)"
+            ),
+            "[ 3 2 1 1 ]"
+        );
+        assert_eq!(
+            eval("builtins.sort (a: b: a * 2 < b * 2) [ 3 1 2 ]"),
+            "[ 1 2 3 ]"
+        );
+        assert_eq!(
+            eval("builtins.sort (a: b: a * 2 < b) [ 3 9223372036854775807 ]"),
+            "error: integer overflow in multiplying 9223372036854775807 * 2"
+        );
     }
 
     #[test]

@@ -784,6 +784,11 @@ fn sort(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     // Elements already evaluated are compared as their values, without
     // going through their thunks each time.
     let items: Vec<Value> = l.iter().map(crate::eval::settled).collect();
+    if let Some(order) = sort_ints(&f, &items) {
+        return Ok(Value::list(
+            order.into_iter().map(|i| l[i].clone()).collect(),
+        ));
+    }
     // A stable merge sort of indices (no reference counting while
     // shuffling) that can propagate errors from the comparator.
     let mut order: Vec<usize> = (0..items.len()).collect();
@@ -810,6 +815,78 @@ fn sort(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
             order.into_iter().map(|i| l[i].clone()).collect(),
         )),
     }
+}
+
+/// `sort` of integers already evaluated with a comparator that is integer
+/// arithmetic (`a: b: a < b`, see [`LambdaDef::arithmetic`]): such
+/// comparisons are pure, so they run on the integers directly, in the
+/// same merge order as the general path. `None` (nothing observable has
+/// happened) when the case does not apply or a comparison cannot be
+/// computed this way (overflow, a variable that is not an integer yet):
+/// the general path then sorts and reports.
+///
+/// [`LambdaDef::arithmetic`]: crate::ir::LambdaDef
+fn sort_ints(f: &Value, items: &[Value]) -> Option<Vec<usize>> {
+    use crate::ir::Expr;
+    let Value::Lambda(c) = f else { return None };
+    if !matches!(c.def.param, Param::Ident) {
+        return None;
+    }
+    let Expr::Lambda(inner) = &*c.def.body else {
+        return None;
+    };
+    if !inner.arithmetic {
+        return None;
+    }
+    let keys = items
+        .iter()
+        .map(|v| match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        })
+        .collect::<Option<Vec<i64>>>()?;
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    let mut buf = order.clone();
+    // `a: b: a < b` and its mirror images, without even the arithmetic walk.
+    let direct: Option<fn(&i64, &i64) -> bool> = match &*inner.body {
+        Expr::BinOp { op, lhs, rhs, .. } => match (&**lhs, &**rhs) {
+            (
+                Expr::Var {
+                    depth: 1, slot: 0, ..
+                },
+                Expr::Var {
+                    depth: 0, slot: 0, ..
+                },
+            ) => match op {
+                BinOp::Less => Some(i64::lt),
+                BinOp::LessEq => Some(i64::le),
+                BinOp::Greater => Some(i64::gt),
+                BinOp::GreaterEq => Some(i64::ge),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    };
+    if let Some(less) = direct {
+        merge_sort(&mut order, &mut buf, &mut |x, y| less(&keys[x], &keys[y]));
+        return Some(order);
+    }
+    let mut failed = false;
+    merge_sort(&mut order, &mut buf, &mut |x, y| {
+        if failed {
+            return false;
+        }
+        let (a, b) = (Value::Int(keys[x]), Value::Int(keys[y]));
+        match crate::eval::arithmetic(&inner.body, &[&b, &a], &c.env) {
+            Some(Value::Bool(r)) => r,
+            _ => {
+                failed = true;
+                false
+            }
+        }
+    });
+    (!failed).then_some(order)
 }
 
 fn merge_sort(v: &mut [usize], buf: &mut [usize], less: &mut dyn FnMut(usize, usize) -> bool) {
