@@ -44,6 +44,8 @@ in
   curl = spdx "curl" "curl License" { };
   bzip2 = spdx "bzip2-1.0.6" "bzip2 and libbzip2 License v1.0.6" { };
   tcltk = spdx "TCL" "TCL/TK License" { };
+  gpl1Plus = spdx "GPL-1.0-or-later" "GNU General Public License v1.0 or later" { };
+  artistic1 = spdx "Artistic-1.0-Perl" "Artistic License 1.0 (Perl)" { };
   openssl = spdx "OpenSSL" "OpenSSL License" { };
   boost = spdx "BSL-1.0" "Boost Software License 1.0" { };
   psfl = spdx "Python-2.0" "Python Software Foundation License version 2" { };

@@ -246,11 +246,10 @@ fn every_package_has_meta_and_instantiates() {
         out.contains("bad = [ ];"),
         "packages without full meta: {out}"
     );
-    // Refused by the policy: unfree, or broken until autotools are in
-    // the collection.
+    // Refused by the policy: only the unfree demo.
     assert!(
-        out.contains("unavailable = [ \"gnumake\" \"htop\" \"jq\" \"unfree-greeting\" ];"),
+        out.contains("unavailable = [ \"unfree-greeting\" ];"),
         "{out}"
     );
-    assert!(out.contains(&format!("drvs = {};", count - 4)), "{out}");
+    assert!(out.contains(&format!("drvs = {};", count - 1)), "{out}");
 }

@@ -11,7 +11,9 @@
 # * When linking, the dynamic linker is glibc's and the RUNPATH gets glibc
 #   plus each store directory that provides a library the link names
 #   (-lNAME or a path to a .so), so programs find their libraries without
-#   LD_LIBRARY_PATH and their RUNPATH names nothing they do not use.
+#   LD_LIBRARY_PATH and their RUNPATH names nothing they do not use. Every
+#   store -L directory is also an -rpath-link directory, where ld finds
+#   the libraries that linked libraries need.
 set -eu -o pipefail +o posix
 shopt -s nullglob
 
@@ -53,6 +55,10 @@ if [ "$link" = 1 ]; then
     done
     for dir in "${dirs[@]}"; do
         case "$dir" in @storeDir@/*) ;; *) continue ;; esac
+        # The libraries a linked library needs (libcurl.so needs libssl)
+        # are looked up at link time in the -L directories too: ld does not
+        # follow a library's RUNPATH under --sysroot.
+        after+=("-Wl,-rpath-link,$dir")
         for lib in "${libs[@]}"; do
             if [ -e "$dir/lib$lib.so" ]; then
                 rpath+=("$dir")

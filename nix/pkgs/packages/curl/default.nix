@@ -1,4 +1,4 @@
-{ lib, stdenv, fetchurl, zlib }:
+{ lib, stdenv, fetchurl, openssl, zlib }:
 
 stdenv.mkDerivation (finalAttrs: {
   pname = "curl";
@@ -9,9 +9,13 @@ stdenv.mkDerivation (finalAttrs: {
     sha256 = "cdb38b72e36bc5d33d5b8810f8018ece1baa29a8f215b4495e495ded82bbf3c7";
   };
 
-  buildInputs = [ zlib ];
+  buildInputs = [ openssl zlib ];
 
-  configureFlags = [ "--without-ssl" "--disable-ldap" "--without-libpsl" "--without-brotli" "--without-zstd" "--without-libidn2" "--without-nghttp2" "--disable-manual" "--disable-static" ];
+  configureFlags = [ "--with-openssl" "--disable-ldap" "--without-libpsl" "--without-brotli" "--without-zstd" "--without-libidn2" "--without-nghttp2" "--disable-manual" "--disable-static" ];
+
+  # TLS is there (and which library): `curl -V` lists it. No CA bundle
+  # is built in; point CURL_CA_BUNDLE or --cacert at one.
+  passthru.smokeTest = { args = [ "-V" ]; expect = "OpenSSL/${openssl.version}"; };
 
   meta = {
     description = "A command line tool for transferring files with URL syntax";

@@ -1,4 +1,4 @@
-{ lib, stdenv, fetchurl, zlib }:
+{ lib, stdenv, fetchurl, openssl, zlib }:
 
 stdenv.mkDerivation (finalAttrs: {
   pname = "openssh";
@@ -9,10 +9,9 @@ stdenv.mkDerivation (finalAttrs: {
     sha256 = "3f66dbf1655fb45f50e1c56da62ab01218c228807b21338d634ebcdf9d71cf46";
   };
 
-  buildInputs = [ zlib ];
+  buildInputs = [ openssl zlib ];
 
   configureFlags = [
-    "--without-openssl"
     "--sysconfdir=/etc/ssh"
     "--with-privsep-path=/var/empty"
     "--with-pid-dir=/run"
@@ -27,7 +26,8 @@ stdenv.mkDerivation (finalAttrs: {
   installTargets = [ "install-nokeys" ];
   installFlags = [ "sysconfdir=$(out)/etc/ssh" ];
 
-  passthru.smokeTest = { args = [ "-V" ]; };
+  # `ssh -V` names the crypto library it was linked with.
+  passthru.smokeTest = { args = [ "-V" ]; expect = "OpenSSL ${openssl.version}"; };
 
   meta = {
     description = "An implementation of the SSH protocol";
