@@ -430,8 +430,30 @@ fn run_builtin(
         notify(Notice::Output(text.into_bytes()));
     };
     match builtin.node.drv.builder.as_slice() {
-        b"builtin:fetchurl" => {
-            let result = crate::fetchurl::fetchurl(
+        name @ (b"builtin:fetchurl" | b"builtin:fetchzip") => {
+            // The download runs with the network, so only a content hash
+            // may make its result trusted (Nix's rule for builtin:fetchurl).
+            let fixed = builtin
+                .node
+                .drv
+                .derivation_type()
+                .is_ok_and(cairn_derivation::DerivationType::is_fixed);
+            if !fixed {
+                let name = String::from_utf8_lossy(name);
+                let err = BuildError::InvalidAttribute {
+                    drv: builtin.drv_display.to_owned(),
+                    attribute: "outputHash".to_owned(),
+                    reason: format!("'{name}' must be a fixed-output derivation"),
+                };
+                say(format!("error: {err}\n"));
+                return Err(err);
+            }
+            let fetch = if name == b"builtin:fetchurl" {
+                crate::fetchurl::fetchurl
+            } else {
+                crate::fetchurl::fetchzip
+            };
+            let result = fetch(
                 &builtin.node.drv,
                 builtin.drv_display,
                 &builtin.out()?,

@@ -17,6 +17,7 @@ in
   # Bootstrap and build support.
   bootstrap = import ../bootstrap { inherit lib system; };
   fetchurl = import ../build-support/fetchurl.nix { inherit lib; };
+  fetchzip = import ../build-support/fetchzip.nix { inherit lib; };
   ccWrapper = import ../build-support/cc-wrapper { inherit lib; inherit (final) bootstrap; };
   checkMeta = import ./check-meta.nix { inherit lib config system; };
   stdenv = import ../stdenv {

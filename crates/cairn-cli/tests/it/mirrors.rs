@@ -406,3 +406,94 @@ fn builtins_fetchurl_resolves_mirrors_while_evaluating() {
     ----- stderr -----
     "#);
 }
+
+/// `fetchzip` (nix/pkgs/build-support/fetchzip.nix, `builtin:fetchzip`):
+/// a tarball from a mirror, unpacked, its single top-level directory
+/// stripped, checked against the hash of the unpacked tree, which is what
+/// `cairn hash path` prints for the same tree on disk.
+#[test]
+fn fetchzip_unpacks_a_mirrored_tarball_checked_by_its_tree_hash() {
+    let context = TestContext::new();
+    let mirror = context.path().join("mirror");
+    std::fs::create_dir_all(&mirror).unwrap();
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, data, mode) in [
+        ("src-1.0/README", &b"read me\n"[..], 0o644),
+        ("src-1.0/bin/tool", &b"#!/bin/sh\n"[..], 0o755),
+    ] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(data.len() as u64);
+        header.set_mode(mode);
+        tar.append_data(&mut header, name, data).unwrap();
+    }
+    std::fs::write(mirror.join("src-1.0.tar"), tar.into_inner().unwrap()).unwrap();
+
+    // The same tree on disk gives the expected hash.
+    let expected = context.path().join("expected");
+    std::fs::create_dir_all(expected.join("bin")).unwrap();
+    std::fs::write(expected.join("README"), b"read me\n").unwrap();
+    std::fs::write(expected.join("bin/tool"), b"#!/bin/sh\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            expected.join("bin/tool"),
+            std::fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+    }
+    let hashed = context.run(&["hash", "path", "--sri", expected.to_str().unwrap()]);
+    assert!(hashed.status.success(), "{}", context.transcript(&hashed));
+    let hash = String::from_utf8(hashed.stdout).unwrap();
+
+    let fetchzip = [
+        env!("CARGO_MANIFEST_DIR"),
+        "../../nix/pkgs/build-support/fetchzip.nix",
+    ]
+    .iter()
+    .collect::<std::path::PathBuf>();
+    let expression = format!(
+        "import {} {{ lib = {{ }}; }} {{ url = \"mirror://test/src-1.0.tar\"; hash = \"{}\"; }}",
+        fetchzip.display(),
+        hash.trim()
+    );
+    let mirrors = format!("file://{}", mirror.display());
+    let output = context.run(&[
+        "build",
+        "--store",
+        "root",
+        "--no-link",
+        "-E",
+        &expression,
+        "--option",
+        "mirrors.test",
+        &mirrors,
+    ]);
+    assert!(output.status.success(), "{}", context.transcript(&output));
+    let path = String::from_utf8(output.stdout).unwrap();
+    let out = context
+        .path()
+        .join("root")
+        .join(path.trim().trim_start_matches('/'));
+    assert_eq!(std::fs::read(out.join("README")).unwrap(), b"read me\n");
+    assert_eq!(std::fs::read(out.join("bin/tool")).unwrap(), b"#!/bin/sh\n");
+}
+
+/// The fetchers run with the network, so they must be fixed-output.
+#[test]
+fn builtin_fetchers_must_be_fixed_output() {
+    let context = TestContext::new();
+    let output = context.run(&[
+        "build",
+        "--store",
+        "root",
+        "--no-link",
+        "-E",
+        "derivation { name = \"src\"; builder = \"builtin:fetchzip\"; system = \"builtin\"; url = \"file:///nonexistent\"; }",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("'builtin:fetchzip' must be a fixed-output derivation"),
+        "{stderr}"
+    );
+}
