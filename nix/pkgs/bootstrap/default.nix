@@ -14,44 +14,10 @@
 # inputs are the `.deb`s, checked against the SHA-256 in the lock.
 { lib, system }:
 let
-  lockText = builtins.readFile ./debian.lock;
-  lockLines = lib.splitString "\n" lockText;
-  header = "# cairn-debian-lock 1";
-
-  parse = line:
-    let fields = lib.filter (f: f != "") (lib.splitString " " line); in
-    if builtins.length fields != 7 then
-      throw "nix/pkgs/bootstrap/debian.lock: a line needs 7 fields (package version architecture size sha256 suite filename), not: ${line}"
-    else {
-      package = builtins.elemAt fields 0;
-      version = builtins.elemAt fields 1;
-      architecture = builtins.elemAt fields 2;
-      size = builtins.elemAt fields 3;
-      sha256 = builtins.elemAt fields 4;
-      suite = builtins.elemAt fields 5;
-      filename = builtins.elemAt fields 6;
-    };
-
-  entries =
-    if builtins.head lockLines != header then
-      throw "nix/pkgs/bootstrap/debian.lock: the first line must be '${header}'; regenerate the file with `cairn pkgs lock`"
-    else map parse (lib.filter (l: l != "" && !lib.hasPrefix "#" l) lockLines);
-
-  # One `.deb`, downloaded by the builder cairn runs in-process (no tool
-  # from the seed is needed yet) and checked against the lock.
-  fetchDeb = entry: derivation {
-    name = baseNameOf entry.filename;
-    builder = "builtin:fetchurl";
-    system = "builtin";
-    url = "mirror://debian/${entry.filename}";
-    outputHashMode = "flat";
-    outputHashAlgo = "sha256";
-    outputHash = entry.sha256;
-    preferLocalBuild = true;
-  };
-
-  debs = builtins.listToAttrs (map (e: lib.nameValuePair e.package (fetchDeb e)) entries);
-  versions = builtins.listToAttrs (map (e: lib.nameValuePair e.package e.version) entries);
+  # The lock's entries and their `.deb`s (build-support/debian-lock.nix,
+  # shared with the kernel's lock, so a `.deb` in both is one store path).
+  lock = import ../build-support/debian-lock.nix { inherit lib; } "nix/pkgs/bootstrap/debian.lock" ./debian.lock;
+  inherit (lock) entries debs versions;
 
   glibcPackages = [ "libc6" "libc6-dev" "linux-libc-dev" "libgcc-s1" "libcrypt1" "libcrypt-dev" ];
   # Not unpacked: busybox (the GNU userland is used) and gcc-12-base
@@ -59,7 +25,7 @@ let
   unused = [ "busybox-static" "gcc-12-base" ];
   toolsPackages = lib.filter (p: !(builtins.elem p (glibcPackages ++ unused))) (map (e: e.package) entries);
 
-  pick = names: map (name: debs.${name} or (throw "nix/pkgs/bootstrap: '${name}' is not in debian.lock; add it to packages.txt and run `cairn pkgs lock`")) names;
+  inherit (lock) pick;
 
   # Documentation, translations and the LTO dump tool: 80 MB nobody runs.
   exclude = [
