@@ -5,6 +5,8 @@
 let
   inherit (bootstrap) tools;
   shell = "${tools}/bin/bash";
+  # The fixup phase's RUNPATH shrinker, compiled with the seed.
+  shrinkRpath = import ../build-support/shrink-rpath { inherit lib bootstrap ccWrapper; };
   # The cc-wrapper comes first, so `cc` and `gcc` are the wrapped ones.
   initialPath = [ ccWrapper tools ];
 
@@ -20,6 +22,7 @@ let
         echo 'initialPath="${lib.concatStringsSep " " initialPath}"'
         echo 'shell="${shell}"'
         echo 'bootstrapTools="${tools}"'
+        echo 'shrinkRpath="${shrinkRpath}/bin/shrink-rpath"'
         cat ${./setup.sh}
       } > "$out/setup"
     '' ];

@@ -13,9 +13,10 @@
 #      `$buildCommand`). Each phase can be replaced (`configurePhase =
 #      "…"`), skipped (`dontConfigure = true`), or extended by hooks
 #      (`preConfigure`/`postConfigure`).
-#   3. Fixup: strip debug information (it names the toolchain, which
-#      would otherwise enter the runtime closure), point `#!` lines into
-#      the store, record propagated inputs and the setup hook.
+#   3. Fixup: shrink ELF RUNPATHs to the directories used, strip debug
+#      information (it names the toolchain, which would otherwise enter
+#      the runtime closure), point `#!` lines into the store, record
+#      propagated inputs and the setup hook.
 
 set -o pipefail
 shopt -s nullglob
@@ -401,6 +402,14 @@ patchShebangs() {
     done < <(find "$@" -type f -perm -0100 -print0)
 }
 
+# RUNPATHs keep only the store directories that provide a needed library
+# (and $ORIGIN ones): the stdenv's `$prefix/lib` in a package without
+# libraries goes, and so does the build directory libtool leaves in
+# relinked programs (`/build/pkg/.libs`). See build-support/shrink-rpath.
+shrinkRpathDirs() {
+    find "$@" -type f -print0 | xargs -0 -r "$shrinkRpath" "$NIX_STORE"
+}
+
 # Debug information names the build directory and the toolchain's headers.
 stripDirs() {
     local file
@@ -433,6 +442,13 @@ fixupPhase() {
         [ -e "$dir" ] || continue
         # GNU info's directory file would collide in every profile.
         rm -f "$dir/share/info/dir"
+        if [ -z "${dontPatchELF:-}" ]; then
+            local elfTargets=()
+            for sub in lib lib32 lib64 libexec bin sbin; do
+                [ -d "$dir/$sub" ] && elfTargets+=("$dir/$sub")
+            done
+            if [ "${#elfTargets[@]}" -gt 0 ]; then shrinkRpathDirs "${elfTargets[@]}"; fi
+        fi
         if [ -z "${dontStrip:-}" ]; then
             local stripTargets=()
             for sub in ${stripDebugList:-lib lib32 lib64 libexec bin sbin}; do
