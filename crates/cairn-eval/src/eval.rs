@@ -26,9 +26,12 @@ const RED_ZONE: usize = 256 * 1024;
 const STACK_SEGMENT: usize = 8 * 1024 * 1024;
 
 /// What an interpreter step produced: a value, or a tail call.
-enum Next {
+enum Next<'a> {
     Done(Value),
     Tail(Rc<Expr>, Rc<Env>),
+    /// A tail position in the same environment (`if`, `assert`, `or`):
+    /// no reference counts to take.
+    Same(&'a Rc<Expr>),
 }
 
 thread_local! {
@@ -293,6 +296,7 @@ impl Evaluator {
             };
             match next {
                 Next::Done(v) => return Ok(v),
+                Next::Same(e) => expr = e,
                 Next::Tail(e, new_env) => {
                     tail = (e, new_env);
                     (expr, env) = (&tail.0, &tail.1);
@@ -310,7 +314,7 @@ impl Evaluator {
     }
 
     #[inline(never)]
-    fn eval_let(&mut self, bindings: &[Rc<Expr>], body: &Rc<Expr>, env: &Rc<Env>) -> Next {
+    fn eval_let(&mut self, bindings: &[Rc<Expr>], body: &Rc<Expr>, env: &Rc<Env>) -> Next<'static> {
         let new = Env::unfilled(env.clone());
         let mut vals = Vec::with_capacity(bindings.len());
         for b in bindings {
@@ -362,14 +366,14 @@ impl Evaluator {
     }
 
     #[inline(never)]
-    fn eval_select(
+    fn eval_select<'a>(
         &mut self,
         e: &Rc<Expr>,
         path: &[AttrKey],
-        default: Option<&Rc<Expr>>,
+        default: Option<&'a Rc<Expr>>,
         span: Span,
         env: &Rc<Env>,
-    ) -> EvalResult<Next> {
+    ) -> EvalResult<Next<'a>> {
         let v = self.eval(e, env)?;
         let mut found = None;
         let r = match self.select(v, path, default.is_some(), env, &mut found) {
@@ -378,11 +382,8 @@ impl Evaluator {
         };
         match r {
             Ok(Some(v)) => Ok(Next::Done(v)),
-            Ok(None) => Ok(Next::Tail(
-                default
-                    .expect("select without default returns a value")
-                    .clone(),
-                env.clone(),
+            Ok(None) => Ok(Next::Same(
+                default.expect("select without default returns a value"),
             )),
             Err(err) => Err(self.select_frame(err.at(span), found, path, env)),
         }
@@ -407,7 +408,7 @@ impl Evaluator {
         args: &[Rc<Expr>],
         span: Span,
         env: &Rc<Env>,
-    ) -> EvalResult<Next> {
+    ) -> EvalResult<Next<'static>> {
         let mut f = self.eval(func, env)?;
         let (last, init) = args.split_last().expect("a call has arguments");
         for (i, a) in init.iter().enumerate() {
@@ -468,14 +469,14 @@ impl Evaluator {
     }
 
     #[inline(never)]
-    fn eval_assert(
+    fn eval_assert<'a>(
         &mut self,
-        cond: &Rc<Expr>,
-        body: &Rc<Expr>,
+        cond: &'a Rc<Expr>,
+        body: &'a Rc<Expr>,
         text: &str,
         span: Span,
         env: &Rc<Env>,
-    ) -> EvalResult<Next> {
+    ) -> EvalResult<Next<'a>> {
         let c = self.eval(cond, env)?;
         if !self.expect_bool(&c).map_err(|e| e.at(span))? {
             return Err(
@@ -485,25 +486,45 @@ impl Evaluator {
                 .at(span),
             );
         }
-        Ok(Next::Tail(body.clone(), env.clone()))
+        Ok(Next::Same(body))
     }
 
     #[inline(never)]
-    fn eval_if(
+    fn eval_if<'a>(
         &mut self,
-        cond: &Rc<Expr>,
-        then: &Rc<Expr>,
-        otherwise: &Rc<Expr>,
+        cond: &'a Rc<Expr>,
+        then: &'a Rc<Expr>,
+        otherwise: &'a Rc<Expr>,
         span: Span,
         env: &Rc<Env>,
-    ) -> EvalResult<Next> {
-        let c = self.eval(cond, env)?;
+    ) -> EvalResult<Next<'a>> {
+        // `n < 2`, `a > b` on integers already known: no evaluation.
+        let known = match &**cond {
+            Expr::BinOp { op, lhs, rhs, .. }
+                if matches!(
+                    op,
+                    BinOp::Eq
+                        | BinOp::NotEq
+                        | BinOp::Less
+                        | BinOp::LessEq
+                        | BinOp::Greater
+                        | BinOp::GreaterEq
+                ) =>
+            {
+                known_int(lhs, env).and_then(|a| int_binop(*op, a, known_int(rhs, env)?))
+            }
+            _ => None,
+        };
+        let c = match known {
+            Some(v) => v,
+            None => self.eval(cond, env)?,
+        };
         let branch = if self.expect_bool(&c).map_err(|e| e.at(span))? {
             then
         } else {
             otherwise
         };
-        Ok(Next::Tail(branch.clone(), env.clone()))
+        Ok(Next::Same(branch))
     }
 
     #[inline(never)]
@@ -1346,12 +1367,18 @@ fn known_int(e: &Expr, env: &Rc<Env>) -> Option<i64> {
     match e {
         Expr::Lit(Value::Int(i)) => Some(*i),
         Expr::Var { depth, slot, .. } => env.up(*depth).peek_int(*slot),
-        Expr::BinOp { op, lhs, rhs, .. } if matches!(op, BinOp::Add | BinOp::Sub | BinOp::Mul) => {
-            match int_binop(*op, known_int(lhs, env)?, known_int(rhs, env)?)? {
-                Value::Int(i) => Some(i),
-                _ => None,
-            }
-        }
+        Expr::BinOp { op, lhs, rhs, .. } => known_int_op(*op, lhs, rhs, env),
+        _ => None,
+    }
+}
+
+#[inline(never)]
+fn known_int_op(op: BinOp, lhs: &Expr, rhs: &Expr, env: &Rc<Env>) -> Option<i64> {
+    let (a, b) = (known_int(lhs, env)?, known_int(rhs, env)?);
+    match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
         _ => None,
     }
 }
