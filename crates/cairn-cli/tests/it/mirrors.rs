@@ -18,6 +18,26 @@ fn fetch_expression(url: &str, content: &[u8]) -> String {
     )
 }
 
+/// `cairn build --store root --no-link -E EXPRESSION` with `mirrors.test`
+/// set to `mirrors`.
+fn build_with_mirrors(
+    context: &TestContext,
+    expression: &str,
+    mirrors: &str,
+) -> std::process::Output {
+    context.run(&[
+        "build",
+        "--store",
+        "root",
+        "--no-link",
+        "-E",
+        expression,
+        "--option",
+        "mirrors.test",
+        mirrors,
+    ])
+}
+
 /// Two `file://` mirror directories, `a` (empty) and `b` (holding
 /// `pool/x.deb`), as the value of a `mirrors.NAME` setting.
 fn two_mirrors(context: &TestContext) -> String {
@@ -34,17 +54,7 @@ fn a_build_falls_back_to_the_next_mirror() {
     let context = TestContext::new();
     let mirrors = two_mirrors(&context);
     let expression = fetch_expression("mirror://test/pool/x.deb", b"the deb\n");
-    let output = context.run(&[
-        "build",
-        "--store",
-        "root",
-        "--no-link",
-        "-E",
-        &expression,
-        "--option",
-        "mirrors.test",
-        &mirrors,
-    ]);
+    let output = build_with_mirrors(&context, &expression, &mirrors);
     assert!(output.status.success(), "{}", context.transcript(&output));
     let path = String::from_utf8(output.stdout).unwrap();
     let path = path.trim().strip_prefix('/').unwrap();
@@ -59,17 +69,7 @@ fn a_hash_mismatch_stays_fatal() {
     let context = TestContext::new();
     let mirrors = two_mirrors(&context);
     let expression = fetch_expression("mirror://test/pool/x.deb", b"another deb\n");
-    let output = context.run(&[
-        "build",
-        "--store",
-        "root",
-        "--no-link",
-        "-E",
-        &expression,
-        "--option",
-        "mirrors.test",
-        &mirrors,
-    ]);
+    let output = build_with_mirrors(&context, &expression, &mirrors);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -83,17 +83,7 @@ fn every_mirror_failing_lists_each_url() {
     let context = TestContext::new();
     let mirrors = two_mirrors(&context);
     let expression = fetch_expression("mirror://test/pool/missing.deb", b"");
-    let output = context.run(&[
-        "build",
-        "--store",
-        "root",
-        "--no-link",
-        "-E",
-        &expression,
-        "--option",
-        "mirrors.test",
-        &mirrors,
-    ]);
+    let output = build_with_mirrors(&context, &expression, &mirrors);
     assert_snapshot!(context.transcript(&output), @r"
     exit_code: 1
     ----- stdout -----
@@ -457,17 +447,7 @@ fn fetchzip_unpacks_a_mirrored_tarball_checked_by_its_tree_hash() {
         hash.trim()
     );
     let mirrors = format!("file://{}", mirror.display());
-    let output = context.run(&[
-        "build",
-        "--store",
-        "root",
-        "--no-link",
-        "-E",
-        &expression,
-        "--option",
-        "mirrors.test",
-        &mirrors,
-    ]);
+    let output = build_with_mirrors(&context, &expression, &mirrors);
     assert!(output.status.success(), "{}", context.transcript(&output));
     let path = String::from_utf8(output.stdout).unwrap();
     let out = context
