@@ -375,6 +375,26 @@ impl Evaluator {
         env: &Rc<Env>,
     ) -> EvalResult<Next<'a>> {
         let v = self.eval(e, env)?;
+        // The common case, `e.name` found in a set: no path walk.
+        if let ([AttrKey::Static(name)], Value::Attrs(a)) = (path, &v)
+            && let Some(x) = a.get(name)
+        {
+            let r = match x {
+                Value::Thunk(t) => match &*t.0.borrow() {
+                    ThunkState::Done(x) => Ok(x.clone()),
+                    _ => Err(t.clone()),
+                },
+                x => Ok(x.clone()),
+            };
+            let r = match r {
+                Ok(x) => Ok(x),
+                Err(t) => self.force_thunk(&t),
+            };
+            return match r {
+                Ok(x) => Ok(Next::Done(x)),
+                Err(err) => Err(self.select_frame(err.at(span), Some((v, 0)), path, env)),
+            };
+        }
         let mut found = None;
         let r = match self.select(v, path, default.is_some(), env, &mut found) {
             Ok(Some(v)) => self.force(&v).map(Some),
@@ -696,13 +716,14 @@ impl Evaluator {
             }
             Value::PrimOp(p) if p.args.len() + 1 == p.op.arity && p.op.arity <= 3 => {
                 // The saturating call: its arguments on the stack.
-                let mut buf = [Value::Null, Value::Null, Value::Null];
-                let n = p.args.len();
-                buf[..n].clone_from_slice(&p.args);
-                buf[n] = arg;
                 self.enter()?;
-                let r =
-                    with_stack(|| (p.op.func)(self, &buf[..=n])).map_err(|e| primop_error(e, span));
+                let func = p.op.func;
+                let r = with_stack(|| match &p.args[..] {
+                    [] => func(self, std::slice::from_ref(&arg)),
+                    [a] => func(self, &[a.clone(), arg]),
+                    [a, b, ..] => func(self, &[a.clone(), b.clone(), arg]),
+                })
+                .map_err(|e| primop_error(e, span));
                 self.depth -= 1;
                 r
             }
@@ -1306,7 +1327,16 @@ impl Evaluator {
     // Typed accessors: force and check, with Nix's error text.
 
     /// Forces to a Boolean.
+    #[inline]
     pub fn expect_bool(&mut self, v: &Value) -> EvalResult<bool> {
+        if let Value::Bool(b) = v {
+            return Ok(*b);
+        }
+        self.expect_bool_slow(v)
+    }
+
+    #[inline(never)]
+    fn expect_bool_slow(&mut self, v: &Value) -> EvalResult<bool> {
         match self.force(v)? {
             Value::Bool(b) => Ok(b),
             other => Err(type_error(&other, "a Boolean")),
