@@ -15,10 +15,19 @@
 }:
 let
   lib = import ../lib;
+  baseModules = import ./module-list.nix ++ [
+    { nixpkgs.system = lib.mkDefault system; }
+    { _module.args.noUserModules = noUserModules; }
+  ];
+  # cairn's modules without the configuration: what a specialisation with
+  # `inheritParentConfig = false` starts from (NixOS's `noUserModules`).
+  noUserModules = lib.evalModules {
+    modules = baseModules;
+    specialArgs = { modulesPath = toString ./.; } // specialArgs;
+  };
   evaluated = lib.evalModules {
-    modules = import ./module-list.nix ++ [
+    modules = baseModules ++ [
       configuration
-      { nixpkgs.system = lib.mkDefault system; }
     ] ++ extraModules;
     specialArgs = { modulesPath = toString ./.; } // specialArgs;
   };

@@ -9,6 +9,7 @@
   ./config/locale.nix
   ./system/systemd.nix
   ./system/boot.nix
+  ./system/specialisation.nix
   ./system/toplevel.nix
   ./services/openssh.nix
   ./services/nginx.nix

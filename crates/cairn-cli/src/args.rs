@@ -1155,6 +1155,10 @@ pub struct ConfigArgs {
     /// On evaluation errors, show every `while evaluating …` frame.
     #[arg(long)]
     pub show_trace: bool,
+    /// Activate this specialisation of the system (`specialisation.NAME`)
+    /// instead of the system itself; the generation is still the system's.
+    #[arg(short = 's', long = "specialisation", value_name = "NAME")]
+    pub specialisation: Option<String>,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

@@ -12,6 +12,13 @@
 //! deleted. Every file is written atomically and depends only on the
 //! generations passed in, so the same list gives the same bytes.
 //!
+//! Every specialisation of a listed generation (`TOPLEVEL/specialisation/
+//! NAME`, [`BootSpecialisation`]) that has a kernel gets an entry of its
+//! own: `cairn-generation-N-specialisation-NAME.conf` (NixOS's naming) and
+//! a GRUB item after its generation's, both titled with its name; the
+//! default generation's specialisations are also at the top of the GRUB
+//! menu, as NixOS's GRUB menu has them.
+//!
 //! A generation whose plan has no kernel is left out (it cannot be booted)
 //! and reported. The default generation's `boot.loader` settings
 //! ([`BootLoader`]) apply to the whole menu: which of the two loaders get
@@ -27,7 +34,7 @@ use serde::Serialize;
 use crate::error::Error;
 use crate::etc::write_file;
 use crate::plan::{BootEntry, BootLoader};
-use crate::toplevel::reroot;
+use crate::toplevel::{Toplevel, reroot};
 
 /// One kept generation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +49,75 @@ pub struct BootGeneration {
     pub entry: BootEntry,
     /// When it was created, seconds since the epoch (UTC).
     pub created: i64,
+    /// Its specialisations that can be booted, sorted by name.
+    pub specialisations: Vec<BootSpecialisation>,
+}
+
+/// A specialisation of a kept generation: a system built with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BootSpecialisation {
+    /// Its name (`specialisation.<name>`).
+    pub name: String,
+    /// Its toplevel's logical store path.
+    pub toplevel: PathBuf,
+    /// Its `bootEntry`.
+    pub entry: BootEntry,
+}
+
+impl BootSpecialisation {
+    /// The specialisations of `toplevel` that have a kernel to boot,
+    /// sorted by name.
+    ///
+    /// # Errors
+    /// A specialisation's link or plan cannot be read.
+    pub fn of(toplevel: &Toplevel) -> Result<Vec<BootSpecialisation>, Error> {
+        let mut out = Vec::new();
+        for (name, child) in toplevel.specialisations()? {
+            let plan = child.plan()?;
+            if let Some(entry) = plan.boot_entry.filter(|e| e.kernel.is_some()) {
+                out.push(BootSpecialisation {
+                    name,
+                    toplevel: child.path().to_owned(),
+                    entry,
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// One menu item: a generation, or one of its specialisations.
+struct Item<'a> {
+    generation: &'a BootGeneration,
+    specialisation: Option<&'a str>,
+    toplevel: &'a Path,
+    entry: &'a BootEntry,
+}
+
+impl<'a> Item<'a> {
+    fn all(generation: &'a BootGeneration) -> impl Iterator<Item = Item<'a>> {
+        std::iter::once(Item {
+            generation,
+            specialisation: None,
+            toplevel: &generation.toplevel,
+            entry: &generation.entry,
+        })
+        .chain(generation.specialisations.iter().filter_map(move |s| {
+            s.entry.kernel.is_some().then_some(Item {
+                generation,
+                specialisation: Some(&s.name),
+                toplevel: &s.toplevel,
+                entry: &s.entry,
+            })
+        }))
+    }
+
+    fn title(&self) -> String {
+        match self.specialisation {
+            None => self.entry.title.clone(),
+            Some(name) => format!("{} (specialisation {name})", self.entry.title),
+        }
+    }
 }
 
 /// What [`write_boot_entries`] did.
@@ -124,34 +200,46 @@ pub fn write_boot_entries(
 
     let mut keep_entries = BTreeSet::new();
     let mut keep_efi = BTreeSet::new();
-    for generation in listed_by_systemd_boot {
-        let kernel = generation.entry.kernel.as_ref().expect("filtered");
-        let kernel_efi = copy_to_esp(root, store_root, generation.number, kernel)?;
+    for item in listed_by_systemd_boot
+        .iter()
+        .flat_map(|generation| Item::all(generation))
+    {
+        let number = item.generation.number;
+        let kernel = item.entry.kernel.as_ref().expect("filtered");
+        let kernel_efi = copy_to_esp(root, store_root, number, kernel)?;
         keep_efi.insert(kernel_efi.clone());
-        let initrd_efi = match &generation.entry.initrd {
+        let initrd_efi = match &item.entry.initrd {
             Some(initrd) => {
-                let name = copy_to_esp(root, store_root, generation.number, initrd)?;
+                let name = copy_to_esp(root, store_root, number, initrd)?;
                 keep_efi.insert(name.clone());
                 Some(name)
             }
             None => None,
         };
-        let name = format!("cairn-generation-{}.conf", generation.number);
+        let (name, which) = match item.specialisation {
+            None => (
+                format!("cairn-generation-{number}.conf"),
+                format!("Generation {number}"),
+            ),
+            Some(special) => (
+                format!("cairn-generation-{number}-specialisation-{special}.conf"),
+                format!("Generation {number} specialisation {special}"),
+            ),
+        };
         let mut text = String::new();
-        let _ = writeln!(text, "title {}", generation.entry.title);
+        let _ = writeln!(text, "title {}", item.title());
         let _ = writeln!(text, "sort-key cairn");
         let _ = writeln!(
             text,
-            "version Generation {} {}, built on {}",
-            generation.number,
-            generation.label,
-            date(generation.created)
+            "version {which} {}, built on {}",
+            item.generation.label,
+            date(item.generation.created)
         );
         let _ = writeln!(text, "linux /EFI/cairn/{kernel_efi}");
         if let Some(initrd) = initrd_efi {
             let _ = writeln!(text, "initrd /EFI/cairn/{initrd}");
         }
-        let _ = writeln!(text, "options {}", options(generation));
+        let _ = writeln!(text, "options {}", options(&item));
         write_file(&entries_dir.join(&name), text.as_bytes(), 0o644, None, true)?;
         keep_entries.insert(name);
     }
@@ -221,9 +309,9 @@ fn file_name(path: &Path) -> String {
 }
 
 /// The kernel command line: `init=TOPLEVEL/init` and the plan's params.
-fn options(generation: &BootGeneration) -> String {
-    let mut options = format!("init={}/init", generation.toplevel.display());
-    for param in &generation.entry.kernel_params {
+fn options(item: &Item<'_>) -> String {
+    let mut options = format!("init={}/init", item.toplevel.display());
+    for param in &item.entry.kernel_params {
         options.push(' ');
         options.push_str(param);
     }
@@ -263,21 +351,21 @@ fn grub_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-fn grub_entry(out: &mut String, indent: &str, title: &str, generation: &BootGeneration) {
+fn grub_entry(out: &mut String, indent: &str, title: &str, item: &Item<'_>) {
     let _ = writeln!(
         out,
         "{indent}menuentry {} --class cairn {{",
         grub_quote(title)
     );
-    if let Some(kernel) = &generation.entry.kernel {
+    if let Some(kernel) = &item.entry.kernel {
         let _ = writeln!(
             out,
             "{indent}  linux {} {}",
             kernel.display(),
-            options(generation)
+            options(item)
         );
     }
-    if let Some(initrd) = &generation.entry.initrd {
+    if let Some(initrd) = &item.entry.initrd {
         let _ = writeln!(out, "{indent}  initrd {}", initrd.display());
     }
     let _ = writeln!(out, "{indent}}}");
@@ -291,18 +379,25 @@ fn grub_menu(bootable: &[&BootGeneration], default: u64, timeout: Option<u64>) -
          set default=0\nset timeout={timeout}\n",
     );
     if let Some(generation) = bootable.iter().find(|g| g.number == default) {
-        grub_entry(&mut out, "", &generation.entry.title, generation);
+        // The default system, then its specialisations.
+        for item in Item::all(generation) {
+            grub_entry(&mut out, "", &item.title(), &item);
+        }
     }
     out.push_str("submenu 'cairn - All configurations' --class submenu {\n");
-    for generation in bootable {
+    for item in bootable.iter().flat_map(|generation| Item::all(generation)) {
+        let generation = item.generation;
+        let which = match item.specialisation {
+            None => format!("Generation {}", generation.number),
+            Some(name) => format!("Generation {}, specialisation {name}", generation.number),
+        };
         let title = format!(
-            "{} - Generation {} ({}, {})",
-            generation.entry.title,
-            generation.number,
+            "{} - {which} ({}, {})",
+            item.entry.title,
             generation.label,
             date(generation.created)
         );
-        grub_entry(&mut out, "  ", &title, generation);
+        grub_entry(&mut out, "  ", &title, &item);
     }
     out.push_str("}\n");
     out

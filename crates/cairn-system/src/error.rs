@@ -156,6 +156,20 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// A system has no specialisation of the name asked for.
+    #[error(
+        "the system {} has no specialisation '{name}' ({})",
+        toplevel.display(),
+        if available.is_empty() { "it has none".to_owned() } else { format!("it has: {}", available.join(", ")) }
+    )]
+    NoSpecialisation {
+        /// The parent toplevel.
+        toplevel: PathBuf,
+        /// The name asked for.
+        name: String,
+        /// The ones it has.
+        available: Vec<String>,
+    },
 }
 
 fn clash_message(paths: &[PathBuf]) -> String {

@@ -45,11 +45,11 @@ pub use activate::{
     AccountDrift, Changes, Drift, EtcDrift, Report, STATE_DIR, SystemDiff, activate, diff,
     managed_etc_paths, package_diff, status,
 };
-pub use boot::{BootGeneration, BootReport, write_boot_entries};
+pub use boot::{BootGeneration, BootReport, BootSpecialisation, write_boot_entries};
 pub use error::{Error, Restore};
 pub use etc::{EtcManifest, ManifestEntry};
 pub use plan::{ActivationPlan, BootEntry, BootLoader, EtcEntry, GroupSpec, UserSpec};
-pub use toplevel::Toplevel;
+pub use toplevel::{SPECIALISATION_DIR, Toplevel};
 pub use units::{
     ActiveUnits, PlannedUnit, Systemctl, SystemctlCommand, UNIT_DIR, UnitAction, UnitReason,
     UnitSections, UnitsPlan, Verb, parse_unit, plan_units,

@@ -16,6 +16,9 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::Error;
 use crate::plan::{ActivationPlan, PLAN_FILE};
 
+/// The directory of a toplevel that links its specialisations.
+pub const SPECIALISATION_DIR: &str = "specialisation";
+
 /// How many symlinks one resolution may follow (Linux's `MAXSYMLINKS`).
 const MAX_SYMLINKS: usize = 40;
 
@@ -64,6 +67,56 @@ impl Toplevel {
         let physical = self.resolve(&logical)?;
         let bytes = cairn_util::fs::read(&physical)?;
         ActivationPlan::parse(&logical, &bytes)
+    }
+
+    /// The specialisations built with this system
+    /// (`TOPLEVEL/specialisation/NAME`, symlinks to their own toplevels),
+    /// sorted by name; none when the directory does not exist.
+    ///
+    /// # Errors
+    /// The directory or a link in it cannot be read, or a link does not
+    /// point at an absolute store path.
+    pub fn specialisations(&self) -> Result<Vec<(String, Toplevel)>, Error> {
+        let logical = self.path.join(SPECIALISATION_DIR);
+        let dir = self.resolve(&logical)?;
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for link in cairn_util::fs::read_dir_sorted(&dir)? {
+            let Some(name) = link.file_name().map(|n| n.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let target = cairn_util::fs::read_link(&link)?;
+            if !target.is_absolute() {
+                return Err(Error::InvalidPlan {
+                    path: logical.join(&name),
+                    reason: format!(
+                        "a specialisation must link to a toplevel in the store, not '{}'",
+                        target.display()
+                    ),
+                });
+            }
+            out.push((name, Toplevel::new(target, &self.store_root)));
+        }
+        Ok(out)
+    }
+
+    /// The specialisation `name` of this system.
+    ///
+    /// # Errors
+    /// [`Error::NoSpecialisation`] (listing the ones there are) when it
+    /// has none of that name, or the directory cannot be read.
+    pub fn specialisation(&self, name: &str) -> Result<Toplevel, Error> {
+        let mut all = self.specialisations()?;
+        match all.iter().position(|(n, _)| n == name) {
+            Some(i) => Ok(all.swap_remove(i).1),
+            None => Err(Error::NoSpecialisation {
+                toplevel: self.path.clone(),
+                name: name.to_owned(),
+                available: all.into_iter().map(|(n, _)| n).collect(),
+            }),
+        }
     }
 
     /// The on-disk path of logical `path`, following every symlink on the

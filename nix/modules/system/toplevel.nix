@@ -10,6 +10,7 @@
 #   nixos-version, version the label; system: the platform
 #   init                   stage 2 of booting (the boot entries' `init=`)
 #   kernel, initrd         when there is a kernel: the image and initrd
+#   specialisation/NAME    each specialisation's toplevel (specialisation.nix)
 #   bin/switch-to-configuration   says to use `cairn system switch`
 #
 # Stage 2 (`init`) runs as PID 1 on the mounted root: it mounts /proc,
@@ -98,6 +99,8 @@ let
       sw = cfg.build.sw;
       label = cfg.nixos.label;
       inherit (config.nixpkgs) system;
+      specialisations = lib.concatStringsSep "\n"
+        (lib.mapAttrsToList (name: path: "${name}=${path}") cfg.build.specialisations);
       preferLocalBuild = true;
       allowSubstitutes = false;
     } ''
@@ -114,6 +117,14 @@ let
     "$runtimeShell" -n "$out/init"
     if [ -n "$kernel" ]; then ln -s "$kernel" "$out/kernel"; fi
     if [ -n "$initrd" ]; then ln -s "$initrd" "$out/initrd"; fi
+    if [ -n "$specialisations" ]; then
+      mkdir "$out/specialisation"
+      while IFS== read -r name path; do
+        ln -s "$path" "$out/specialisation/$name"
+      done <<EOS
+    $specialisations
+    EOS
+    fi
     cat > "$out/bin/switch-to-configuration" <<EOS
     #!$runtimeShell
     echo "this is a cairn system; activate it with: cairn system switch (or cairn system rollback)" >&2

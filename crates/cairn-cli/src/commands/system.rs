@@ -20,6 +20,11 @@
 //! 3. make it the next generation of the system profile (cairn-profile),
 //!    then rewrite the boot entries for every kept generation.
 //!
+//! `--specialisation NAME` activates the system's specialisation NAME
+//! (`TOPLEVEL/specialisation/NAME`) in step 2; the generation is the
+//! system's, and the next activation starts from what is linked at
+//! `ROOT/run/current-system`.
+//!
 //! `boot` does 1 and 3, `test` 1 and 2, `build` only 1, `dry-activate`
 //! prints what `switch` would change; `rollback` activates the previous
 //! generation and makes it current; `generations`, `diff` and `status`
@@ -66,8 +71,14 @@ pub(crate) fn run(
             let machine = Machine::open(&a.root, settings, env)?;
             let built = machine.build(&a, settings, env)?;
             built.report_times();
-            let current = machine.current()?;
-            print_diff(&machine, current.as_ref(), &built.toplevel, a.json, stdout)
+            let target = built.activated(a.specialisation.as_deref())?;
+            print_diff(
+                &machine,
+                machine.active()?.as_ref(),
+                &target,
+                a.json,
+                stdout,
+            )
         }
         SystemCommand::Rollback(a) => rollback(&a, settings, env, stdout),
         SystemCommand::Generations(a) => generations(&a, settings, env, stdout),
@@ -101,6 +112,17 @@ struct Built {
 }
 
 impl Built {
+    /// What activating it means: the system, or one of its
+    /// specialisations (`--specialisation NAME`).
+    fn activated(&self, specialisation: Option<&str>) -> CliResult<Toplevel> {
+        match specialisation {
+            None => Ok(self.toplevel.clone()),
+            Some(name) => self.toplevel.specialisation(name).map_err(|err| {
+                system_error(err).with_help("declare it as `specialisation.NAME.configuration`")
+            }),
+        }
+    }
+
     fn report_times(&self) {
         report(&format!(
             "Evaluated in {}, built in {}",
@@ -156,6 +178,20 @@ impl Machine {
             .current()
             .map_err(|err| CliError::from_error(ErrorKind::User, &err))?;
         Ok(current.map(|g| self.generation(&g)))
+    }
+
+    /// The system activated in the root: `ROOT/run/current-system`
+    /// (which activation links, and which may be a specialisation of the
+    /// current generation) when it is a system, else the current
+    /// generation's.
+    fn active(&self) -> CliResult<Option<Toplevel>> {
+        if let Ok(target) = std::fs::read_link(self.root.join("run/current-system")) {
+            let active = self.toplevel(&target);
+            if target.is_absolute() && active.plan().is_ok() {
+                return Ok(Some(active));
+            }
+        }
+        self.current()
     }
 
     fn generation_toplevel(&self, number: u64) -> CliResult<Toplevel> {
@@ -274,6 +310,8 @@ impl Machine {
                 label: plan.label.clone(),
                 entry,
                 created: g.created_seconds(),
+                specialisations: cairn_system::BootSpecialisation::of(&toplevel)
+                    .map_err(system_error)?,
             });
         }
         if !boot
@@ -430,7 +468,8 @@ fn switch(
     built.report_times();
     let current = machine.current()?;
     if mode != Mode::Boot {
-        activate(&machine, &built.toplevel, current.as_ref())?;
+        let target = built.activated(a.specialisation.as_deref())?;
+        activate(&machine, &target, machine.active()?.as_ref())?;
     }
     if mode != Mode::Test {
         let target = machine
@@ -514,7 +553,8 @@ fn rollback(
             .with_help("list the generations with `cairn system generations`")
         })?;
     let target = machine.generation(previous);
-    activate(&machine, &target, Some(&current))?;
+    let active = machine.active()?.unwrap_or(current);
+    activate(&machine, &target, Some(&active))?;
     let switched = machine
         .profile
         .switch_to(previous.number)

@@ -220,3 +220,48 @@ fn configuration_errors_name_the_option_and_the_files() {
     ];
     insta::assert_snapshot!(errors.join("\n---\n"));
 }
+
+#[test]
+fn specialisations_are_whole_systems_built_from_the_parents_modules() {
+    let cx = TestContext::new();
+    let config = format!(
+        "{{ lib, ... }}: {{ imports = [ {} ]; \
+         specialisation.debug.configuration = {{ boot.kernelParams = [ \"debug\" ]; networking.hostName = lib.mkForce \"dbg\"; }}; \
+         specialisation.bare = {{ inheritParentConfig = false; configuration.networking.hostName = \"bare\"; }}; }}",
+        example("minimal")
+    );
+    // Each one is a toplevel of its own; `debug` keeps the parent's users
+    // and adds to its settings, `bare` starts from cairn's modules only;
+    // neither has specialisations of its own.
+    insta::assert_snapshot!(eval_ok(
+        &cx,
+        &config,
+        "{ toplevels = builtins.mapAttrs (_: t: t.name) config.system.build.specialisations; \
+           users = builtins.mapAttrs (_: s: builtins.attrNames s.configuration.system.activationPlan.users) config.specialisation; \
+           debugParams = config.specialisation.debug.configuration.boot.kernelParams; \
+           nested = builtins.mapAttrs (_: s: s.configuration.specialisation) config.specialisation; \
+           parentHost = config.networking.hostName; }"
+    ), @r#"{ debugParams = [ "debug" ]; nested = { bare = { }; debug = { }; }; parentHost = "mini"; toplevels = { bare = "cairn-system-bare-25.11"; debug = "cairn-system-dbg-25.11"; }; users = { bare = [ "nobody" "root" ]; debug = [ "alice" "nobody" "root" ]; }; }"#);
+    // The toplevel links them (its builder gets NAME=PATH lines).
+    assert_eq!(
+        regex_lite_replace_store_paths(&eval_ok(
+            &cx,
+            &config,
+            "config.system.build.toplevel.drvAttrs.specialisations"
+        )),
+        "\"bare=/nix/store/…-cairn-system-bare-25.11\\ndebug=/nix/store/…-cairn-system-dbg-25.11\""
+    );
+    // A name that is not a file name fails the build.
+    insta::assert_snapshot!(eval_err(
+        &cx,
+        "{ specialisation.\"a/b\".configuration = { }; }",
+        "config.system.build.toplevel.drvPath"
+    ), @r"
+    error:
+           Failed assertions:
+           - The specialisation name `a/b' must be a file name (letters, digits, `_', `.' and `-', not starting with `.' or `-').
+    (use '--show-trace' to show detailed location information)
+
+      help: check the expression and the files it imports
+    ");
+}

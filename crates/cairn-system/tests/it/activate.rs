@@ -69,6 +69,7 @@ fn generation(number: u64, top: &Toplevel) -> BootGeneration {
             kernel_params: vec!["quiet".into()],
         },
         created: 1_795_996_800 + number as i64 * 86_400,
+        specialisations: Vec::new(),
     }
 }
 

@@ -21,6 +21,7 @@ fn generation(fx: &Fixture, number: u64, kernel: bool) -> BootGeneration {
             kernel_params: vec!["console=ttyS0".into(), "quiet".into()],
         },
         created: 1_795_996_800 + number as i64 * 86_400,
+        specialisations: Vec::new(),
     }
 }
 
@@ -193,4 +194,113 @@ fn loader_settings_limit_the_menu_and_choose_the_loaders() {
     );
     assert!(!boot.join("grub/cairn-generations.cfg").exists());
     assert!(boot.join("loader/entries/cairn-generation-4.conf").exists());
+}
+
+#[test]
+fn specialisations_get_an_entry_of_their_own_in_both_menus() {
+    let fx = Fixture::new();
+    let kernel = fx.store_file("linux-6.1", "kernel");
+    let entry = |title: &str, params: &[&str]| serde_json::json!({"title": title, "kernel": kernel, "initrd": null, "kernelParams": params});
+    // A system with two specialisations, one of them without a kernel.
+    let debug = fx
+        .system("debug")
+        .set("bootEntry", entry("cairn 25.11 (lab)", &["debug"]))
+        .build();
+    let headless = fx.system("headless").build();
+    let parent = fx
+        .system("lab")
+        .set("bootEntry", entry("cairn 25.11 (lab)", &["quiet"]))
+        .build();
+    let dir = fx.physical(parent.path()).join("specialisation");
+    std::fs::create_dir(&dir).unwrap();
+    std::os::unix::fs::symlink(debug.path(), dir.join("debug")).unwrap();
+    std::os::unix::fs::symlink(headless.path(), dir.join("headless")).unwrap();
+
+    let names: Vec<String> = parent
+        .specialisations()
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(names, ["debug", "headless"]);
+    assert_eq!(parent.specialisation("debug").unwrap(), debug);
+    assert_eq!(
+        parent.specialisation("gaming").unwrap_err().to_string(),
+        format!(
+            "the system {} has no specialisation 'gaming' (it has: debug, headless)",
+            parent.path().display()
+        )
+    );
+    let specialisations = cairn_system::BootSpecialisation::of(&parent).unwrap();
+    assert_eq!(specialisations.len(), 1, "only the bootable one");
+    let mut generation = generation(&fx, 1, true);
+    generation.toplevel = parent.path().to_owned();
+    generation.entry.kernel = Some(kernel.clone());
+    generation.specialisations = specialisations;
+
+    write_boot_entries(
+        &fx.root,
+        &fx.store_root,
+        &[generation],
+        1,
+        &BootLoader::default(),
+    )
+    .unwrap();
+    let entries = fx.root.join("boot/loader/entries");
+    let special =
+        std::fs::read_to_string(entries.join("cairn-generation-1-specialisation-debug.conf"))
+            .unwrap();
+    let kernel_efi = format!("{}.efi", kernel.file_name().unwrap().to_string_lossy());
+    assert_eq!(
+        special,
+        format!(
+            "title cairn 25.11 (lab) (specialisation debug)\nsort-key cairn\n\
+             version Generation 1 specialisation debug 25.11.1, built on 2026-12-01\n\
+             linux /EFI/cairn/{kernel_efi}\noptions init={}/init debug\n",
+            debug.path().display()
+        )
+    );
+    assert!(entries.join("cairn-generation-1.conf").exists());
+    assert_eq!(std::fs::read_dir(&entries).unwrap().count(), 2);
+    // GRUB: the default and its specialisation on top, then both again in
+    // the submenu.
+    let grub = std::fs::read_to_string(fx.root.join("boot/grub/cairn-generations.cfg")).unwrap();
+    let titles: Vec<&str> = grub
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("menuentry "))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "'cairn' --class cairn {",
+            "'cairn 25.11 (lab) (specialisation debug)' --class cairn {",
+            "'cairn - Generation 1 (25.11.1, 2026-12-01)' --class cairn {",
+            "'cairn 25.11 (lab) - Generation 1, specialisation debug (25.11.1, 2026-12-01)' --class cairn {",
+        ]
+    );
+    assert!(grub.contains(&format!("init={}/init debug", debug.path().display())));
+
+    // Without the specialisation, its entry goes.
+    let mut plain = generation_without_specialisations(&fx, parent.path());
+    plain.entry.kernel = Some(kernel);
+    let report = write_boot_entries(
+        &fx.root,
+        &fx.store_root,
+        &[plain],
+        1,
+        &BootLoader::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        report.removed,
+        [PathBuf::from(
+            "boot/loader/entries/cairn-generation-1-specialisation-debug.conf"
+        )]
+    );
+}
+
+fn generation_without_specialisations(fx: &Fixture, toplevel: &std::path::Path) -> BootGeneration {
+    let mut g = generation(fx, 1, true);
+    g.toplevel = toplevel.to_owned();
+    g
 }
