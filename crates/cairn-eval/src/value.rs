@@ -225,6 +225,24 @@ impl Attrs {
     #[inline]
     fn index(&self, name: &str) -> Option<usize> {
         let key = name_key(name.as_bytes());
+        if self.entries.len() <= 8 {
+            // Small sets (most of them): a scan of the keys in order, with
+            // branches that predict well, beats halving.
+            for (i, e) in self.entries.iter().enumerate() {
+                if e.key >= key {
+                    return match cmp_keyed(e.key, &e.name, key, name) {
+                        std::cmp::Ordering::Equal => Some(i),
+                        std::cmp::Ordering::Greater => None,
+                        // Longer names sharing the key: the rest in order.
+                        std::cmp::Ordering::Less => self.entries[i + 1..]
+                            .binary_search_by(|e| cmp_keyed(e.key, &e.name, key, name))
+                            .ok()
+                            .map(|j| i + 1 + j),
+                    };
+                }
+            }
+            return None;
+        }
         self.entries
             .binary_search_by(|e| cmp_keyed(e.key, &e.name, key, name))
             .ok()
@@ -692,6 +710,43 @@ mod tests {
         let u = a.update(&b);
         assert_eq!(u.len(), 3);
         assert!(matches!(u.get("a"), Some(Value::Int(9))));
+    }
+
+    #[test]
+    fn lookups_by_key_and_name() {
+        // Names sharing their first eight bytes, in small and large sets.
+        for n in [3, 5, 40] {
+            let names: Vec<String> = (0..n)
+                .map(|i| match i % 3 {
+                    0 => format!("propagated{i}"),
+                    1 => format!("p{i}"),
+                    _ => format!("propagatedBuildInputs{i}"),
+                })
+                .collect();
+            let a = Attrs::from_unsorted(
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| (Symbol::from(k.as_str()), Value::Int(i as i64)))
+                    .collect(),
+            );
+            for (i, k) in names.iter().enumerate() {
+                assert!(
+                    matches!(a.get(k), Some(Value::Int(j)) if *j == i as i64),
+                    "{k}"
+                );
+            }
+            for k in [
+                "propagated",
+                "propagatedBuildInputs",
+                "",
+                "q",
+                "p",
+                "propagated\0",
+            ] {
+                assert!(a.get(k).is_none(), "{k}");
+            }
+        }
     }
 
     #[test]
