@@ -1108,6 +1108,9 @@ pub enum SystemCommand {
     Test(ConfigArgs),
     /// Build and print what activating it would change.
     DryActivate(ConfigArgs),
+    /// Activate an already-built system (a toplevel) into the root; what
+    /// `TOPLEVEL/activate` and stage 2 run.
+    Activate(ActivateArgs),
     /// Activate the previous generation and make it current.
     Rollback(RootArgs),
     /// List the system's generations.
@@ -1130,6 +1133,21 @@ pub struct RootArgs {
     /// the system profile stays under ROOT.
     #[arg(long, value_name = "DIR")]
     pub store: Option<PathBuf>,
+}
+
+/// `cairn system activate`.
+#[derive(Debug, Args)]
+pub struct ActivateArgs {
+    /// The system: its store path, or a link to it (`./result`).
+    #[arg(value_name = "TOPLEVEL")]
+    pub toplevel: PathBuf,
+    /// Where the system lives.
+    #[command(flatten)]
+    pub root: RootArgs,
+    /// Also make it the next generation of the system profile (unless it
+    /// is the current one) and rewrite the boot menu, as `switch` does.
+    #[arg(long)]
+    pub make_generation: bool,
 }
 
 /// Commands that only read.

@@ -9,6 +9,8 @@
 #   boot.json              bootspec (org.nixos.bootspec.v1)
 #   nixos-version, version the label; system: the platform
 #   init                   stage 2 of booting (the boot entries' `init=`)
+#   activate               activates this system into / with
+#                          `cairn system activate` (cairn on PATH)
 #   kernel, initrd         when there is a kernel: the image and initrd
 #   specialisation/NAME    each specialisation's toplevel (specialisation.nix)
 #   bin/switch-to-configuration   says to use `cairn system switch`
@@ -17,11 +19,17 @@
 # /sys, /dev and /run, does the part of activation that does not survive
 # a reboot (/run/booted-system and /run/current-system, which users'
 # shells resolve through), checks that /etc is this generation's (cairn
-# activated it when the generation was switched to; a generation picked
-# from the boot menu that was not, or one made by `cairn system boot`,
-# is reported on the console and needs a `cairn system switch` or
-# `rollback`: activation is cairn's, and cairn is not in the store), and
-# execs the root's systemd (the collection has none yet).
+# activated it when the generation was switched to) and, when it is not
+# (a generation picked from the boot menu, one made by `cairn system
+# boot`), runs `activate`, and execs the root's systemd (the collection
+# has none yet).
+#
+# `activate` is NixOS's `$toplevel/activate`, but activation is done by
+# cairn itself (crates/cairn-system): the script runs `cairn system
+# activate TOPLEVEL` and so needs `cairn` on PATH (installed on the root,
+# e.g. in /usr/local/bin). The cairn binary is not in the store yet: the
+# collection cannot build Rust, so the toplevel cannot refer to it.
+# Without it, `activate` and stage 2 say so and change nothing.
 #
 # Failed `assertions` stop the build with NixOS's "Failed assertions:"
 # message; `warnings` are printed.
@@ -55,7 +63,7 @@ let
     #!@shell@
     # Stage 2 of booting cairn system @label@ (nix/modules/system/toplevel.nix).
     systemConfig=@out@
-    export PATH=$systemConfig/sw/bin:/usr/sbin:/usr/bin:/sbin:/bin
+    export PATH=$systemConfig/sw/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
     echo "stage 2: cairn system @label@ ($systemConfig)"
     mount() { @mount@ "$@"; }
     [ -e /proc/self ] || mount -t proc proc /proc
@@ -65,14 +73,29 @@ let
     ln -sfn "$systemConfig" /run/booted-system
     ln -sfn "$systemConfig" /run/current-system
     if [ "$(readlink /etc/static)" != "$systemConfig/etc" ]; then
-        echo "stage 2: warning: /etc is not this generation's (/etc/static -> $(readlink /etc/static));" >&2
-        echo "stage 2: activate it with \`cairn system switch\` or \`cairn system rollback\`" >&2
+        echo "stage 2: /etc is not this generation's (/etc/static -> $(readlink /etc/static)); activating it" >&2
+        "$systemConfig/activate" || echo "stage 2: warning: activation failed; booting with the /etc there is" >&2
     fi
     for systemd in /lib/systemd/systemd /usr/lib/systemd/systemd; do
         [ -x "$systemd" ] && exec "$systemd"
     done
     echo "stage 2: no systemd on the root file system (/lib/systemd/systemd); starting a shell" >&2
     exec @shell@
+  '';
+
+  activate = ''
+    #!@shell@
+    # Activates cairn system @label@ into / (nix/modules/system/toplevel.nix):
+    # /etc, users and groups, units. Activation is cairn's own code, run
+    # by `cairn system activate`; the cairn binary is not in the store, so
+    # it must be on PATH. Arguments are passed on (e.g. --make-generation).
+    systemConfig=@out@
+    if ! command -v cairn >/dev/null 2>&1; then
+        echo "activate: cairn is not on PATH (it is not in the store yet); install it, then run:" >&2
+        echo "activate:   cairn system activate $systemConfig" >&2
+        exit 127
+    fi
+    exec cairn system activate "$systemConfig" "$@"
   '';
 
   # The kernel's static busybox mounts in stage 2 too, so that booting
@@ -91,8 +114,8 @@ let
     {
       plan = builtins.toJSON plan;
       bootspec = builtins.toJSON bootspec;
-      inherit stage2 stage2Mount;
-      passAsFile = [ "plan" "bootspec" "stage2" ];
+      inherit stage2 stage2Mount activate;
+      passAsFile = [ "plan" "bootspec" "stage2" "activate" ];
       kernel = if kernel == null then "" else "${kernel}";
       initrd = if initrd == null then "" else "${initrd}/initrd";
       etc = cfg.build.etc;
@@ -115,6 +138,9 @@ let
     sed -e "s|@shell@|$runtimeShell|g" -e "s|@out@|$out|g" -e "s|@label@|$label|g" -e "s|@mount@|$stage2Mount|g" "$stage2Path" > "$out/init"
     chmod +x "$out/init"
     "$runtimeShell" -n "$out/init"
+    sed -e "s|@shell@|$runtimeShell|g" -e "s|@out@|$out|g" -e "s|@label@|$label|g" "$activatePath" > "$out/activate"
+    chmod +x "$out/activate"
+    "$runtimeShell" -n "$out/activate"
     if [ -n "$kernel" ]; then ln -s "$kernel" "$out/kernel"; fi
     if [ -n "$initrd" ]; then ln -s "$initrd" "$out/initrd"; fi
     if [ -n "$specialisations" ]; then

@@ -26,7 +26,9 @@
 //! `ROOT/run/current-system`.
 //!
 //! `boot` does 1 and 3, `test` 1 and 2, `build` only 1, `dry-activate`
-//! prints what `switch` would change; `rollback` activates the previous
+//! prints what `switch` would change; `activate TOPLEVEL` does 2 (and 3
+//! with `--make-generation`) for a system built before, e.g. by
+//! `TOPLEVEL/activate` at boot; `rollback` activates the previous
 //! generation and makes it current; `generations`, `diff` and `status`
 //! only read.
 
@@ -41,7 +43,8 @@ use cairn_store::{LocalStore, Store};
 use cairn_system::{SystemctlCommand, Toplevel};
 
 use crate::args::{
-    BuildFlags, ConfigArgs, DiffArgs, ReadArgs, RootArgs, StoreLocation, SystemArgs, SystemCommand,
+    ActivateArgs, BuildFlags, ConfigArgs, DiffArgs, ReadArgs, RootArgs, StoreLocation, SystemArgs,
+    SystemCommand,
 };
 use crate::commands::{build, emit_line, instantiation};
 use crate::environment::Environment;
@@ -80,6 +83,7 @@ pub(crate) fn run(
                 stdout,
             )
         }
+        SystemCommand::Activate(a) => activate_toplevel(&a, settings, env, stdout),
         SystemCommand::Rollback(a) => rollback(&a, settings, env, stdout),
         SystemCommand::Generations(a) => generations(&a, settings, env, stdout),
         SystemCommand::Diff(a) => diff(&a, settings, env, stdout),
@@ -178,6 +182,50 @@ impl Machine {
             .current()
             .map_err(|err| CliError::from_error(ErrorKind::User, &err))?;
         Ok(current.map(|g| self.generation(&g)))
+    }
+
+    /// The store path (logical) `path` is or links to: a store path, or
+    /// a chain of symlinks (`./result`, `/run/current-system`) ending in
+    /// one, read under the store root.
+    fn store_path_of(&self, path: &Path) -> CliResult<PathBuf> {
+        let store_dir = self.store.store_dir();
+        let not_in_store = |path: &Path| {
+            CliError::user(format!(
+                "'{}' is not in the store ({})",
+                path.display(),
+                store_dir
+            ))
+            .with_help("pass the store path `cairn system build` printed, or a link to it")
+        };
+        let mut path = std::path::absolute(path)
+            .map_err(|err| CliError::user(format!("bad path '{}': {err}", path.display())))?;
+        for _ in 0..40 {
+            let text = path.display().to_string();
+            if store_dir.is_in_store(&text) {
+                // Links inside the store (`TOPLEVEL/specialisation/NAME`)
+                // are read under the store root.
+                let physical = Toplevel::new(&path, &self.store_root)
+                    .resolve(&path)
+                    .map_err(system_error)?;
+                let logical = Path::new("/").join(
+                    physical
+                        .strip_prefix(&self.store_root)
+                        .map_err(|_| not_in_store(&path))?,
+                );
+                let text = logical.display().to_string();
+                let (store_path, _) = store_dir
+                    .parse_path_within(&text)
+                    .map_err(|_| not_in_store(&path))?;
+                return Ok(PathBuf::from(store_dir.display(&store_path)));
+            }
+            match std::fs::read_link(&path) {
+                Ok(target) => {
+                    path = path.parent().unwrap_or(Path::new("/")).join(target);
+                }
+                Err(_) => return Err(not_in_store(&path)),
+            }
+        }
+        Err(not_in_store(&path))
     }
 
     /// The system activated in the root: `ROOT/run/current-system`
@@ -472,12 +520,25 @@ fn switch(
         activate(&machine, &target, machine.active()?.as_ref())?;
     }
     if mode != Mode::Test {
+        make_generation(&machine, &built.toplevel, current.as_ref())?;
+    }
+    emit_line(stdout, &built.toplevel.path().display().to_string())
+}
+
+/// Makes `toplevel` the next generation of the system profile (unless it
+/// is `current` already) and rewrites the boot menu with it as default.
+fn make_generation(
+    machine: &Machine,
+    toplevel: &Toplevel,
+    current: Option<&Toplevel>,
+) -> CliResult {
+    {
         let target = machine
             .store
             .store_dir()
-            .parse_path(&built.toplevel.path().display().to_string())
+            .parse_path(&toplevel.path().display().to_string())
             .map_err(|err| CliError::from_error(ErrorKind::User, &err))?;
-        let unchanged = current.as_ref().map(Toplevel::path) == Some(built.toplevel.path());
+        let unchanged = current.map(Toplevel::path) == Some(toplevel.path());
         let number = if unchanged {
             machine
                 .profile
@@ -521,7 +582,31 @@ fn switch(
             }
         }
     }
-    emit_line(stdout, &built.toplevel.path().display().to_string())
+    Ok(())
+}
+
+/// `cairn system activate TOPLEVEL`: activation of a system built before
+/// (by `cairn system build`, or booted from the menu), coming from the
+/// system active in the root.
+fn activate_toplevel(
+    a: &ActivateArgs,
+    settings: &Settings,
+    env: &Environment,
+    stdout: &mut dyn Write,
+) -> CliResult {
+    let machine = Machine::open(&a.root, settings, env)?;
+    let toplevel = machine.toplevel(&machine.store_path_of(&a.toplevel)?);
+    toplevel.plan().map_err(|err| {
+        system_error(err)
+            .context(format!("'{}' is not a cairn system", a.toplevel.display()))
+            .with_help("build one with `cairn system build`")
+    })?;
+    let current = machine.current()?;
+    activate(&machine, &toplevel, machine.active()?.as_ref())?;
+    if a.make_generation {
+        make_generation(&machine, &toplevel, current.as_ref())?;
+    }
+    emit_line(stdout, &toplevel.path().display().to_string())
 }
 
 fn rollback(

@@ -265,3 +265,72 @@ fn specialisations_are_whole_systems_built_from_the_parents_modules() {
       help: check the expression and the files it imports
     ");
 }
+
+/// A toplevel laid out as toplevel.nix builds it (a plan, an etc tree and
+/// a specialisation), written straight into a scratch store.
+fn fake_toplevel(store_root: &std::path::Path, name: &str, etc_file: &str) -> String {
+    let hash = if name == "lab" {
+        "0".repeat(32)
+    } else {
+        "1".repeat(32)
+    };
+    let logical = format!("/nix/store/{hash}-cairn-system-{name}");
+    let dir = store_root.join(logical.trim_start_matches('/'));
+    std::fs::create_dir_all(dir.join("etc")).unwrap();
+    std::fs::write(dir.join("etc").join(etc_file), "x\n").unwrap();
+    let plan = format!(
+        r#"{{"version": 1, "label": "25.11", "etc": {{"{etc_file}": {{"source": "{logical}/etc/{etc_file}"}}}}}}"#
+    );
+    std::fs::write(dir.join("activation-plan.json"), plan).unwrap();
+    logical
+}
+
+#[test]
+fn system_activate_activates_a_built_toplevel_or_its_specialisation() {
+    let cx = TestContext::new();
+    let store = cx.path().join("store");
+    let root = cx.path().join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    let parent = fake_toplevel(&store, "lab", "motd");
+    let child = fake_toplevel(&store, "lab-debug", "debug-mode");
+    let links = store
+        .join(parent.trim_start_matches('/'))
+        .join("specialisation");
+    std::fs::create_dir(&links).unwrap();
+    std::os::unix::fs::symlink(&child, links.join("debug")).unwrap();
+    let result = cx.path().join("result");
+    std::os::unix::fs::symlink(&parent, &result).unwrap();
+    // Symlinks into /etc/static, which points into the (logical) store.
+    let activate = |what: &str| {
+        cx.command()
+            .args(["system", "activate", what, "--root"])
+            .arg(&root)
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap()
+    };
+
+    // Through a link outside the store; no generation is made.
+    let out = activate(result.to_str().unwrap());
+    assert_eq!(stdout_of(&out).trim_end(), parent);
+    assert!(root.join("etc/motd").symlink_metadata().is_ok());
+    assert!(!root.join("nix/var/cairn/profiles/system").exists());
+    // A specialisation, through the link inside the store: /etc follows.
+    let out = activate(&format!("{parent}/specialisation/debug"));
+    assert_eq!(stdout_of(&out).trim_end(), child);
+    assert!(root.join("etc/debug-mode").symlink_metadata().is_ok());
+    assert!(root.join("etc/motd").symlink_metadata().is_err());
+    assert_eq!(
+        std::fs::read_link(root.join("run/current-system")).unwrap(),
+        std::path::Path::new(&child)
+    );
+    // Anything else is refused.
+    let out = activate("/etc");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("'/etc' is not in the store (/nix/store)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
