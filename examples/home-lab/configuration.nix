@@ -36,6 +36,12 @@ in
     };
   };
 
+  # Only ssh and http get in (an nftables ruleset and its unit).
+  networking.firewall = {
+    enable = true;
+    allowedTCPPorts = [ 22 80 ];
+  };
+
   services.nginx = {
     enable = true;
     virtualHosts."lab.home" = {

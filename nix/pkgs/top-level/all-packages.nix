@@ -29,6 +29,7 @@ in
     writeShellScript writeShellScriptBin symlinkJoin;
   # The kernel: Debian's prebuilt amd64 image and modules (not from source).
   linux = callPackage ../os-specific/linux-debian { };
+  nftables = callPackage ../os-specific/nftables-debian { }; # prebuilt Debian binary (no source tarball on the mirror)
 }
 // import ./packages.nix { inherit callPackage; }
 // {
