@@ -51,3 +51,5 @@ let
     '';
 in
 lib.genAttrs testable smoke
+# Prebuilt Debian binaries (all-packages.nix, no `src`) bring their own.
+// { nftables = pkgs.nftables.tests.version; }
