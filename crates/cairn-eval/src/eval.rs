@@ -155,7 +155,14 @@ impl Evaluator {
         };
         match r {
             Ok(v) => {
-                *t.0.borrow_mut() = ThunkState::Done(v.clone());
+                let old = std::mem::replace(&mut *t.0.borrow_mut(), ThunkState::Done(v.clone()));
+                // Still the black hole set above (nothing to drop, and no
+                // call to the general drop for it).
+                if let ThunkState::Blackhole = old {
+                    std::mem::forget(old);
+                } else {
+                    drop(old);
+                }
                 Ok(v)
             }
             Err(e) => {
@@ -701,7 +708,13 @@ impl Evaluator {
             Some(s) => e.at(s),
             None => e,
         };
-        match self.force(&f)? {
+        // A value already in normal form is used as it is, not copied.
+        let f = if let Value::Thunk(_) = &f {
+            self.force(&f)?
+        } else {
+            f
+        };
+        match f {
             Value::Lambda(c) => {
                 if c.def.arithmetic
                     && let Some(v) = self.call_arithmetic(&c.def, &[&arg], &c.env)?
