@@ -734,7 +734,7 @@ fn diff(a: &DiffArgs, settings: &Settings, env: &Environment, stdout: &mut dyn W
         [] => {
             let built =
                 machine.build_config(a.config.as_deref(), false, &a.flags, settings, env)?;
-            (machine.current()?, built.toplevel)
+            (machine.active()?, built.toplevel)
         }
         [one] => (machine.current()?, machine.generation_toplevel(*one)?),
         [old, new, ..] => (
@@ -824,7 +824,9 @@ fn status(
     stdout: &mut dyn Write,
 ) -> CliResult {
     let machine = Machine::open(&a.root, settings, env)?;
-    let current = machine.current()?.ok_or_else(|| {
+    // What is activated (a specialisation, after `switch -s`), else the
+    // current generation.
+    let current = machine.active()?.ok_or_else(|| {
         CliError::user("the system has no generation yet")
             .with_help("make one with `cairn system switch`")
     })?;
