@@ -6,7 +6,8 @@
 #   activation-plan.json   what cairn-system does to a root to activate it:
 #                          /etc entries, users and groups, host name,
 #                          time zone, boot entry (versioned schema)
-#   boot.json              bootspec (org.nixos.bootspec.v1)
+#   boot.json              bootspec (org.nixos.bootspec.v1, and
+#                          org.nixos.specialisation.v1 with specialisations)
 #   nixos-version, version the label; system: the platform
 #   init                   stage 2 of booting (the boot entries' `init=`)
 #   activate               activates this system into / with
@@ -47,16 +48,27 @@ let
     inherit (cfg.activationPlan) etc users groups bootEntry bootLoader;
   };
 
+  # The bootspec of this system were its toplevel `top`; a specialisation's
+  # is embedded in its parent's, as NixOS does.
+  bootspecOf = top: {
+    label = "cairn ${cfg.nixos.label}";
+    system = config.nixpkgs.system;
+    toplevel = top;
+    init = "${top}/init";
+    kernel = plan.bootEntry.kernel;
+    initrd = plan.bootEntry.initrd;
+    kernelParams = plan.bootEntry.kernelParams;
+  };
+
   bootspec = {
-    "org.nixos.bootspec.v1" = {
-      label = "cairn ${cfg.nixos.label}";
-      system = config.nixpkgs.system;
-      toplevel = builtins.placeholder "out";
-      init = "${builtins.placeholder "out"}/init";
-      kernel = plan.bootEntry.kernel;
-      initrd = plan.bootEntry.initrd;
-      kernelParams = plan.bootEntry.kernelParams;
-    };
+    "org.nixos.bootspec.v1" = bootspecOf (builtins.placeholder "out");
+  } // lib.optionalAttrs (config.specialisation != { }) {
+    "org.nixos.specialisation.v1" = lib.mapAttrs
+      (_: s: {
+        "org.nixos.bootspec.v1" =
+          s.configuration.system.build.bootspecOf "${s.configuration.system.build.toplevel}";
+      })
+      config.specialisation;
   };
 
   stage2 = ''
@@ -181,12 +193,20 @@ in
       default = cfg.nixos.release;
       description = "The label of the generation, shown in the boot menu and `cairn system generations`.";
     };
+    build.bootspecOf = mkOption {
+      type = types.functionTo types.attrs;
+      internal = true;
+      readOnly = true;
+      description = "The system's bootspec (org.nixos.bootspec.v1) given its toplevel's path.";
+    };
     build.toplevel = mkOption {
       type = types.package;
       readOnly = true;
       description = "The system: build it to get a generation `cairn system switch` can activate.";
     };
   };
+
+  config.system.build.bootspecOf = bootspecOf;
 
   config.system.build.toplevel =
     if failed != [ ] then
