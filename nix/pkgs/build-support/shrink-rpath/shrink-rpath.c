@@ -197,8 +197,10 @@ static int shrink(const char *store, const char *path)
 		if (dyn[i].d_tag != DT_NEEDED || dyn[i].d_un.d_val >= strsz)
 			continue;
 		const char *name = table + dyn[i].d_un.d_val;
-		if (!memchr(name, 0, strsz - dyn[i].d_un.d_val) || nneeded == 256)
+		if (!memchr(name, 0, strsz - dyn[i].d_un.d_val))
 			continue;
+		if (nneeded == 256)
+			goto done; /* more than we track: keep the RUNPATH whole */
 		needed[nneeded++] = name;
 	}
 
