@@ -77,7 +77,7 @@ impl Evaluator {
             crate::value::ThunkState::Suspended(expr, Env::new(None, Vec::new())),
         ));
         let name: crate::Symbol = name.into();
-        self.globals.insert(name.clone(), value.clone());
+        self.globals.insert(name, value.clone());
         if let Some(Value::Attrs(builtins)) = self.globals.get("builtins") {
             let one = Attrs::from_unsorted(vec![(name, value)]);
             let updated = Value::attrs(builtins.update(&one));

@@ -18,7 +18,7 @@ use crate::ir::{AttrKey, BinOp, Expr, LambdaDef, Param, Part};
 use crate::lower::canon_path;
 use crate::trace::{attr_frame, missing_attr, primop_error};
 use crate::value::{
-    Attrs, Closure, Env, NixList, NixString, PrimOpApp, Symbol, Thunk, ThunkState, Value,
+    Attrs, Closure, Env, Hint, NixList, NixString, PrimOpApp, Symbol, Thunk, ThunkState, Value,
 };
 
 /// Stack left before growing, and the size of each new stack segment.
@@ -239,8 +239,15 @@ impl Evaluator {
                 Expr::Var { depth, slot, span } => {
                     return self.eval_var(env, *depth, *slot, *span);
                 }
-                Expr::WithVar { name, withs, span } => {
-                    return self.with_lookup(name, withs, env).map_err(|e| e.at(*span));
+                Expr::WithVar {
+                    name,
+                    withs,
+                    span,
+                    hint,
+                } => {
+                    return self
+                        .with_lookup(*name, withs, hint, env)
+                        .map_err(|e| e.at(*span));
                 }
                 Expr::Let { bindings, body } => self.eval_let(bindings, body, env),
                 Expr::Attrs(def) => return self.eval_attrs(def, env),
@@ -383,8 +390,8 @@ impl Evaluator {
     ) -> EvalResult<Next<'a>> {
         let v = self.eval(e, env)?;
         // The common case, `e.name` found in a set: no path walk.
-        if let ([AttrKey::Static(name)], Value::Attrs(a)) = (path, &v)
-            && let Some(x) = a.get(name)
+        if let ([AttrKey::Static(name, hint)], Value::Attrs(a)) = (path, &v)
+            && let Some(x) = a.get_hinted(*name, hint)
         {
             let r = match x {
                 Value::Thunk(t) => match &*t.0.borrow() {
@@ -567,12 +574,18 @@ impl Evaluator {
             .map_err(|e| e.at(span))
     }
 
-    fn with_lookup(&mut self, name: &Symbol, withs: &[u32], env: &Rc<Env>) -> EvalResult<Value> {
+    fn with_lookup(
+        &mut self,
+        name: Symbol,
+        withs: &[u32],
+        hint: &Hint,
+        env: &Rc<Env>,
+    ) -> EvalResult<Value> {
         for &depth in withs {
             let ns = env.up(depth).get(0);
             let ns = self.force(&ns)?;
             let attrs = self.expect_attrs(&ns)?;
-            if let Some(v) = attrs.get(name) {
+            if let Some(v) = attrs.get_hinted(name, hint) {
                 return self.force(v);
             }
         }
@@ -592,7 +605,7 @@ impl Evaluator {
                 .iter()
                 .zip(&vals)
                 .zip(&def.spans)
-                .map(|(((k, _), v), s)| (k.clone(), v.clone(), *s))
+                .map(|(((k, _), v), s)| (*k, v.clone(), *s))
                 .collect::<Vec<_>>();
             let overrides_at = def
                 .statics
@@ -625,7 +638,7 @@ impl Evaluator {
                         }
                         None => {
                             overridden = true;
-                            entries.push((k.clone(), v.clone(), Span::NONE));
+                            entries.push((*k, v.clone(), Span::NONE));
                         }
                     }
                 }
@@ -636,7 +649,7 @@ impl Evaluator {
                 def.statics
                     .iter()
                     .zip(&def.spans)
-                    .map(|((k, e), s)| (k.clone(), self.delay(e, env), *s))
+                    .map(|((k, e), s)| (*k, self.delay(e, env), *s))
                     .collect(),
                 env.clone(),
             )
@@ -678,12 +691,12 @@ impl Evaluator {
     ) -> EvalResult<Option<Value>> {
         for (i, key) in path.iter().enumerate() {
             let dynamic;
-            let name: &str = match key {
-                AttrKey::Static(s) => s,
+            let (name, hint): (&str, _) = match key {
+                AttrKey::Static(s, hint) => (s, Some((*s, hint))),
                 AttrKey::Dynamic(e) => {
                     let k = self.eval(e, env)?;
                     dynamic = self.expect_string(&k)?;
-                    dynamic.as_str()
+                    (dynamic.as_str(), None)
                 }
             };
             let v2 = self.force(&v)?;
@@ -692,7 +705,11 @@ impl Evaluator {
                 _ if lenient => return Ok(None),
                 other => return Err(type_error(other, "a set")),
             };
-            match attrs.get(name) {
+            let x = match hint {
+                Some((s, hint)) => attrs.get_hinted(s, hint),
+                None => attrs.get(name),
+            };
+            match x {
                 Some(x) => v = x.clone(),
                 None if lenient => return Ok(None),
                 None => return Err(missing_attr(name, attrs)),
@@ -844,7 +861,7 @@ impl Evaluator {
                 let mut vals = Vec::with_capacity(def.nslots as usize);
                 let mut used = 0;
                 for f in formals {
-                    match attrs.get(&f.name) {
+                    match attrs.get_hinted(f.name, &f.hint) {
                         Some(v) => {
                             used += 1;
                             vals.push(v.clone());

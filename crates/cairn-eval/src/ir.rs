@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use crate::error::Span;
-use crate::value::{Symbol, Value};
+use crate::value::{Hint, Symbol, Value};
 
 /// An expression of the IR.
 #[derive(Debug)]
@@ -19,6 +19,8 @@ pub(crate) enum Expr {
         name: Symbol,
         withs: Box<[u32]>,
         span: Span,
+        /// Where `name` was found last time (see [`Hint`]).
+        hint: Hint,
     },
     /// `let … in body`: a new frame whose slots are thunks of `bindings`.
     Let {
@@ -101,8 +103,9 @@ pub(crate) enum Part {
 /// One step of an attribute path.
 #[derive(Debug)]
 pub(crate) enum AttrKey {
-    /// A name known at compile time.
-    Static(Symbol),
+    /// A name known at compile time, and where it was found last time
+    /// (see [`Hint`]).
+    Static(Symbol, Hint),
     /// `${e}` or `"…${e}…"`.
     Dynamic(Rc<Expr>),
 }
@@ -278,6 +281,8 @@ pub(crate) enum Param {
 #[derive(Debug)]
 pub(crate) struct Formal {
     pub(crate) name: Symbol,
+    /// Where `name` was found in the last argument set (see [`Hint`]).
+    pub(crate) hint: Hint,
     pub(crate) span: Span,
     pub(crate) default: Option<Rc<Expr>>,
 }

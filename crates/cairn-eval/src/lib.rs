@@ -54,6 +54,7 @@ mod ir;
 mod lower;
 mod print;
 mod show;
+mod symbol;
 mod trace;
 mod value;
 
@@ -247,7 +248,7 @@ impl Evaluator {
         base_dir: &str,
         scope: &[(Symbol, Value)],
     ) -> EvalResult<Value> {
-        let names = scope.iter().map(|(n, _)| n.clone()).collect();
+        let names = scope.iter().map(|(n, _)| *n).collect();
         let r = self.compile_scoped(name, text, base_dir, names);
         let expr = r.map_err(|e| e.resolve(&self.sources))?;
         let env = Env::new(None, scope.iter().map(|(_, v)| v.clone()).collect());

@@ -15,7 +15,7 @@ use rowan::ast::AstNode;
 
 use crate::error::{ErrorKind, EvalError, EvalResult, SourceMap, Span};
 use crate::ir::{AttrKey, AttrsDef, BinOp, Expr, Formal, LambdaDef, Param, Part};
-use crate::value::{Attrs, Symbol, Value};
+use crate::value::{Attrs, Hint, Symbol, Value};
 
 /// What the lowerer needs to know about its surroundings.
 pub(crate) struct LowerCtx<'a> {
@@ -67,7 +67,7 @@ pub(crate) fn parse_and_lower(ctx: LowerCtx<'_>) -> EvalResult<Rc<Expr>> {
         .scope
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.clone(), u32::try_from(i).unwrap_or(u32::MAX)))
+        .map(|(i, n)| (*n, u32::try_from(i).unwrap_or(u32::MAX)))
         .collect();
     let mut l = Lowerer {
         ctx,
@@ -221,6 +221,7 @@ impl Lowerer<'_> {
             name: name.into(),
             withs: withs.into(),
             span,
+            hint: Hint::default(),
         })
     }
 
@@ -275,7 +276,7 @@ impl Lowerer<'_> {
                 let set = Rc::new(self.attrs(b)?);
                 Expr::Select {
                     expr: set,
-                    path: vec![AttrKey::Static("body".into())],
+                    path: vec![AttrKey::Static("body".into(), Hint::default())],
                     default: None,
                     span,
                 }
@@ -289,7 +290,7 @@ impl Lowerer<'_> {
                 let expr = self.expr(&child(s.expr(), s)?)?;
                 let path = self.attrpath(&child(s.attrpath(), s)?)?;
                 let default = s.default_expr().map(|d| self.expr(&d)).transpose()?;
-                if let (Expr::Lit(Value::Attrs(set)), [AttrKey::Static(name)]) =
+                if let (Expr::Lit(Value::Attrs(set)), [AttrKey::Static(name, _)]) =
                     (&*expr, path.as_slice())
                     && let Some(v) = set.get(name)
                     && !matches!(v, Value::Thunk(_))
@@ -479,7 +480,7 @@ impl Lowerer<'_> {
         p.attrs()
             .map(|a| {
                 Ok(match self.key_name(&a)? {
-                    KeyName::Static(s) => AttrKey::Static(s),
+                    KeyName::Static(s) => AttrKey::Static(s, Hint::default()),
                     KeyName::Dynamic(d) => AttrKey::Dynamic(self.dynamic_key(&d)?),
                 })
             })
@@ -608,10 +609,9 @@ impl Lowerer<'_> {
                 let idx = match b.index.get(&name) {
                     Some(&i) => i,
                     None => {
-                        b.statics
-                            .push((name.clone(), Binding::Nested(Box::default())));
+                        b.statics.push((name, Binding::Nested(Box::default())));
                         b.first.push(span);
-                        b.index.insert(name.clone(), b.statics.len() - 1);
+                        b.index.insert(name, b.statics.len() - 1);
                         b.statics.len() - 1
                     }
                 };
@@ -670,7 +670,7 @@ impl Lowerer<'_> {
             }
             return Err(self.dup_attr(&name, span, b.first[idx]));
         }
-        b.statics.push((name.clone(), binding));
+        b.statics.push((name, binding));
         b.first.push(span);
         b.index.insert(name, b.statics.len() - 1);
         Ok(())
@@ -689,7 +689,7 @@ impl Lowerer<'_> {
         match binding {
             Binding::Expr(e) => {
                 if let ast::Expr::Lambda(l) = &e {
-                    return Ok(Rc::new(Expr::Lambda(self.lambda(l, Some(name.clone()))?)));
+                    return Ok(Rc::new(Expr::Lambda(self.lambda(l, Some(*name))?)));
                 }
                 self.expr(&e)
             }
@@ -708,10 +708,13 @@ impl Lowerer<'_> {
                             slot,
                             span,
                         },
-                        Expr::WithVar { name, withs, span } => Expr::WithVar {
+                        Expr::WithVar {
+                            name, withs, span, ..
+                        } => Expr::WithVar {
                             name,
                             withs: withs.iter().map(|d| d + 1).collect(),
                             span,
+                            hint: Hint::default(),
                         },
                         other => other,
                     }))
@@ -730,7 +733,7 @@ impl Lowerer<'_> {
                 };
                 Ok(Rc::new(Expr::Select {
                     expr: src,
-                    path: vec![AttrKey::Static(name.clone())],
+                    path: vec![AttrKey::Static(*name, Hint::default())],
                     default: None,
                     span,
                 }))
@@ -749,14 +752,14 @@ impl Lowerer<'_> {
         } = b;
         // Sorted by name here, so evaluation builds the set without sorting.
         let mut sorted: Vec<((Symbol, Binding), Span)> = statics.into_iter().zip(spans).collect();
-        sorted.sort_by(|a, b| a.0.0.cmp(&b.0.0));
+        sorted.sort_by_key(|a| a.0.0);
         let (statics, spans): (Vec<_>, Vec<_>) = sorted.into_iter().unzip();
         if rec {
             let n = u32::try_from(statics.len()).unwrap_or(u32::MAX);
             let names: HashMap<Symbol, u32> = statics
                 .iter()
                 .enumerate()
-                .map(|(i, (k, _))| (k.clone(), u32::try_from(i).unwrap_or(0)))
+                .map(|(i, (k, _))| (*k, u32::try_from(i).unwrap_or(0)))
                 .collect();
             // Like Nix, `inherit (src)` sources see the rec bindings.
             self.scopes.push(Scope::Static(names));
@@ -822,7 +825,7 @@ impl Lowerer<'_> {
         let names: HashMap<Symbol, u32> = statics
             .iter()
             .enumerate()
-            .map(|(i, (k, _))| (k.clone(), u32::try_from(i).unwrap_or(0)))
+            .map(|(i, (k, _))| (*k, u32::try_from(i).unwrap_or(0)))
             .collect();
         self.scopes.push(Scope::Static(names));
         let r = (|| {
@@ -850,7 +853,7 @@ impl Lowerer<'_> {
         let (param, pending) = match param {
             ast::Param::IdentParam(p) => {
                 let id = ident_text(&child(p.ident(), &p)?);
-                names.insert(id.clone(), 0);
+                names.insert(id, 0);
                 arg_name = Some(id);
                 (Param::Ident, Vec::new())
             }
@@ -859,10 +862,7 @@ impl Lowerer<'_> {
                 let mut defaults = Vec::new();
                 for (i, entry) in p.pat_entries().enumerate() {
                     let id = ident_text(&child(entry.ident(), &entry)?);
-                    if names
-                        .insert(id.clone(), u32::try_from(i).unwrap_or(0))
-                        .is_some()
-                    {
+                    if names.insert(id, u32::try_from(i).unwrap_or(0)).is_some() {
                         return Err(self.err(
                             &entry,
                             ErrorKind::Parse(format!("duplicate formal function argument '{id}'")),
@@ -882,7 +882,7 @@ impl Lowerer<'_> {
                                 )),
                             ));
                         }
-                        names.insert(id.clone(), u32::try_from(formals.len()).unwrap_or(0));
+                        names.insert(id, u32::try_from(formals.len()).unwrap_or(0));
                         Some(id)
                     }
                     None => None,
@@ -893,6 +893,7 @@ impl Lowerer<'_> {
                             .into_iter()
                             .map(|(name, span)| Formal {
                                 name,
+                                hint: Hint::default(),
                                 span,
                                 default: None,
                             })
@@ -917,7 +918,7 @@ impl Lowerer<'_> {
             // `ExprLambda::setName` passes the name on to the body).
             let body = match (&name, child(l.body(), l)?) {
                 (Some(n), ast::Expr::Lambda(inner)) => {
-                    Rc::new(Expr::Lambda(self.lambda(&inner, Some(n.clone()))?))
+                    Rc::new(Expr::Lambda(self.lambda(&inner, Some(*n))?))
                 }
                 (_, body) => self.expr(&body)?,
             };

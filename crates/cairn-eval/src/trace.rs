@@ -104,7 +104,7 @@ impl Evaluator {
     /// as `"${…}"` when that fails.
     fn key_name(&mut self, key: &AttrKey, env: &Rc<Env>) -> String {
         match key {
-            AttrKey::Static(s) => s.to_string(),
+            AttrKey::Static(s, _) => s.to_string(),
             AttrKey::Dynamic(e) => match self.eval(e, env) {
                 Ok(Value::String(s)) => s.as_str().to_string(),
                 _ => "\"${…}\"".to_string(),

@@ -10,8 +10,12 @@ use crate::builtins::Builtin;
 use crate::error::Span;
 use crate::ir::{Expr, LambdaDef};
 
-/// An attribute name or other interned-ish string.
-pub type Symbol = Rc<str>;
+pub use crate::symbol::Symbol;
+
+/// The inline cache of a lookup site: where its name was found last time
+/// (see [`Attrs::get_hinted`]).
+#[derive(Debug, Default)]
+pub(crate) struct Hint(std::cell::Cell<u32>);
 
 /// The string context: the store paths a string refers to, in Nix's
 /// encoding (`/nix/store/…` plain, `=/nix/store/….drv` all outputs,
@@ -225,27 +229,62 @@ impl Attrs {
     #[inline]
     fn index(&self, name: &str) -> Option<usize> {
         let key = name_key(name.as_bytes());
-        if self.entries.len() <= 8 {
-            // Small sets (most of them): a scan of the keys in order, with
-            // branches that predict well, beats halving.
-            for (i, e) in self.entries.iter().enumerate() {
-                if e.key >= key {
-                    return match cmp_keyed(e.key, &e.name, key, name) {
-                        std::cmp::Ordering::Equal => Some(i),
-                        std::cmp::Ordering::Greater => None,
-                        // Longer names sharing the key: the rest in order.
-                        std::cmp::Ordering::Less => self.entries[i + 1..]
-                            .binary_search_by(|e| cmp_keyed(e.key, &e.name, key, name))
-                            .ok()
-                            .map(|j| i + 1 + j),
-                    };
-                }
+        let e = &self.entries;
+        // The first entry whose key is not below `key`: a scan of the keys
+        // for small sets (most of them), whose branches predict well, and a
+        // halving without data-dependent branches for the others.
+        let mut i = 0;
+        if e.len() <= 8 {
+            while i < e.len() && e[i].key < key {
+                i += 1;
             }
-            return None;
+        } else {
+            let mut size = e.len();
+            while size > 1 {
+                let half = size / 2;
+                if e[i + half].key < key {
+                    i += half;
+                }
+                size -= half;
+            }
+            i += usize::from(e[i].key < key);
         }
-        self.entries
-            .binary_search_by(|e| cmp_keyed(e.key, &e.name, key, name))
+        // Names sharing `key` (their first eight bytes) sit together, in
+        // order: the first two are checked here, the rest halved.
+        for j in i..e.len().min(i + 2) {
+            let x = &e[j];
+            if x.key != key {
+                return None;
+            }
+            if x.name.len() == name.len()
+                && (name.len() <= 8 || x.name.as_bytes() == name.as_bytes())
+            {
+                return Some(j);
+            }
+        }
+        let from = (i + 2).min(e.len());
+        e[from..]
+            .binary_search_by(|x| cmp_keyed(x.key, &x.name, key, name))
             .ok()
+            .map(|j| from + j)
+    }
+
+    /// Like [`Attrs::get`] for a name known while lowering, with `hint`
+    /// the cache of the lookup site: the index where the name was found
+    /// last time. Sets met at one site mostly have the same shape (made by
+    /// the same code), so the name is usually there again, and comparing
+    /// one interned pointer replaces the search.
+    #[inline]
+    pub(crate) fn get_hinted(&self, name: Symbol, hint: &Hint) -> Option<&Value> {
+        let h = hint.0.get() as usize;
+        if let Some(e) = self.entries.get(h)
+            && std::ptr::eq(e.name.as_str(), name.as_str())
+        {
+            return Some(&e.value);
+        }
+        let i = self.index(&name)?;
+        hint.0.set(u32::try_from(i).unwrap_or(0));
+        Some(&self.entries[i].value)
     }
 
     /// Looks an attribute up.

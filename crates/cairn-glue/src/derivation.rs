@@ -423,7 +423,7 @@ fn collect_attribute(
         }
         let text = ev.value_to_json(value)?;
         c.context.extend(text.context().cloned());
-        json.push((key.clone(), text.as_str().to_string()));
+        json.push((*key, text.as_str().to_string()));
         match key.as_ref() {
             "builder" => {
                 let s = ev.expect_string(value)?;

@@ -185,7 +185,7 @@ impl Repl {
     fn add_attrs(&mut self, v: &Value) -> Result<String, EvalError> {
         let attrs = self.evaluator.expect_attrs(v)?;
         for (name, value) in attrs.iter() {
-            self.bind(name.clone(), value.clone());
+            self.bind(*name, value.clone());
         }
         Ok(format!("Added {} variables.", attrs.len()))
     }

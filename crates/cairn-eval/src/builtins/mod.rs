@@ -475,7 +475,7 @@ fn map_attrs(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
         .map(|(k, v)| {
             let partial = Evaluator::delay_apply(&f, Value::string(k.as_ref()));
             let call = Evaluator::delay_apply(&partial, v.clone());
-            (k.clone(), Value::Thunk(call))
+            (*k, Value::Thunk(call))
         })
         .collect();
     Ok(Value::attrs(Attrs::from_sorted(out)))
@@ -517,7 +517,7 @@ fn function_args(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
             Param::Formals { formals, .. } => Ok(Value::attrs(Attrs::from_unsorted_pos(
                 formals
                     .iter()
-                    .map(|f| (f.name.clone(), Value::Bool(f.default.is_some()), f.span))
+                    .map(|f| (f.name, Value::Bool(f.default.is_some()), f.span))
                     .collect(),
             ))),
         },
@@ -534,7 +534,7 @@ fn zip_attrs_with(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     for item in l.iter() {
         let s = ev.expect_attrs(item)?;
         for (k, v) in s.iter() {
-            groups.entry(k.clone()).or_default().push(v.clone());
+            groups.entry(*k).or_default().push(v.clone());
         }
     }
     let out = groups
@@ -1031,7 +1031,7 @@ fn scoped_import(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let scope = ev.expect_attrs(&a[0])?;
     let p = real_path(ev, &a[1])?;
     let p = ev.resolve_import(&p);
-    let names: Vec<Symbol> = scope.iter().map(|(k, _)| k.clone()).collect();
+    let names: Vec<Symbol> = scope.iter().map(|(k, _)| *k).collect();
     let values: Vec<Value> = scope.iter().map(|(_, v)| v.clone()).collect();
     let v = ev.load_file(&p, &names, values)?;
     ev.force(&v).map_err(|e| file_frame(e, &p))

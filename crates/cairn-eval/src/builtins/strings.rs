@@ -488,7 +488,7 @@ pub(super) fn append_context(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Valu
         if let Some(p) = info.get("path")
             && ev.expect_bool(p)?
         {
-            add.push(path.clone());
+            add.push(Rc::from(path.as_str()));
         }
         if let Some(p) = info.get("allOutputs")
             && ev.expect_bool(p)?

@@ -146,7 +146,7 @@ impl<'a> XmlWriter<'a> {
                 if repeated {
                     self.element(depth + 1, "repeated", &[], true);
                 } else {
-                    let entries: Vec<_> = a.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    let entries: Vec<_> = a.iter().map(|(k, v)| (*k, v.clone())).collect();
                     for (k, x) in entries {
                         let mut attrs = vec![("name", k.to_string())];
                         self.pos_attrs(a.position(&k), &mut attrs);
