@@ -251,8 +251,7 @@ impl Attrs {
         }
         // Names sharing `key` (their first eight bytes) sit together, in
         // order: the first two are checked here, the rest halved.
-        for j in i..e.len().min(i + 2) {
-            let x = &e[j];
+        for (j, x) in e.iter().enumerate().skip(i).take(2) {
             if x.key != key {
                 return None;
             }
