@@ -792,11 +792,11 @@ impl Evaluator {
 
     /// The value of a call of an arithmetic lambda (see [`arithmetic`])
     /// without making its frames, when it can be computed directly. When
-    /// the argument the body forces first is not evaluated yet, it is
-    /// forced here (exactly what the body would do first, with the error
-    /// position the variable would give) and the computation retried:
-    /// `map (x: x + 1)` over unevaluated elements needs no frames either.
-    /// With `--show-trace` the ordinary path keeps its call frames.
+    /// the argument the body forces next is not evaluated yet, it is
+    /// forced here (exactly what the body would do next, with the error
+    /// position the variable would give) and the walk resumed: `map (x:
+    /// x + 1)` over unevaluated elements needs no frames either. With
+    /// `--show-trace` the ordinary path keeps its call frames.
     #[inline]
     fn call_arithmetic(
         &mut self,
@@ -804,30 +804,21 @@ impl Evaluator {
         args: &[&Value],
         env: &Rc<Env>,
     ) -> EvalResult<Option<Value>> {
-        if let Some(v) = arithmetic(&def.body, args, env) {
-            return Ok(Some(v));
-        }
-        self.call_arithmetic_forcing(def, args, env)
-    }
-
-    #[inline(never)]
-    fn call_arithmetic_forcing(
-        &mut self,
-        def: &LambdaDef,
-        args: &[&Value],
-        env: &Rc<Env>,
-    ) -> EvalResult<Option<Value>> {
-        let Some((depth, span)) = def.first_param else {
-            return Ok(None);
-        };
-        let Some(Value::Thunk(t)) = args.get(depth as usize) else {
-            return Ok(None);
-        };
-        if self.options.show_trace || matches!(&*t.0.borrow(), ThunkState::Done(_)) {
-            return Ok(None);
-        }
-        self.force_thunk(t).map_err(|e| e.at(span))?;
-        Ok(arithmetic(&def.body, args, env))
+        let show_trace = self.options.show_trace;
+        let r = walk_arithmetic(&def.body, args, env, &mut |t, span| {
+            if show_trace {
+                return Ok(Arith::Stop);
+            }
+            Ok(match self.force_thunk(t).map_err(|e| e.at(span))? {
+                Value::Int(i) => Arith::Int(i),
+                _ => Arith::Stop,
+            })
+        })?;
+        Ok(match r {
+            Arith::Int(i) => Some(Value::Int(i)),
+            Arith::Bool(b) => Some(Value::Bool(b)),
+            Arith::Stop => None,
+        })
     }
 
     fn bind_args(&mut self, def: &LambdaDef, env: &Rc<Env>, arg: Value) -> EvalResult<Rc<Env>> {
@@ -1433,48 +1424,80 @@ fn known_int_op(op: BinOp, lhs: &Expr, rhs: &Expr, env: &Rc<Env>) -> Option<i64>
 /// `None` means "make the frames and evaluate": nothing was forced, so
 /// that path sees (and reports) everything as if this one never ran.
 pub(crate) fn arithmetic(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<Value> {
-    if let Expr::BinOp { op, lhs, rhs, .. } = e {
-        let cmp = match op {
-            BinOp::Eq => i64::eq,
-            BinOp::NotEq => i64::ne,
-            BinOp::Less => i64::lt,
-            BinOp::LessEq => i64::le,
-            BinOp::Greater => i64::gt,
-            BinOp::GreaterEq => i64::ge,
-            _ => return arithmetic_int(e, args, env).map(Value::Int),
-        };
-        let a = arithmetic_int(lhs, args, env)?;
-        let b = arithmetic_int(rhs, args, env)?;
-        return Some(Value::Bool(cmp(&a, &b)));
+    match walk_arithmetic(e, args, env, &mut |_, _| Ok(Arith::Stop)) {
+        Ok(Arith::Int(i)) => Some(Value::Int(i)),
+        Ok(Arith::Bool(b)) => Some(Value::Bool(b)),
+        Ok(Arith::Stop) | Err(_) => None,
     }
-    arithmetic_int(e, args, env).map(Value::Int)
 }
 
-/// [`arithmetic`] for an expression whose value is an integer (`None` for
-/// a comparison: an integer operator applied to a Boolean is an error the
-/// ordinary path reports).
-fn arithmetic_int(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<i64> {
-    match e {
-        Expr::Lit(Value::Int(i)) => Some(*i),
-        Expr::Var { depth, slot, .. } => match args.get(*depth as usize) {
-            Some(v) => evaluated_int(v),
-            None => env
-                .up(u32::try_from(*depth as usize - args.len()).ok()?)
-                .peek_int(*slot),
+/// The value of an arithmetic body, as far as [`walk_arithmetic`] knows it.
+enum Arith {
+    /// An integer.
+    Int(i64),
+    /// The result of a comparison of integers (the body's value only at
+    /// its top: integer operators fail on it).
+    Bool(bool),
+    /// Unknown without the ordinary path (an operand that is no integer,
+    /// an operation that would fail, a variable of the closure not
+    /// evaluated yet), which then sees and reports everything.
+    Stop,
+}
+
+/// Computes an arithmetic body (see [`arithmetic`]) as evaluating it
+/// would: operands left to right, each operation once both are known.
+/// An argument of the call not evaluated yet goes to `force` (which may
+/// give [`Arith::Stop`] instead of forcing): it is met after nothing
+/// observable (the operands before are integers, the operations on them
+/// succeed), so forcing it there is exactly what the body would do next.
+fn walk_arithmetic(
+    e: &Expr,
+    args: &[&Value],
+    env: &Rc<Env>,
+    force: &mut impl FnMut(&Thunk, Span) -> EvalResult<Arith>,
+) -> EvalResult<Arith> {
+    Ok(match e {
+        Expr::Lit(Value::Int(i)) => Arith::Int(*i),
+        Expr::Var { depth, slot, span } => match args.get(*depth as usize) {
+            Some(Value::Int(i)) => Arith::Int(*i),
+            Some(Value::Thunk(t)) => {
+                match &*t.0.borrow() {
+                    ThunkState::Done(Value::Int(i)) => return Ok(Arith::Int(*i)),
+                    ThunkState::Done(_) => return Ok(Arith::Stop),
+                    _ => {}
+                }
+                return force(t, *span);
+            }
+            Some(_) => Arith::Stop,
+            None => u32::try_from(*depth as usize - args.len())
+                .ok()
+                .and_then(|d| env.up(d).peek_int(*slot))
+                .map_or(Arith::Stop, Arith::Int),
         },
         Expr::BinOp { op, lhs, rhs, .. } => {
-            let a = arithmetic_int(lhs, args, env)?;
-            let b = arithmetic_int(rhs, args, env)?;
-            match op {
+            let Arith::Int(a) = walk_arithmetic(lhs, args, env, force)? else {
+                return Ok(Arith::Stop);
+            };
+            let Arith::Int(b) = walk_arithmetic(rhs, args, env, force)? else {
+                return Ok(Arith::Stop);
+            };
+            let r = match op {
                 BinOp::Add => a.checked_add(b),
                 BinOp::Sub => a.checked_sub(b),
                 BinOp::Mul => a.checked_mul(b),
                 BinOp::Div if b != 0 => a.checked_div(b),
+                BinOp::Eq => return Ok(Arith::Bool(a == b)),
+                BinOp::NotEq => return Ok(Arith::Bool(a != b)),
+                BinOp::Less => return Ok(Arith::Bool(a < b)),
+                BinOp::LessEq => return Ok(Arith::Bool(a <= b)),
+                BinOp::Greater => return Ok(Arith::Bool(a > b)),
+                BinOp::GreaterEq => return Ok(Arith::Bool(a >= b)),
                 _ => None,
-            }
+            };
+            r.map_or(Arith::Stop, Arith::Int)
         }
-        _ => None,
-    }
+        _ => Arith::Stop,
+    })
 }
 
 /// A thunk state that evaluates to `v` (sharing it if it is a thunk): the
@@ -1486,19 +1509,6 @@ fn forward_to(v: Value) -> ThunkState {
         span: Span::NONE,
     });
     ThunkState::Suspended(var, Env::new(None, vec![v]))
-}
-
-/// The integer a value is, seeing through an evaluated thunk.
-#[inline]
-fn evaluated_int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Int(i) => Some(*i),
-        Value::Thunk(t) => match &*t.0.borrow() {
-            ThunkState::Done(Value::Int(i)) => Some(*i),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// Integer operators without errors (overflow and division are left to
@@ -1644,6 +1654,28 @@ mod tests {
             "error: q"
         );
         assert_eq!(eval("(x: 1 + x) (throw \"r\")"), "error: r");
+        // … and so are later operands, once those before are integers
+        // and the operations on them succeed.
+        assert_eq!(
+            eval("builtins.foldl' (a: b: a - b * 2) 0 (builtins.genList (i: i + 1) 3)"),
+            "-12"
+        );
+        assert_eq!(
+            eval("builtins.foldl' (a: b: a + b) 0 [ 1 (throw \"s\") ]"),
+            "error: s"
+        );
+        assert_eq!(
+            eval("(a: b: (a / 0) + b) 1 (throw \"no\")"),
+            "error: division by zero"
+        );
+        assert_eq!(
+            eval("builtins.foldl' (a: b: a + b) 0 (map (x: x * 1.5) [ 2 ])"),
+            "3"
+        );
+        assert_eq!(
+            eval("builtins.foldl' (a: b: a + b) 0 (map (x: x) [ \"x\" ])"),
+            "error: cannot add a string to an integer"
+        );
         // Sorting evaluated integers with an arithmetic comparator runs on
         // the integers; anything it cannot compute goes the general way.
         assert_eq!(
