@@ -437,6 +437,34 @@ impl Evaluator {
         env: &Rc<Env>,
     ) -> EvalResult<Next<'static>> {
         let mut f = self.eval(func, env)?;
+        let mut args = args;
+        // `builtins.elem x l`: a builtin given all its arguments at once
+        // is called with them, without the partial applications between.
+        if let Value::PrimOp(p) = &f
+            && p.args.is_empty()
+            && (2..=3).contains(&p.op.arity)
+            && args.len() >= p.op.arity
+        {
+            let (op, n) = (p.op, p.op.arity);
+            let a = self.delay(&args[0], env);
+            let b = self.delay(&args[1], env);
+            self.enter()?;
+            let r = with_stack(|| {
+                if n == 2 {
+                    (op.func)(self, &[a, b])
+                } else {
+                    let c = self.delay(&args[2], env);
+                    (op.func)(self, &[a, b, c])
+                }
+            })
+            .map_err(|e| primop_error(e, Some(span)));
+            self.depth -= 1;
+            f = r?;
+            if args.len() == n {
+                return Ok(Next::Done(f));
+            }
+            args = &args[n..];
+        }
         let (last, init) = args.split_last().expect("a call has arguments");
         for (i, a) in init.iter().enumerate() {
             // `f a b` with `f = x: y: …`: both frames at once, without the
@@ -804,20 +832,29 @@ impl Evaluator {
         args: &[&Value],
         env: &Rc<Env>,
     ) -> EvalResult<Option<Value>> {
-        let show_trace = self.options.show_trace;
         let r = walk_arithmetic(&def.body, args, env, &mut |t, span| {
-            if show_trace {
-                return Ok(Arith::Stop);
-            }
-            Ok(match self.force_thunk(t).map_err(|e| e.at(span))? {
-                Value::Int(i) => Arith::Int(i),
-                _ => Arith::Stop,
-            })
+            self.force_operand(t, span)
         })?;
         Ok(match r {
             Arith::Int(i) => Some(Value::Int(i)),
             Arith::Bool(b) => Some(Value::Bool(b)),
             Arith::Stop => None,
+        })
+    }
+
+    /// Forces an argument of an arithmetic lambda (see [`call_arithmetic`])
+    /// as the variable reading it would; [`Arith::Stop`] with
+    /// `--show-trace`, where the ordinary path keeps its call frames.
+    ///
+    /// [`call_arithmetic`]: Evaluator::call_arithmetic
+    #[inline(never)]
+    fn force_operand(&mut self, t: &Thunk, span: Span) -> EvalResult<Arith> {
+        if self.options.show_trace {
+            return Ok(Arith::Stop);
+        }
+        Ok(match self.force_thunk(t).map_err(|e| e.at(span))? {
+            Value::Int(i) => Arith::Int(i),
+            _ => Arith::Stop,
         })
     }
 
@@ -1456,48 +1493,102 @@ fn walk_arithmetic(
     env: &Rc<Env>,
     force: &mut impl FnMut(&Thunk, Span) -> EvalResult<Arith>,
 ) -> EvalResult<Arith> {
-    Ok(match e {
-        Expr::Lit(Value::Int(i)) => Arith::Int(*i),
-        Expr::Var { depth, slot, span } => match args.get(*depth as usize) {
-            Some(Value::Int(i)) => Arith::Int(*i),
+    let Expr::BinOp { op, lhs, rhs, .. } = e else {
+        return walk_operand(e, args, env, force);
+    };
+    // Leaves are read here, without a call each.
+    let a = match leaf(lhs, args, env) {
+        Leaf::Int(a) => a,
+        _ => match walk_operand(lhs, args, env, force)? {
+            Arith::Int(a) => a,
+            _ => return Ok(Arith::Stop),
+        },
+    };
+    let b = match leaf(rhs, args, env) {
+        Leaf::Int(b) => b,
+        _ => match walk_operand(rhs, args, env, force)? {
+            Arith::Int(b) => b,
+            _ => return Ok(Arith::Stop),
+        },
+    };
+    let r = match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
+        BinOp::Div if b != 0 => a.checked_div(b),
+        BinOp::Eq => return Ok(Arith::Bool(a == b)),
+        BinOp::NotEq => return Ok(Arith::Bool(a != b)),
+        BinOp::Less => return Ok(Arith::Bool(a < b)),
+        BinOp::LessEq => return Ok(Arith::Bool(a <= b)),
+        BinOp::Greater => return Ok(Arith::Bool(a > b)),
+        BinOp::GreaterEq => return Ok(Arith::Bool(a >= b)),
+        _ => None,
+    };
+    Ok(r.map_or(Arith::Stop, Arith::Int))
+}
+
+/// [`walk_arithmetic`] for an operand that is not an integer already
+/// known: a nested operation, or an argument to force.
+#[inline(never)]
+fn walk_operand(
+    e: &Expr,
+    args: &[&Value],
+    env: &Rc<Env>,
+    force: &mut impl FnMut(&Thunk, Span) -> EvalResult<Arith>,
+) -> EvalResult<Arith> {
+    match e {
+        Expr::BinOp { .. } => walk_arithmetic(e, args, env, force),
+        Expr::Var { depth, span, .. } => match args.get(*depth as usize) {
             Some(Value::Thunk(t)) => {
                 match &*t.0.borrow() {
                     ThunkState::Done(Value::Int(i)) => return Ok(Arith::Int(*i)),
                     ThunkState::Done(_) => return Ok(Arith::Stop),
                     _ => {}
                 }
-                return force(t, *span);
+                // Not borrowed any more: forcing it takes it.
+                force(t, *span)
             }
-            Some(_) => Arith::Stop,
+            _ => match leaf(e, args, env) {
+                Leaf::Int(i) => Ok(Arith::Int(i)),
+                Leaf::Other => Ok(Arith::Stop),
+            },
+        },
+        _ => match leaf(e, args, env) {
+            Leaf::Int(i) => Ok(Arith::Int(i)),
+            Leaf::Other => Ok(Arith::Stop),
+        },
+    }
+}
+
+/// An operand of an arithmetic body as far as it is known without
+/// evaluating anything.
+enum Leaf {
+    /// An integer.
+    Int(i64),
+    /// Anything else: an operation, a thunk, another type.
+    Other,
+}
+
+/// The integer an operand of an arithmetic body is already: an integer
+/// literal, or a variable holding one (or a thunk evaluated to one).
+#[inline(always)]
+fn leaf(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Leaf {
+    let i = match e {
+        Expr::Lit(Value::Int(i)) => Some(*i),
+        Expr::Var { depth, slot, .. } => match args.get(*depth as usize) {
+            Some(Value::Int(i)) => Some(*i),
+            Some(Value::Thunk(t)) => match &*t.0.borrow() {
+                ThunkState::Done(Value::Int(i)) => Some(*i),
+                _ => None,
+            },
+            Some(_) => None,
             None => u32::try_from(*depth as usize - args.len())
                 .ok()
-                .and_then(|d| env.up(d).peek_int(*slot))
-                .map_or(Arith::Stop, Arith::Int),
+                .and_then(|d| env.up(d).peek_int(*slot)),
         },
-        Expr::BinOp { op, lhs, rhs, .. } => {
-            let Arith::Int(a) = walk_arithmetic(lhs, args, env, force)? else {
-                return Ok(Arith::Stop);
-            };
-            let Arith::Int(b) = walk_arithmetic(rhs, args, env, force)? else {
-                return Ok(Arith::Stop);
-            };
-            let r = match op {
-                BinOp::Add => a.checked_add(b),
-                BinOp::Sub => a.checked_sub(b),
-                BinOp::Mul => a.checked_mul(b),
-                BinOp::Div if b != 0 => a.checked_div(b),
-                BinOp::Eq => return Ok(Arith::Bool(a == b)),
-                BinOp::NotEq => return Ok(Arith::Bool(a != b)),
-                BinOp::Less => return Ok(Arith::Bool(a < b)),
-                BinOp::LessEq => return Ok(Arith::Bool(a <= b)),
-                BinOp::Greater => return Ok(Arith::Bool(a > b)),
-                BinOp::GreaterEq => return Ok(Arith::Bool(a >= b)),
-                _ => None,
-            };
-            r.map_or(Arith::Stop, Arith::Int)
-        }
-        _ => Arith::Stop,
-    })
+        _ => None,
+    };
+    i.map_or(Leaf::Other, Leaf::Int)
 }
 
 /// A thunk state that evaluates to `v` (sharing it if it is a thunk): the
@@ -1525,6 +1616,38 @@ fn int_binop(op: BinOp, a: i64, b: i64) -> Option<Value> {
         BinOp::LessEq => Value::Bool(a <= b),
         BinOp::Greater => Value::Bool(a > b),
         BinOp::GreaterEq => Value::Bool(a >= b),
+        _ => return None,
+    })
+}
+
+/// `a == b` for two values in normal form that are both scalars (null,
+/// Booleans, numbers, strings, paths): exactly what [`Evaluator::equal`]
+/// gives them, without its bookkeeping. `None` for anything else.
+#[inline]
+pub(crate) fn equal_scalars(a: &Value, b: &Value) -> Option<bool> {
+    Some(match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            as_float(a) == as_float(b)
+        }
+        (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
+        (Value::Path(x), Value::Path(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Null, Value::Null) => true,
+        (
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_),
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_),
+        )
+        | (
+            Value::String(_) | Value::Path(_),
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_),
+        )
+        | (
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_),
+            Value::String(_) | Value::Path(_),
+        )
+        | (Value::String(_), Value::Path(_))
+        | (Value::Path(_), Value::String(_)) => false,
         _ => return None,
     })
 }
@@ -1691,6 +1814,47 @@ mod tests {
         assert_eq!(
             eval("builtins.sort (a: b: a * 2 < b) [ 3 9223372036854775807 ]"),
             "error: integer overflow in multiplying 9223372036854775807 * 2"
+        );
+    }
+
+    #[test]
+    fn list_builtin_fast_paths() {
+        // `elem` compares scalars directly, forcing the value once and
+        // only for a non-empty list, and elements in order.
+        assert_eq!(eval("builtins.elem 1.0 [ \"a\" null 1 ]"), "true");
+        assert_eq!(eval("builtins.elem (throw \"x\") [ ]"), "false");
+        assert_eq!(eval("builtins.elem (throw \"x\") [ 1 ]"), "error: x");
+        assert_eq!(eval("builtins.elem 2 [ 1 (throw \"y\") 2 ]"), "error: y");
+        assert_eq!(eval("builtins.elem 1 [ 2 1 (throw \"y\") ]"), "true");
+        assert_eq!(eval("builtins.elem [ 1 ] [ 1 [ 1 ] ]"), "true");
+        assert_eq!(eval("builtins.elem \"a\" [ ./a \"a\" ]"), "true");
+        // Sorting integers: `<` and `>` by (key, position), the others in
+        // the merge order.
+        assert_eq!(
+            eval("builtins.sort (a: b: a > b) [ 3 1 2 1 5 ]"),
+            "[ 5 3 2 1 1 ]"
+        );
+        assert_eq!(
+            eval("builtins.sort (a: b: a >= b) [ 3 1 2 1 5 ]"),
+            "[ 5 3 2 1 1 ]"
+        );
+        assert_eq!(
+            eval("builtins.sort (a: b: a == b) [ 3 1 2 1 5 ]"),
+            "[ 3 1 2 1 5 ]"
+        );
+        // A builtin called with all its arguments at once (and more).
+        assert_eq!(
+            eval("builtins.bitAnd 1 \"x\""),
+            "error: value is a string while an integer was expected"
+        );
+        assert_eq!(eval("builtins.substring 0 2 \"abc\""), "\"ab\"");
+        assert_eq!(
+            eval("builtins.foldl' (f: g: g) (x: x) [ (y: y + 1) ] 2"),
+            "3"
+        );
+        assert_eq!(
+            eval("builtins.genList (x: x) 2 3"),
+            "error: attempt to call something which is not a function but a list"
         );
     }
 
