@@ -146,9 +146,7 @@ impl Evaluator {
             ThunkState::Suspended(e, env) => self.eval(e, env),
             ThunkState::Apply(f, a) => {
                 self.enter()?;
-                let (f, a) = (Value::Thunk(f.clone()), a.clone());
-                // A delayed call has no call site (Nix: `noPos`).
-                let r = with_stack(|| self.apply(f, a, Some(Span::NONE)));
+                let r = with_stack(|| self.force_apply(f, a));
                 self.depth -= 1;
                 r
             }
@@ -170,6 +168,33 @@ impl Evaluator {
                 Err(e)
             }
         }
+    }
+
+    /// The value of a deferred call `f a`. When `f` is itself a deferred
+    /// call `g b` nothing else refers to (`mapAttrs`' `f name`) and `g`
+    /// is a curried lambda `x: y: …`, `g b a` is called at once: the
+    /// closure `g b` in between could not be seen by anything else, and
+    /// its call can do nothing but make it.
+    fn force_apply(&mut self, f: &Thunk, a: &Value) -> EvalResult<Value> {
+        if !self.options.show_trace && Rc::strong_count(&f.0) == 1 {
+            let inner = match &*f.0.borrow() {
+                ThunkState::Apply(g, b) => Some((g.clone(), b.clone())),
+                _ => None,
+            };
+            if let Some((g, b)) = inner {
+                // Forcing `f` would force `g` first, just like this.
+                let g = self.force(&Value::Thunk(g))?;
+                if let Value::Lambda(c) = &g
+                    && matches!(c.def.param, Param::Ident)
+                    && let Expr::Lambda(inner) = &*c.def.body
+                    && matches!(inner.param, Param::Ident)
+                {
+                    return self.apply2(&g, b, a.clone());
+                }
+            }
+        }
+        // A delayed call has no call site (Nix: `noPos`).
+        self.apply(Value::Thunk(f.clone()), a.clone(), Some(Span::NONE))
     }
 
     /// A lazy value for `expr` in `env` (no thunk for constants, lambdas and
@@ -1855,6 +1880,42 @@ mod tests {
         assert_eq!(
             eval("builtins.genList (x: x) 2 3"),
             "error: attempt to call something which is not a function but a list"
+        );
+    }
+
+    #[test]
+    fn deferred_curried_calls() {
+        // `mapAttrs`' `f name value` calls a curried lambda at once; the
+        // results and errors are those of the two calls.
+        assert_eq!(
+            eval("builtins.mapAttrs (k: v: k + v) { a = \"x\"; b = \"y\"; }"),
+            "{ a = \"ax\"; b = \"by\"; }"
+        );
+        assert_eq!(
+            eval("let s = builtins.mapAttrs (k: v: v * 2) { a = 1; b = 2; }; in s.a + s.b"),
+            "6"
+        );
+        assert_eq!(
+            eval("builtins.mapAttrs (k: let z = k; in v: z + v) { a = \"1\"; }"),
+            "{ a = \"a1\"; }"
+        );
+        assert_eq!(
+            eval("(builtins.mapAttrs (k: v: throw k) { a = 1; }).a"),
+            "error: a"
+        );
+        assert_eq!(
+            eval("(builtins.mapAttrs (throw \"f\") { a = 1; }).a"),
+            "error: f"
+        );
+        assert_eq!(
+            eval("(builtins.mapAttrs 5 { a = 1; }).a"),
+            "error: attempt to call something which is not a function but an integer"
+        );
+        assert_eq!(
+            eval(
+                "builtins.zipAttrsWith (n: vs: builtins.length vs) [ { a = 1; } { a = 2; b = 3; } ]"
+            ),
+            "{ a = 2; b = 1; }"
         );
     }
 
