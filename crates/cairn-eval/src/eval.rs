@@ -146,7 +146,13 @@ impl Evaluator {
             ThunkState::Suspended(e, env) => self.eval(e, env),
             ThunkState::Apply(f, a) => {
                 self.enter()?;
-                let r = with_stack(|| self.force_apply(f, a));
+                let r = if Rc::strong_count(&f.0) == 1 {
+                    with_stack(|| self.force_apply_unshared(f, a))
+                } else {
+                    let (f, a) = (Value::Thunk(f.clone()), a.clone());
+                    // A delayed call has no call site (Nix: `noPos`).
+                    with_stack(|| self.apply(f, a, Some(Span::NONE)))
+                };
                 self.depth -= 1;
                 r
             }
@@ -170,13 +176,14 @@ impl Evaluator {
         }
     }
 
-    /// The value of a deferred call `f a`. When `f` is itself a deferred
-    /// call `g b` nothing else refers to (`mapAttrs`' `f name`) and `g`
-    /// is a curried lambda `x: y: …`, `g b a` is called at once: the
-    /// closure `g b` in between could not be seen by anything else, and
-    /// its call can do nothing but make it.
-    fn force_apply(&mut self, f: &Thunk, a: &Value) -> EvalResult<Value> {
-        if !self.options.show_trace && Rc::strong_count(&f.0) == 1 {
+    /// The value of a deferred call `f a` where nothing else refers to
+    /// `f`. When `f` is itself a deferred call `g b` (`mapAttrs`' `f
+    /// name`) and `g` is a curried lambda `x: y: …`, `g b a` is called at
+    /// once: the closure `g b` in between could not be seen by anything
+    /// else, and its call can do nothing but make it.
+    #[inline(never)]
+    fn force_apply_unshared(&mut self, f: &Thunk, a: &Value) -> EvalResult<Value> {
+        if !self.options.show_trace {
             let inner = match &*f.0.borrow() {
                 ThunkState::Apply(g, b) => Some((g.clone(), b.clone())),
                 _ => None,
