@@ -146,9 +146,13 @@ impl Evaluator {
             ThunkState::Suspended(e, env) => self.eval(e, env),
             ThunkState::Apply(f, a) => {
                 self.enter()?;
-                let (f, a) = (Value::Thunk(f.clone()), a.clone());
-                // A delayed call has no call site (Nix: `noPos`).
-                let r = with_stack(|| self.apply(f, a, Some(Span::NONE)));
+                let r = if Rc::strong_count(&f.0) == 1 {
+                    with_stack(|| self.force_apply_unshared(f, a))
+                } else {
+                    let (f, a) = (Value::Thunk(f.clone()), a.clone());
+                    // A delayed call has no call site (Nix: `noPos`).
+                    with_stack(|| self.apply(f, a, Some(Span::NONE)))
+                };
                 self.depth -= 1;
                 r
             }
@@ -170,6 +174,34 @@ impl Evaluator {
                 Err(e)
             }
         }
+    }
+
+    /// The value of a deferred call `f a` where nothing else refers to
+    /// `f`. When `f` is itself a deferred call `g b` (`mapAttrs`' `f
+    /// name`) and `g` is a curried lambda `x: y: …`, `g b a` is called at
+    /// once: the closure `g b` in between could not be seen by anything
+    /// else, and its call can do nothing but make it.
+    #[inline(never)]
+    fn force_apply_unshared(&mut self, f: &Thunk, a: &Value) -> EvalResult<Value> {
+        if !self.options.show_trace {
+            let inner = match &*f.0.borrow() {
+                ThunkState::Apply(g, b) => Some((g.clone(), b.clone())),
+                _ => None,
+            };
+            if let Some((g, b)) = inner {
+                // Forcing `f` would force `g` first, just like this.
+                let g = self.force(&Value::Thunk(g))?;
+                if let Value::Lambda(c) = &g
+                    && matches!(c.def.param, Param::Ident)
+                    && let Expr::Lambda(inner) = &*c.def.body
+                    && matches!(inner.param, Param::Ident)
+                {
+                    return self.apply2(&g, b, a.clone());
+                }
+            }
+        }
+        // A delayed call has no call site (Nix: `noPos`).
+        self.apply(Value::Thunk(f.clone()), a.clone(), Some(Span::NONE))
     }
 
     /// A lazy value for `expr` in `env` (no thunk for constants, lambdas and
@@ -444,6 +476,34 @@ impl Evaluator {
         env: &Rc<Env>,
     ) -> EvalResult<Next<'static>> {
         let mut f = self.eval(func, env)?;
+        let mut args = args;
+        // `builtins.elem x l`: a builtin given all its arguments at once
+        // is called with them, without the partial applications between.
+        if let Value::PrimOp(p) = &f
+            && p.args.is_empty()
+            && (2..=3).contains(&p.op.arity)
+            && args.len() >= p.op.arity
+        {
+            let (op, n) = (p.op, p.op.arity);
+            let a = self.delay(&args[0], env);
+            let b = self.delay(&args[1], env);
+            self.enter()?;
+            let r = with_stack(|| {
+                if n == 2 {
+                    (op.func)(self, &[a, b])
+                } else {
+                    let c = self.delay(&args[2], env);
+                    (op.func)(self, &[a, b, c])
+                }
+            })
+            .map_err(|e| primop_error(e, Some(span)));
+            self.depth -= 1;
+            f = r?;
+            if args.len() == n {
+                return Ok(Next::Done(f));
+            }
+            args = &args[n..];
+        }
         let (last, init) = args.split_last().expect("a call has arguments");
         for (i, a) in init.iter().enumerate() {
             // `f a b` with `f = x: y: …`: both frames at once, without the
@@ -809,11 +869,11 @@ impl Evaluator {
 
     /// The value of a call of an arithmetic lambda (see [`arithmetic`])
     /// without making its frames, when it can be computed directly. When
-    /// the argument the body forces first is not evaluated yet, it is
-    /// forced here (exactly what the body would do first, with the error
-    /// position the variable would give) and the computation retried:
-    /// `map (x: x + 1)` over unevaluated elements needs no frames either.
-    /// With `--show-trace` the ordinary path keeps its call frames.
+    /// the argument the body forces next is not evaluated yet, it is
+    /// forced here (exactly what the body would do next, with the error
+    /// position the variable would give) and the walk resumed: `map (x:
+    /// x + 1)` over unevaluated elements needs no frames either. With
+    /// `--show-trace` the ordinary path keeps its call frames.
     #[inline]
     fn call_arithmetic(
         &mut self,
@@ -821,30 +881,30 @@ impl Evaluator {
         args: &[&Value],
         env: &Rc<Env>,
     ) -> EvalResult<Option<Value>> {
-        if let Some(v) = arithmetic(&def.body, args, env) {
-            return Ok(Some(v));
-        }
-        self.call_arithmetic_forcing(def, args, env)
+        let r = walk_arithmetic(&def.body, args, env, &mut |t, span| {
+            self.force_operand(t, span)
+        })?;
+        Ok(match r {
+            Arith::Int(i) => Some(Value::Int(i)),
+            Arith::Bool(b) => Some(Value::Bool(b)),
+            Arith::Stop => None,
+        })
     }
 
+    /// Forces an argument of an arithmetic lambda (see [`call_arithmetic`])
+    /// as the variable reading it would; [`Arith::Stop`] with
+    /// `--show-trace`, where the ordinary path keeps its call frames.
+    ///
+    /// [`call_arithmetic`]: Evaluator::call_arithmetic
     #[inline(never)]
-    fn call_arithmetic_forcing(
-        &mut self,
-        def: &LambdaDef,
-        args: &[&Value],
-        env: &Rc<Env>,
-    ) -> EvalResult<Option<Value>> {
-        let Some((depth, span)) = def.first_param else {
-            return Ok(None);
-        };
-        let Some(Value::Thunk(t)) = args.get(depth as usize) else {
-            return Ok(None);
-        };
-        if self.options.show_trace || matches!(&*t.0.borrow(), ThunkState::Done(_)) {
-            return Ok(None);
+    fn force_operand(&mut self, t: &Thunk, span: Span) -> EvalResult<Arith> {
+        if self.options.show_trace {
+            return Ok(Arith::Stop);
         }
-        self.force_thunk(t).map_err(|e| e.at(span))?;
-        Ok(arithmetic(&def.body, args, env))
+        Ok(match self.force_thunk(t).map_err(|e| e.at(span))? {
+            Value::Int(i) => Arith::Int(i),
+            _ => Arith::Stop,
+        })
     }
 
     fn bind_args(&mut self, def: &LambdaDef, env: &Rc<Env>, arg: Value) -> EvalResult<Rc<Env>> {
@@ -1450,48 +1510,134 @@ fn known_int_op(op: BinOp, lhs: &Expr, rhs: &Expr, env: &Rc<Env>) -> Option<i64>
 /// `None` means "make the frames and evaluate": nothing was forced, so
 /// that path sees (and reports) everything as if this one never ran.
 pub(crate) fn arithmetic(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<Value> {
-    if let Expr::BinOp { op, lhs, rhs, .. } = e {
-        let cmp = match op {
-            BinOp::Eq => i64::eq,
-            BinOp::NotEq => i64::ne,
-            BinOp::Less => i64::lt,
-            BinOp::LessEq => i64::le,
-            BinOp::Greater => i64::gt,
-            BinOp::GreaterEq => i64::ge,
-            _ => return arithmetic_int(e, args, env).map(Value::Int),
-        };
-        let a = arithmetic_int(lhs, args, env)?;
-        let b = arithmetic_int(rhs, args, env)?;
-        return Some(Value::Bool(cmp(&a, &b)));
+    match walk_arithmetic(e, args, env, &mut |_, _| Ok(Arith::Stop)) {
+        Ok(Arith::Int(i)) => Some(Value::Int(i)),
+        Ok(Arith::Bool(b)) => Some(Value::Bool(b)),
+        Ok(Arith::Stop) | Err(_) => None,
     }
-    arithmetic_int(e, args, env).map(Value::Int)
 }
 
-/// [`arithmetic`] for an expression whose value is an integer (`None` for
-/// a comparison: an integer operator applied to a Boolean is an error the
-/// ordinary path reports).
-fn arithmetic_int(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<i64> {
+/// The value of an arithmetic body, as far as [`walk_arithmetic`] knows it.
+enum Arith {
+    /// An integer.
+    Int(i64),
+    /// The result of a comparison of integers (the body's value only at
+    /// its top: integer operators fail on it).
+    Bool(bool),
+    /// Unknown without the ordinary path (an operand that is no integer,
+    /// an operation that would fail, a variable of the closure not
+    /// evaluated yet), which then sees and reports everything.
+    Stop,
+}
+
+/// Computes an arithmetic body (see [`arithmetic`]) as evaluating it
+/// would: operands left to right, each operation once both are known.
+/// An argument of the call not evaluated yet goes to `force` (which may
+/// give [`Arith::Stop`] instead of forcing): it is met after nothing
+/// observable (the operands before are integers, the operations on them
+/// succeed), so forcing it there is exactly what the body would do next.
+fn walk_arithmetic(
+    e: &Expr,
+    args: &[&Value],
+    env: &Rc<Env>,
+    force: &mut impl FnMut(&Thunk, Span) -> EvalResult<Arith>,
+) -> EvalResult<Arith> {
+    let Expr::BinOp { op, lhs, rhs, .. } = e else {
+        return walk_operand(e, args, env, force);
+    };
+    // Leaves are read here, without a call each.
+    let a = match leaf(lhs, args, env) {
+        Leaf::Int(a) => a,
+        _ => match walk_operand(lhs, args, env, force)? {
+            Arith::Int(a) => a,
+            _ => return Ok(Arith::Stop),
+        },
+    };
+    let b = match leaf(rhs, args, env) {
+        Leaf::Int(b) => b,
+        _ => match walk_operand(rhs, args, env, force)? {
+            Arith::Int(b) => b,
+            _ => return Ok(Arith::Stop),
+        },
+    };
+    let r = match op {
+        BinOp::Add => a.checked_add(b),
+        BinOp::Sub => a.checked_sub(b),
+        BinOp::Mul => a.checked_mul(b),
+        BinOp::Div if b != 0 => a.checked_div(b),
+        BinOp::Eq => return Ok(Arith::Bool(a == b)),
+        BinOp::NotEq => return Ok(Arith::Bool(a != b)),
+        BinOp::Less => return Ok(Arith::Bool(a < b)),
+        BinOp::LessEq => return Ok(Arith::Bool(a <= b)),
+        BinOp::Greater => return Ok(Arith::Bool(a > b)),
+        BinOp::GreaterEq => return Ok(Arith::Bool(a >= b)),
+        _ => None,
+    };
+    Ok(r.map_or(Arith::Stop, Arith::Int))
+}
+
+/// [`walk_arithmetic`] for an operand that is not an integer already
+/// known: a nested operation, or an argument to force.
+#[inline(never)]
+fn walk_operand(
+    e: &Expr,
+    args: &[&Value],
+    env: &Rc<Env>,
+    force: &mut impl FnMut(&Thunk, Span) -> EvalResult<Arith>,
+) -> EvalResult<Arith> {
     match e {
+        Expr::BinOp { .. } => walk_arithmetic(e, args, env, force),
+        Expr::Var { depth, span, .. } => match args.get(*depth as usize) {
+            Some(Value::Thunk(t)) => {
+                match &*t.0.borrow() {
+                    ThunkState::Done(Value::Int(i)) => return Ok(Arith::Int(*i)),
+                    ThunkState::Done(_) => return Ok(Arith::Stop),
+                    _ => {}
+                }
+                // Not borrowed any more: forcing it takes it.
+                force(t, *span)
+            }
+            _ => match leaf(e, args, env) {
+                Leaf::Int(i) => Ok(Arith::Int(i)),
+                Leaf::Other => Ok(Arith::Stop),
+            },
+        },
+        _ => match leaf(e, args, env) {
+            Leaf::Int(i) => Ok(Arith::Int(i)),
+            Leaf::Other => Ok(Arith::Stop),
+        },
+    }
+}
+
+/// An operand of an arithmetic body as far as it is known without
+/// evaluating anything.
+enum Leaf {
+    /// An integer.
+    Int(i64),
+    /// Anything else: an operation, a thunk, another type.
+    Other,
+}
+
+/// The integer an operand of an arithmetic body is already: an integer
+/// literal, or a variable holding one (or a thunk evaluated to one).
+#[inline(always)]
+fn leaf(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Leaf {
+    let i = match e {
         Expr::Lit(Value::Int(i)) => Some(*i),
         Expr::Var { depth, slot, .. } => match args.get(*depth as usize) {
-            Some(v) => evaluated_int(v),
-            None => env
-                .up(u32::try_from(*depth as usize - args.len()).ok()?)
-                .peek_int(*slot),
-        },
-        Expr::BinOp { op, lhs, rhs, .. } => {
-            let a = arithmetic_int(lhs, args, env)?;
-            let b = arithmetic_int(rhs, args, env)?;
-            match op {
-                BinOp::Add => a.checked_add(b),
-                BinOp::Sub => a.checked_sub(b),
-                BinOp::Mul => a.checked_mul(b),
-                BinOp::Div if b != 0 => a.checked_div(b),
+            Some(Value::Int(i)) => Some(*i),
+            Some(Value::Thunk(t)) => match &*t.0.borrow() {
+                ThunkState::Done(Value::Int(i)) => Some(*i),
                 _ => None,
-            }
-        }
+            },
+            Some(_) => None,
+            None => u32::try_from(*depth as usize - args.len())
+                .ok()
+                .and_then(|d| env.up(d).peek_int(*slot)),
+        },
         _ => None,
-    }
+    };
+    i.map_or(Leaf::Other, Leaf::Int)
 }
 
 /// A thunk state that evaluates to `v` (sharing it if it is a thunk): the
@@ -1503,19 +1649,6 @@ fn forward_to(v: Value) -> ThunkState {
         span: Span::NONE,
     });
     ThunkState::Suspended(var, Env::new(None, vec![v]))
-}
-
-/// The integer a value is, seeing through an evaluated thunk.
-#[inline]
-fn evaluated_int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Int(i) => Some(*i),
-        Value::Thunk(t) => match &*t.0.borrow() {
-            ThunkState::Done(Value::Int(i)) => Some(*i),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// Integer operators without errors (overflow and division are left to
@@ -1532,6 +1665,38 @@ fn int_binop(op: BinOp, a: i64, b: i64) -> Option<Value> {
         BinOp::LessEq => Value::Bool(a <= b),
         BinOp::Greater => Value::Bool(a > b),
         BinOp::GreaterEq => Value::Bool(a >= b),
+        _ => return None,
+    })
+}
+
+/// `a == b` for two values in normal form that are both scalars (null,
+/// Booleans, numbers, strings, paths): exactly what [`Evaluator::equal`]
+/// gives them, without its bookkeeping. `None` for anything else.
+#[inline]
+pub(crate) fn equal_scalars(a: &Value, b: &Value) -> Option<bool> {
+    Some(match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
+            as_float(a) == as_float(b)
+        }
+        (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
+        (Value::Path(x), Value::Path(y)) => x == y,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Null, Value::Null) => true,
+        (
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_),
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_),
+        )
+        | (
+            Value::String(_) | Value::Path(_),
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_),
+        )
+        | (
+            Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_),
+            Value::String(_) | Value::Path(_),
+        )
+        | (Value::String(_), Value::Path(_))
+        | (Value::Path(_), Value::String(_)) => false,
         _ => return None,
     })
 }
@@ -1661,6 +1826,28 @@ mod tests {
             "error: q"
         );
         assert_eq!(eval("(x: 1 + x) (throw \"r\")"), "error: r");
+        // … and so are later operands, once those before are integers
+        // and the operations on them succeed.
+        assert_eq!(
+            eval("builtins.foldl' (a: b: a - b * 2) 0 (builtins.genList (i: i + 1) 3)"),
+            "-12"
+        );
+        assert_eq!(
+            eval("builtins.foldl' (a: b: a + b) 0 [ 1 (throw \"s\") ]"),
+            "error: s"
+        );
+        assert_eq!(
+            eval("(a: b: (a / 0) + b) 1 (throw \"no\")"),
+            "error: division by zero"
+        );
+        assert_eq!(
+            eval("builtins.foldl' (a: b: a + b) 0 (map (x: x * 1.5) [ 2 ])"),
+            "3"
+        );
+        assert_eq!(
+            eval("builtins.foldl' (a: b: a + b) 0 (map (x: x) [ \"x\" ])"),
+            "error: cannot add a string to an integer"
+        );
         // Sorting evaluated integers with an arithmetic comparator runs on
         // the integers; anything it cannot compute goes the general way.
         assert_eq!(
@@ -1676,6 +1863,83 @@ mod tests {
         assert_eq!(
             eval("builtins.sort (a: b: a * 2 < b) [ 3 9223372036854775807 ]"),
             "error: integer overflow in multiplying 9223372036854775807 * 2"
+        );
+    }
+
+    #[test]
+    fn list_builtin_fast_paths() {
+        // `elem` compares scalars directly, forcing the value once and
+        // only for a non-empty list, and elements in order.
+        assert_eq!(eval("builtins.elem 1.0 [ \"a\" null 1 ]"), "true");
+        assert_eq!(eval("builtins.elem (throw \"x\") [ ]"), "false");
+        assert_eq!(eval("builtins.elem (throw \"x\") [ 1 ]"), "error: x");
+        assert_eq!(eval("builtins.elem 2 [ 1 (throw \"y\") 2 ]"), "error: y");
+        assert_eq!(eval("builtins.elem 1 [ 2 1 (throw \"y\") ]"), "true");
+        assert_eq!(eval("builtins.elem [ 1 ] [ 1 [ 1 ] ]"), "true");
+        assert_eq!(eval("builtins.elem \"a\" [ ./a \"a\" ]"), "true");
+        // Sorting integers: `<` and `>` by (key, position), the others in
+        // the merge order.
+        assert_eq!(
+            eval("builtins.sort (a: b: a > b) [ 3 1 2 1 5 ]"),
+            "[ 5 3 2 1 1 ]"
+        );
+        assert_eq!(
+            eval("builtins.sort (a: b: a >= b) [ 3 1 2 1 5 ]"),
+            "[ 5 3 2 1 1 ]"
+        );
+        assert_eq!(
+            eval("builtins.sort (a: b: a == b) [ 3 1 2 1 5 ]"),
+            "[ 3 1 2 1 5 ]"
+        );
+        // A builtin called with all its arguments at once (and more).
+        assert_eq!(
+            eval("builtins.bitAnd 1 \"x\""),
+            "error: value is a string while an integer was expected"
+        );
+        assert_eq!(eval("builtins.substring 0 2 \"abc\""), "\"ab\"");
+        assert_eq!(
+            eval("builtins.foldl' (f: g: g) (x: x) [ (y: y + 1) ] 2"),
+            "3"
+        );
+        assert_eq!(
+            eval("builtins.genList (x: x) 2 3"),
+            "error: attempt to call something which is not a function but a list"
+        );
+    }
+
+    #[test]
+    fn deferred_curried_calls() {
+        // `mapAttrs`' `f name value` calls a curried lambda at once; the
+        // results and errors are those of the two calls.
+        assert_eq!(
+            eval("builtins.mapAttrs (k: v: k + v) { a = \"x\"; b = \"y\"; }"),
+            "{ a = \"ax\"; b = \"by\"; }"
+        );
+        assert_eq!(
+            eval("let s = builtins.mapAttrs (k: v: v * 2) { a = 1; b = 2; }; in s.a + s.b"),
+            "6"
+        );
+        assert_eq!(
+            eval("builtins.mapAttrs (k: let z = k; in v: z + v) { a = \"1\"; }"),
+            "{ a = \"a1\"; }"
+        );
+        assert_eq!(
+            eval("(builtins.mapAttrs (k: v: throw k) { a = 1; }).a"),
+            "error: a"
+        );
+        assert_eq!(
+            eval("(builtins.mapAttrs (throw \"f\") { a = 1; }).a"),
+            "error: f"
+        );
+        assert_eq!(
+            eval("(builtins.mapAttrs 5 { a = 1; }).a"),
+            "error: attempt to call something which is not a function but an integer"
+        );
+        assert_eq!(
+            eval(
+                "builtins.zipAttrsWith (n: vs: builtins.length vs) [ { a = 1; } { a = 2; b = 3; } ]"
+            ),
+            "{ a = 2; b = 1; }"
         );
     }
 

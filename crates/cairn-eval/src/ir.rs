@@ -153,11 +153,6 @@ pub(crate) struct LambdaDef {
     /// see [`is_arithmetic`]): a call on integers already known is
     /// computed without a frame.
     pub(crate) arithmetic: bool,
-    /// For an arithmetic body, the variable it forces before anything
-    /// else can fail, when that is the parameter of this lambda (depth 0)
-    /// or of the enclosing `x: …` (depth 1): its depth and where it is
-    /// (see [`first_param`]).
-    pub(crate) first_param: Option<(u32, Span)>,
 }
 
 impl LambdaDef {
@@ -176,7 +171,6 @@ impl LambdaDef {
             strict: ident && forces_slot0(&body, 0),
             strict_outer: forces_slot0(&body, 1),
             arithmetic,
-            first_param: if arithmetic { first_param(&body) } else { None },
             name,
             arg_name,
             param,
@@ -202,23 +196,6 @@ pub(crate) fn is_arithmetic(e: &Expr) -> bool {
                 && is_arithmetic(rhs)
         }
         _ => false,
-    }
-}
-
-/// The leftmost operand of an arithmetic expression when it is the
-/// parameter of a one-argument lambda (slot 0) at most one frame up: the
-/// first thing its evaluation does is forcing that variable (operators
-/// evaluate their left operand first), so a call may force the argument
-/// before making its frame, with the same effects and errors.
-fn first_param(e: &Expr) -> Option<(u32, Span)> {
-    match e {
-        Expr::BinOp { lhs, .. } => first_param(lhs),
-        Expr::Var {
-            depth,
-            slot: 0,
-            span,
-        } if *depth <= 1 => Some((*depth, *span)),
-        _ => None,
     }
 }
 

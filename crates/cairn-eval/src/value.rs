@@ -358,6 +358,24 @@ impl Attrs {
     /// `self // other`.
     pub(crate) fn update(&self, other: &Attrs) -> Attrs {
         let mut out = Vec::with_capacity(self.len() + other.len());
+        if other.len() * 8 < self.len() {
+            // A few names into a big set (`acc // { x = …; }`): each found
+            // by halving, the runs of the set between them copied whole.
+            let mut i = 0;
+            for b in &other.entries {
+                let rest = &self.entries[i..];
+                let (at, replaced) =
+                    match rest.binary_search_by(|e| cmp_keyed(e.key, &e.name, b.key, &b.name)) {
+                        Ok(at) => (at, 1),
+                        Err(at) => (at, 0),
+                    };
+                out.extend_from_slice(&rest[..at]);
+                out.push(b.clone());
+                i += at + replaced;
+            }
+            out.extend_from_slice(&self.entries[i..]);
+            return Attrs { entries: out };
+        }
         let (mut i, mut j) = (0, 0);
         let (a, b) = (&self.entries, &other.entries);
         while i < a.len() && j < b.len() {
@@ -748,6 +766,43 @@ mod tests {
         let u = a.update(&b);
         assert_eq!(u.len(), 3);
         assert!(matches!(u.get("a"), Some(Value::Int(9))));
+    }
+
+    #[test]
+    fn update_of_a_big_set_with_a_few_names() {
+        // Both ways of merging give what building the set from all the
+        // bindings does (later ones win), names sharing their first
+        // eight bytes included.
+        let names: Vec<String> = (0..40)
+            .map(|i| format!("{}{i}", if i % 2 == 0 { "k" } else { "longprefix_" }))
+            .collect();
+        let big: Vec<(Symbol, Value)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_str().into(), Value::Int(i as i64)))
+            .collect();
+        for few in [
+            vec!["k4", "a", "zz"],
+            vec!["longprefix_13", "longprefix_130", "k"],
+            vec!["k0"],
+            vec!["zzz", "longprefix_39"],
+        ] {
+            let small: Vec<(Symbol, Value)> =
+                few.iter().map(|n| ((*n).into(), Value::Null)).collect();
+            let shown = |s: &Attrs| {
+                s.iter()
+                    .map(|(k, v)| format!("{k}={}", v.type_name()))
+                    .collect::<Vec<_>>()
+            };
+            let (a, b) = (
+                Attrs::from_unsorted(big.clone()),
+                Attrs::from_unsorted(small.clone()),
+            );
+            let a_then_b = Attrs::from_unsorted(big.iter().chain(&small).cloned().collect());
+            let b_then_a = Attrs::from_unsorted(small.iter().chain(&big).cloned().collect());
+            assert_eq!(shown(&a.update(&b)), shown(&a_then_b));
+            assert_eq!(shown(&b.update(&a)), shown(&b_then_a));
+        }
     }
 
     #[test]

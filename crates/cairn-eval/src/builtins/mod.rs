@@ -690,8 +690,18 @@ fn gen_list(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 
 fn elem(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let l = ev.expect_list(&a[1])?;
-    for x in l.iter() {
-        if ev.equal(&a[0], x, true)? {
+    if l.is_empty() {
+        return Ok(Value::Bool(false));
+    }
+    // Comparing forces the value first: once, here. Scalars compare
+    // directly with the elements already evaluated.
+    let x = ev.force(&a[0])?;
+    for y in l.iter() {
+        let equal = match crate::eval::equal_scalars(&x, &crate::eval::settled(y)) {
+            Some(b) => b,
+            None => ev.equal(&x, y, true)?,
+        };
+        if equal {
             return Ok(Value::Bool(true));
         }
     }
@@ -848,29 +858,38 @@ fn sort_ints(f: &Value, items: &[Value]) -> Option<Vec<usize>> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     let mut buf = order.clone();
     // `a: b: a < b` and its mirror images, without even the arithmetic walk.
-    let direct: Option<fn(&i64, &i64) -> bool> = match &*inner.body {
-        Expr::BinOp { op, lhs, rhs, .. } => match (&**lhs, &**rhs) {
-            (
-                Expr::Var {
-                    depth: 1, slot: 0, ..
-                },
-                Expr::Var {
-                    depth: 0, slot: 0, ..
-                },
-            ) => match op {
-                BinOp::Less => Some(i64::lt),
-                BinOp::LessEq => Some(i64::le),
-                BinOp::Greater => Some(i64::gt),
-                BinOp::GreaterEq => Some(i64::ge),
-                _ => None,
+    if let Expr::BinOp { op, lhs, rhs, .. } = &*inner.body
+        && let (
+            Expr::Var {
+                depth: 1, slot: 0, ..
             },
+            Expr::Var {
+                depth: 0, slot: 0, ..
+            },
+        ) = (&**lhs, &**rhs)
+    {
+        // `<` and `>` are strict weak orders: every stable sort gives the
+        // same order, that of the pairs (key, index), which are unique (so
+        // any sort of them gives it). `<=` and `>=` are not: they take the
+        // merge order, as the general path would.
+        let merge: Option<fn(&i64, &i64) -> bool> = match op {
+            BinOp::Less | BinOp::Greater => {
+                let mut pairs: Vec<(i64, usize)> = keys.iter().copied().zip(0..).collect();
+                if *op == BinOp::Less {
+                    pairs.sort_unstable();
+                } else {
+                    pairs.sort_unstable_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+                }
+                return Some(pairs.into_iter().map(|(_, i)| i).collect());
+            }
+            BinOp::LessEq => Some(i64::le),
+            BinOp::GreaterEq => Some(i64::ge),
             _ => None,
-        },
-        _ => None,
-    };
-    if let Some(less) = direct {
-        merge_sort(&mut order, &mut buf, &mut |x, y| less(&keys[x], &keys[y]));
-        return Some(order);
+        };
+        if let Some(less) = merge {
+            merge_sort(&mut order, &mut buf, &mut |x, y| less(&keys[x], &keys[y]));
+            return Some(order);
+        }
     }
     let mut failed = false;
     merge_sort(&mut order, &mut buf, &mut |x, y| {
