@@ -925,21 +925,30 @@ impl Evaluator {
                 {
                     return Ok(v);
                 }
-                // `t == "override"`: strings compare by their text, here
-                // without the general comparison's bookkeeping.
+                // `t == "override"`, `s < "b"`: strings compare by their
+                // text (bytewise), here without the general comparison's
+                // bookkeeping.
                 if let (Value::String(a), Value::String(b)) = (&l, &r) {
+                    let (a, b) = (a.as_str(), b.as_str());
                     match op {
-                        BinOp::Eq => return Ok(Value::Bool(a.as_str() == b.as_str())),
-                        BinOp::NotEq => return Ok(Value::Bool(a.as_str() != b.as_str())),
+                        BinOp::Eq => return Ok(Value::Bool(a == b)),
+                        BinOp::NotEq => return Ok(Value::Bool(a != b)),
+                        BinOp::Less => return Ok(Value::Bool(a < b)),
+                        BinOp::Greater => return Ok(Value::Bool(a > b)),
+                        BinOp::LessEq => return Ok(Value::Bool(a <= b)),
+                        BinOp::GreaterEq => return Ok(Value::Bool(a >= b)),
                         _ => {}
                     }
                 }
                 if op == BinOp::Add
-                    && !matches!(l, Value::Int(_) | Value::Float(_) | Value::Path(_))
+                    && !matches!(
+                        l,
+                        Value::Int(_) | Value::Float(_) | Value::Path(_) | Value::String(_)
+                    )
                 {
                     // String concatenation: the left operand's coercion
                     // errors point at the left operand.
-                    l = Value::nix_string(self.coerce_to_string(&l, false, true)?);
+                    l = Value::String(self.coerce_to_string_rc(&l, false, true)?);
                 }
                 let result = self.binop_values(op, l, r);
                 if op == BinOp::Add {
@@ -989,15 +998,22 @@ impl Evaluator {
                     }
                     Value::Path(canon_path(&format!("{p}{}", s.as_str())).into())
                 }
-                (Value::String(a), Value::String(b)) => {
+                (Value::String(_), _) => {
+                    let b = match &r {
+                        Value::String(b) => b.clone(),
+                        _ => self.coerce_to_string_rc(&r, false, true)?,
+                    };
+                    let Value::String(mut a) = l else {
+                        unreachable!("matched a string")
+                    };
+                    // `a + b + c`: the intermediate `a + b` is ours alone
+                    // and grows in place.
+                    if let Some(s) = Rc::get_mut(&mut a) {
+                        s.push_nix(&b);
+                        return Ok(Value::String(a));
+                    }
                     let mut s = NixString::with_capacity(a.as_str().len() + b.as_str().len());
-                    s.push_nix(a);
-                    s.push_nix(b);
-                    Value::nix_string(s)
-                }
-                (Value::String(a), _) => {
-                    let b = self.coerce_to_string(&r, false, true)?;
-                    let mut s = NixString::clone(a);
+                    s.push_nix(&a);
                     s.push_nix(&b);
                     Value::nix_string(s)
                 }
@@ -1078,7 +1094,27 @@ impl Evaluator {
     }
 
     fn interpolate(&mut self, parts: &[Part], env: &Rc<Env>) -> EvalResult<Value> {
-        let mut out = NixString::default();
+        // `"${s}"` is `s` itself when `s` is a string: the same text and
+        // context, so no copy.
+        if let [Part::Expr(e, span)] = parts {
+            return match self.eval(e, env)? {
+                v @ Value::String(_) => Ok(v),
+                v => Ok(Value::String(
+                    self.coerce_to_string_rc(&v, false, true)
+                        .map_err(|e| e.at(*span))?,
+                )),
+            };
+        }
+        // Room for the literal text and a short value in each hole (most
+        // holes are names and numbers): one allocation for most strings.
+        let room = parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.len(),
+                Part::Expr(..) => 16,
+            })
+            .sum();
+        let mut out = NixString::with_capacity(room);
         for p in parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
@@ -1090,7 +1126,7 @@ impl Evaluator {
                         continue;
                     }
                     let s = self
-                        .coerce_to_string(&v, false, true)
+                        .coerce_to_string_rc(&v, false, true)
                         .map_err(|e| e.at(*span))?;
                     out.push_nix(&s);
                 }
@@ -1124,6 +1160,29 @@ impl Evaluator {
     /// Nix's `coerceToString`: `more` also accepts numbers, Booleans, null
     /// and lists (as `toString` does); `copy` copies paths to the store.
     pub fn coerce_to_string(&mut self, v: &Value, more: bool, copy: bool) -> EvalResult<NixString> {
+        self.coerce_to_string_rc(v, more, copy)
+            .map(Rc::unwrap_or_clone)
+    }
+
+    /// [`Evaluator::coerce_to_string`] sharing the string: a string value
+    /// comes back as itself (no copy of its text), which is what readers
+    /// such as `stringLength` or `substring` want.
+    #[inline]
+    pub(crate) fn coerce_to_string_rc(
+        &mut self,
+        v: &Value,
+        more: bool,
+        copy: bool,
+    ) -> EvalResult<Rc<NixString>> {
+        match v {
+            Value::String(s) => return Ok(s.clone()),
+            Value::Thunk(t) => {
+                if let ThunkState::Done(Value::String(s)) = &*t.0.borrow() {
+                    return Ok(s.clone());
+                }
+            }
+            _ => {}
+        }
         self.enter()?;
         let r = with_stack(|| self.coerce_to_string_inner(v, more, copy));
         self.depth -= 1;
@@ -1135,10 +1194,10 @@ impl Evaluator {
         v: &Value,
         more: bool,
         copy: bool,
-    ) -> EvalResult<NixString> {
+    ) -> EvalResult<Rc<NixString>> {
         let v = self.force(v)?;
-        Ok(match &v {
-            Value::String(s) => NixString::clone(s),
+        Ok(Rc::new(match &v {
+            Value::String(s) => return Ok(s.clone()),
             Value::Path(p) => {
                 if copy {
                     if !self.io.path_exists(p).unwrap_or(false) {
@@ -1157,22 +1216,22 @@ impl Evaluator {
                 if let Some(f) = a.get("__toString") {
                     let f = f.clone();
                     let r = self.apply(f, v.clone(), None)?;
-                    return self.coerce_to_string(&r, more, copy);
+                    return self.coerce_to_string_rc(&r, more, copy);
                 }
                 if let Some(o) = a.get("outPath") {
                     let o = o.clone();
-                    return self.coerce_to_string(&o, more, copy);
+                    return self.coerce_to_string_rc(&o, more, copy);
                 }
                 return Err(other("cannot coerce a set to a string"));
             }
-            Value::Int(i) if more => NixString::new(i.to_string()),
+            Value::Int(i) if more => NixString::new(int_text(*i)),
             Value::Float(f) if more => NixString::new(format!("{f:.6}")),
             Value::Bool(b) if more => NixString::new(if *b { "1" } else { "" }),
             Value::Null if more => NixString::new(""),
             Value::List(l) if more => {
                 let mut out = NixString::default();
                 for (i, item) in l.iter().enumerate() {
-                    let s = self.coerce_to_string(item, more, copy)?;
+                    let s = self.coerce_to_string_rc(item, more, copy)?;
                     out.push_nix(&s);
                     if i + 1 < l.len() {
                         let item = self.force(item)?;
@@ -1189,7 +1248,7 @@ impl Evaluator {
                     other.show_type()
                 ))));
             }
-        })
+        }))
     }
 
     /// Nix's `==`. `top` is false inside lists and sets, where two
@@ -1387,6 +1446,28 @@ impl Evaluator {
             other => Err(type_error(&other, "a string")),
         }
     }
+}
+
+/// The decimal text of an integer (what `toString` gives), without the
+/// formatting machinery of `i64::to_string`.
+pub(crate) fn int_text(i: i64) -> String {
+    // Nineteen digits and a sign at most (`-9223372036854775808`).
+    let mut text = [0u8; 20];
+    let mut n = i.unsigned_abs();
+    let mut at = text.len();
+    loop {
+        at -= 1;
+        text[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        at -= 1;
+        text[at] = b'-';
+    }
+    std::str::from_utf8(&text[at..]).map_or_else(|_| i.to_string(), str::to_owned)
 }
 
 /// The value itself for a thunk already evaluated (a copy otherwise):
