@@ -437,6 +437,15 @@ impl Evaluator {
         env: &Rc<Env>,
     ) -> EvalResult<Next<'static>> {
         let mut f = self.eval(func, env)?;
+        // `builtins.substring 0 3 s`: a built-in given all its arguments
+        // at once is called with them, without the partial applications
+        // in between.
+        if let Value::PrimOp(p) = &f
+            && p.args.is_empty()
+            && p.op.arity == args.len()
+        {
+            return self.call_builtin(p.op, args, span, env).map(Next::Done);
+        }
         let (last, init) = args.split_last().expect("a call has arguments");
         for (i, a) in init.iter().enumerate() {
             // `f a b` with `f = x: y: …`: both frames at once, without the
@@ -493,6 +502,34 @@ impl Evaluator {
             }
             f => Ok(Next::Done(self.apply(f, a, Some(span))?)),
         }
+    }
+
+    /// Calls a built-in with exactly its arguments (each delayed, as
+    /// one at a time through [`Evaluator::apply`] would have them).
+    #[inline(never)]
+    fn call_builtin(
+        &mut self,
+        op: &'static crate::builtins::Builtin,
+        args: &[Rc<Expr>],
+        span: Span,
+        env: &Rc<Env>,
+    ) -> EvalResult<Value> {
+        self.enter()?;
+        let r = with_stack(|| match args {
+            [a] => (op.func)(self, &[self.delay(a, env)]),
+            [a, b] => (op.func)(self, &[self.delay(a, env), self.delay(b, env)]),
+            [a, b, c] => (op.func)(
+                self,
+                &[self.delay(a, env), self.delay(b, env), self.delay(c, env)],
+            ),
+            _ => {
+                let vals: Vec<Value> = args.iter().map(|a| self.delay(a, env)).collect();
+                (op.func)(self, &vals)
+            }
+        })
+        .map_err(|e| primop_error(e, Some(span)));
+        self.depth -= 1;
+        r
     }
 
     #[inline(never)]
