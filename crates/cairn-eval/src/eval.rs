@@ -504,8 +504,11 @@ impl Evaluator {
         }
     }
 
-    /// Calls a built-in with exactly its arguments (each delayed, as
-    /// one at a time through [`Evaluator::apply`] would have them).
+    /// Calls a built-in with exactly its arguments, each delayed as one
+    /// at a time through [`Evaluator::apply`] would have them (except an
+    /// integer operation on known integers, `toString (i * 3)`, computed
+    /// right away: it cannot fail or have effects, so only the thunk it
+    /// saves could tell).
     #[inline(never)]
     fn call_builtin(
         &mut self,
@@ -516,14 +519,21 @@ impl Evaluator {
     ) -> EvalResult<Value> {
         self.enter()?;
         let r = with_stack(|| match args {
-            [a] => (op.func)(self, &[self.delay(a, env)]),
-            [a, b] => (op.func)(self, &[self.delay(a, env), self.delay(b, env)]),
+            [a] => (op.func)(self, &[self.delay_strict_arg(a, env)]),
+            [a, b] => (op.func)(
+                self,
+                &[self.delay_strict_arg(a, env), self.delay_strict_arg(b, env)],
+            ),
             [a, b, c] => (op.func)(
                 self,
-                &[self.delay(a, env), self.delay(b, env), self.delay(c, env)],
+                &[
+                    self.delay_strict_arg(a, env),
+                    self.delay_strict_arg(b, env),
+                    self.delay_strict_arg(c, env),
+                ],
             ),
             _ => {
-                let vals: Vec<Value> = args.iter().map(|a| self.delay(a, env)).collect();
+                let vals: Vec<Value> = args.iter().map(|a| self.delay_strict_arg(a, env)).collect();
                 (op.func)(self, &vals)
             }
         })
