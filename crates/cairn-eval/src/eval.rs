@@ -1496,25 +1496,36 @@ impl Evaluator {
 }
 
 /// The decimal text of an integer (what `toString` gives), without the
-/// formatting machinery of `i64::to_string`.
+/// formatting machinery of `i64::to_string`: two digits at a time from a
+/// table of the hundred pairs.
 pub(crate) fn int_text(i: i64) -> String {
-    // Nineteen digits and a sign at most (`-9223372036854775808`).
-    let mut text = [0u8; 20];
+    const PAIRS: &str = "0001020304050607080910111213141516171819\
+                         2021222324252627282930313233343536373839\
+                         4041424344454647484950515253545556575859\
+                         6061626364656667686970717273747576777879\
+                         8081828384858687888990919293949596979899";
+    // Base-100 digits, least significant first (ten cover every i64).
+    let mut pairs = [0usize; 10];
     let mut n = i.unsigned_abs();
-    let mut at = text.len();
+    let mut k = 0;
     loop {
-        at -= 1;
-        text[at] = b'0' + (n % 10) as u8;
-        n /= 10;
+        pairs[k] = (n % 100) as usize;
+        n /= 100;
+        k += 1;
         if n == 0 {
             break;
         }
     }
+    let mut out = String::with_capacity(2 * k + 1);
     if i < 0 {
-        at -= 1;
-        text[at] = b'-';
+        out.push('-');
     }
-    std::str::from_utf8(&text[at..]).map_or_else(|_| i.to_string(), str::to_owned)
+    let top = pairs[k - 1];
+    out.push_str(&PAIRS[2 * top + usize::from(top < 10)..2 * top + 2]);
+    for &p in pairs[..k - 1].iter().rev() {
+        out.push_str(&PAIRS[2 * p..2 * p + 2]);
+    }
+    out
 }
 
 /// The value itself for a thunk already evaluated (a copy otherwise):
@@ -1695,6 +1706,26 @@ mod tests {
         match ev.eval_source("«string»", src, "/dir") {
             Ok(v) => ev.print_strict(&v).unwrap_or_else(|e| e.to_string()),
             Err(e) => e.to_string().lines().next().unwrap_or_default().to_string(),
+        }
+    }
+
+    #[test]
+    fn int_text_is_decimal() {
+        for i in [
+            0,
+            7,
+            -7,
+            10,
+            99,
+            100,
+            -101,
+            12345,
+            1_000_000,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            assert_eq!(super::int_text(i), i.to_string());
         }
     }
 

@@ -72,12 +72,18 @@ impl NixString {
     }
 
     /// Adds every element of `other`'s context to this one's.
+    #[inline]
     pub(crate) fn merge_context_from(&mut self, other: &NixString) {
         if let Some(c) = &other.context {
-            self.context
-                .get_or_insert_with(Default::default)
-                .extend(c.iter().cloned());
+            self.merge_context(c);
         }
+    }
+
+    #[inline(never)]
+    fn merge_context(&mut self, other: &Context) {
+        self.context
+            .get_or_insert_with(Default::default)
+            .extend(other.iter().cloned());
     }
 
     /// Adds context elements.
@@ -91,12 +97,14 @@ impl NixString {
     }
 
     /// Appends text (and the context of `other`).
+    #[inline]
     pub(crate) fn push_nix(&mut self, other: &NixString) {
         self.text.push_str(&other.text);
         self.merge_context_from(other);
     }
 
     /// Appends plain text.
+    #[inline]
     pub(crate) fn push_str(&mut self, s: &str) {
         self.text.push_str(s);
     }
