@@ -1166,6 +1166,10 @@ impl Evaluator {
             match p {
                 Part::Lit(s) => out.push_str(s),
                 Part::Expr(e, span) => {
+                    if let Some(i) = int_to_string_call(e, env, self) {
+                        out.push_int(i);
+                        continue;
+                    }
                     let v = self.eval(e, env)?;
                     if let Value::String(s) = &v {
                         // No copy of the string before appending it.
@@ -1495,37 +1499,38 @@ impl Evaluator {
     }
 }
 
-/// The decimal text of an integer (what `toString` gives), without the
-/// formatting machinery of `i64::to_string`: two digits at a time from a
-/// table of the hundred pairs.
+/// The decimal text of an integer (what `toString` gives).
 pub(crate) fn int_text(i: i64) -> String {
-    const PAIRS: &str = "0001020304050607080910111213141516171819\
-                         2021222324252627282930313233343536373839\
-                         4041424344454647484950515253545556575859\
-                         6061626364656667686970717273747576777879\
-                         8081828384858687888990919293949596979899";
-    // Base-100 digits, least significant first (ten cover every i64).
-    let mut pairs = [0usize; 10];
-    let mut n = i.unsigned_abs();
-    let mut k = 0;
-    loop {
-        pairs[k] = (n % 100) as usize;
-        n /= 100;
-        k += 1;
-        if n == 0 {
-            break;
-        }
-    }
-    let mut out = String::with_capacity(2 * k + 1);
-    if i < 0 {
-        out.push('-');
-    }
-    let top = pairs[k - 1];
-    out.push_str(&PAIRS[2 * top + usize::from(top < 10)..2 * top + 2]);
-    for &p in pairs[..k - 1].iter().rev() {
-        out.push_str(&PAIRS[2 * p..2 * p + 2]);
-    }
+    let mut out = String::with_capacity(20);
+    crate::value::push_int(&mut out, i);
     out
+}
+
+/// `toString n` (as `builtins.toString n` too) with `n` an integer
+/// already known: `n`. The interpolation `"${toString n}"` then writes
+/// its digits directly, without the call and the string it would make.
+#[inline]
+fn int_to_string_call(e: &Expr, env: &Rc<Env>, ev: &Evaluator) -> Option<i64> {
+    let Expr::Apply { func, args, .. } = e else {
+        return None;
+    };
+    let (Expr::Lit(Value::PrimOp(p)) | Expr::Selected(Value::PrimOp(p))) = &**func else {
+        return None;
+    };
+    let [arg] = &args[..] else {
+        return None;
+    };
+    if !p.args.is_empty() || p.op.name != "toString" {
+        return None;
+    }
+    match ev.delay_strict_arg(arg, env) {
+        Value::Int(i) => Some(i),
+        Value::Thunk(t) => match &*t.0.borrow() {
+            ThunkState::Done(Value::Int(i)) => Some(*i),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// The value itself for a thunk already evaluated (a copy otherwise):
