@@ -48,18 +48,21 @@ pub(super) fn substring(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
 pub(super) fn concat_strings_sep(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let sep = ev.coerce_to_string_rc(&a[0], false, true)?;
     let l = ev.expect_list(&a[1])?;
-    let mut out = NixString::default();
-    for (i, x) in l.iter().enumerate() {
+    // The elements first (in order, as they are appended), then the
+    // result in one allocation of its exact size.
+    let mut parts = Vec::with_capacity(l.len());
+    let mut len = sep.as_str().len() * l.len().saturating_sub(1);
+    for x in l.iter() {
+        let s = ev.coerce_to_string_rc(x, false, true)?;
+        len += s.as_str().len();
+        parts.push(s);
+    }
+    let mut out = NixString::with_capacity(len);
+    for (i, s) in parts.iter().enumerate() {
         if i > 0 {
             out.push_nix(&sep);
         }
-        let x = ev.force(x)?;
-        if let Value::String(s) = &x {
-            out.push_nix(s);
-            continue;
-        }
-        let s = ev.coerce_to_string_rc(&x, false, true)?;
-        out.push_nix(&s);
+        out.push_nix(s);
     }
     Ok(Value::nix_string(out))
 }
