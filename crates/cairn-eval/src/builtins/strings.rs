@@ -76,46 +76,36 @@ pub(super) fn replace_strings(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Val
         ));
     }
     let s = ev.coerce_to_string_rc(&a[2], false, true)?;
-    let mut pats = Vec::with_capacity(from.len());
+    let mut pat_strings = Vec::with_capacity(from.len());
     for f in from.iter() {
-        pats.push(ev.coerce_to_string_rc(f, false, true)?);
+        pat_strings.push(ev.coerce_to_string_rc(f, false, true)?);
     }
     // A replacement is coerced when first used (as in Nix: an unused one
     // that fails to coerce is no error).
     let mut replacements: Vec<Option<Rc<NixString>>> = vec![None; to.len()];
-    let mut replacement = |ev: &mut Evaluator, i: usize| -> EvalResult<Rc<NixString>> {
-        if let Some(r) = &replacements[i] {
-            return Ok(r.clone());
-        }
-        let r = ev.coerce_to_string_rc(&to[i], false, true)?;
-        replacements[i] = Some(r.clone());
-        Ok(r)
-    };
     let mut out = NixString::with_capacity(s.as_str().len());
     out.merge_context_from(&s);
     let text = s.as_str();
     let bytes = text.as_bytes();
-    if pats.iter().all(|p| !p.as_str().is_empty()) {
+    let pats: Vec<&[u8]> = pat_strings.iter().map(|p| p.as_str().as_bytes()).collect();
+    if pats.iter().all(|p| !p.is_empty()) {
         // Without an empty pattern only a byte that starts some pattern
         // can start a match, and (patterns and text being UTF-8) every
         // match starts and ends on a character boundary.
         let mut starts = [false; 256];
         for pat in &pats {
-            starts[usize::from(pat.as_str().as_bytes()[0])] = true;
+            starts[usize::from(pat[0])] = true;
         }
         let mut p = 0;
         let mut plain_start = 0;
         while let Some(off) = bytes[p..].iter().position(|b| starts[usize::from(*b)]) {
             p += off;
             let rest = &bytes[p..];
-            match pats
-                .iter()
-                .position(|pat| rest.starts_with(pat.as_str().as_bytes()))
-            {
+            match pats.iter().position(|pat| rest.starts_with(pat)) {
                 Some(i) => {
                     out.push_str(&text[plain_start..p]);
-                    out.push_nix(&*replacement(ev, i)?);
-                    p += pats[i].as_str().len();
+                    out.push_nix(replacement(ev, &mut replacements, &to, i)?);
+                    p += pats[i].len();
                     plain_start = p;
                 }
                 None => p += 1,
@@ -130,12 +120,11 @@ pub(super) fn replace_strings(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Val
     let mut plain_start = 0;
     while p <= bytes.len() {
         let mut found = false;
-        for (i, pat) in pats.iter().enumerate() {
-            let pat_bytes = pat.as_str().as_bytes();
+        for (i, &pat_bytes) in pats.iter().enumerate() {
             if bytes[p..].starts_with(pat_bytes) {
                 found = true;
                 out.push_str(&text[plain_start..p]);
-                out.push_nix(&*replacement(ev, i)?);
+                out.push_nix(replacement(ev, &mut replacements, &to, i)?);
                 if pat_bytes.is_empty() {
                     // Keep the next character whole.
                     let step = text[p..].chars().next().map_or(1, char::len_utf8);
@@ -163,6 +152,21 @@ pub(super) fn replace_strings(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Val
         out.push_str(&text[plain_start..]);
     }
     Ok(Value::nix_string(out))
+}
+
+/// The `i`th replacement of `replaceStrings`, coerced on first use.
+fn replacement<'r>(
+    ev: &mut Evaluator,
+    replacements: &'r mut [Option<Rc<NixString>>],
+    to: &[Value],
+    i: usize,
+) -> EvalResult<&'r NixString> {
+    if replacements[i].is_none() {
+        replacements[i] = Some(ev.coerce_to_string_rc(&to[i], false, true)?);
+    }
+    Ok(replacements[i]
+        .as_deref()
+        .unwrap_or_else(|| unreachable!("set above")))
 }
 
 pub(super) fn base_name_of(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
