@@ -477,28 +477,15 @@ impl Evaluator {
     ) -> EvalResult<Next<'static>> {
         let mut f = self.eval(func, env)?;
         let mut args = args;
-        // `builtins.elem x l`: a builtin given all its arguments at once
-        // is called with them, without the partial applications between.
+        // `builtins.substring 0 3 s`, `builtins.elem x l`: a built-in
+        // given all its arguments at once is called with them, without the
+        // partial applications in between.
         if let Value::PrimOp(p) = &f
             && p.args.is_empty()
-            && (2..=3).contains(&p.op.arity)
-            && args.len() >= p.op.arity
+            && (1..=args.len()).contains(&p.op.arity)
         {
             let (op, n) = (p.op, p.op.arity);
-            let a = self.delay(&args[0], env);
-            let b = self.delay(&args[1], env);
-            self.enter()?;
-            let r = with_stack(|| {
-                if n == 2 {
-                    (op.func)(self, &[a, b])
-                } else {
-                    let c = self.delay(&args[2], env);
-                    (op.func)(self, &[a, b, c])
-                }
-            })
-            .map_err(|e| primop_error(e, Some(span)));
-            self.depth -= 1;
-            f = r?;
+            f = self.call_builtin(op, &args[..n], span, env)?;
             if args.len() == n {
                 return Ok(Next::Done(f));
             }
@@ -560,6 +547,44 @@ impl Evaluator {
             }
             f => Ok(Next::Done(self.apply(f, a, Some(span))?)),
         }
+    }
+
+    /// Calls a built-in with exactly its arguments, each delayed as one
+    /// at a time through [`Evaluator::apply`] would have them (except an
+    /// integer operation on known integers, `toString (i * 3)`, computed
+    /// right away: it cannot fail or have effects, so only the thunk it
+    /// saves could tell).
+    #[inline(never)]
+    fn call_builtin(
+        &mut self,
+        op: &'static crate::builtins::Builtin,
+        args: &[Rc<Expr>],
+        span: Span,
+        env: &Rc<Env>,
+    ) -> EvalResult<Value> {
+        self.enter()?;
+        let r = with_stack(|| match args {
+            [a] => (op.func)(self, &[self.delay_strict_arg(a, env)]),
+            [a, b] => (op.func)(
+                self,
+                &[self.delay_strict_arg(a, env), self.delay_strict_arg(b, env)],
+            ),
+            [a, b, c] => (op.func)(
+                self,
+                &[
+                    self.delay_strict_arg(a, env),
+                    self.delay_strict_arg(b, env),
+                    self.delay_strict_arg(c, env),
+                ],
+            ),
+            _ => {
+                let vals: Vec<Value> = args.iter().map(|a| self.delay_strict_arg(a, env)).collect();
+                (op.func)(self, &vals)
+            }
+        })
+        .map_err(|e| primop_error(e, Some(span)));
+        self.depth -= 1;
+        r
     }
 
     #[inline(never)]
@@ -1002,21 +1027,30 @@ impl Evaluator {
                 {
                     return Ok(v);
                 }
-                // `t == "override"`: strings compare by their text, here
-                // without the general comparison's bookkeeping.
+                // `t == "override"`, `s < "b"`: strings compare by their
+                // text (bytewise), here without the general comparison's
+                // bookkeeping.
                 if let (Value::String(a), Value::String(b)) = (&l, &r) {
+                    let (a, b) = (a.as_str(), b.as_str());
                     match op {
-                        BinOp::Eq => return Ok(Value::Bool(a.as_str() == b.as_str())),
-                        BinOp::NotEq => return Ok(Value::Bool(a.as_str() != b.as_str())),
+                        BinOp::Eq => return Ok(Value::Bool(a == b)),
+                        BinOp::NotEq => return Ok(Value::Bool(a != b)),
+                        BinOp::Less => return Ok(Value::Bool(a < b)),
+                        BinOp::Greater => return Ok(Value::Bool(a > b)),
+                        BinOp::LessEq => return Ok(Value::Bool(a <= b)),
+                        BinOp::GreaterEq => return Ok(Value::Bool(a >= b)),
                         _ => {}
                     }
                 }
                 if op == BinOp::Add
-                    && !matches!(l, Value::Int(_) | Value::Float(_) | Value::Path(_))
+                    && !matches!(
+                        l,
+                        Value::Int(_) | Value::Float(_) | Value::Path(_) | Value::String(_)
+                    )
                 {
                     // String concatenation: the left operand's coercion
                     // errors point at the left operand.
-                    l = Value::nix_string(self.coerce_to_string(&l, false, true)?);
+                    l = Value::String(self.coerce_to_string_rc(&l, false, true)?);
                 }
                 let result = self.binop_values(op, l, r);
                 if op == BinOp::Add {
@@ -1066,15 +1100,22 @@ impl Evaluator {
                     }
                     Value::Path(canon_path(&format!("{p}{}", s.as_str())).into())
                 }
-                (Value::String(a), Value::String(b)) => {
+                (Value::String(_), _) => {
+                    let b = match &r {
+                        Value::String(b) => b.clone(),
+                        _ => self.coerce_to_string_rc(&r, false, true)?,
+                    };
+                    let Value::String(mut a) = l else {
+                        unreachable!("matched a string")
+                    };
+                    // `a + b + c`: the intermediate `a + b` is ours alone
+                    // and grows in place.
+                    if let Some(s) = Rc::get_mut(&mut a) {
+                        s.push_nix(&b);
+                        return Ok(Value::String(a));
+                    }
                     let mut s = NixString::with_capacity(a.as_str().len() + b.as_str().len());
-                    s.push_nix(a);
-                    s.push_nix(b);
-                    Value::nix_string(s)
-                }
-                (Value::String(a), _) => {
-                    let b = self.coerce_to_string(&r, false, true)?;
-                    let mut s = NixString::clone(a);
+                    s.push_nix(&a);
                     s.push_nix(&b);
                     Value::nix_string(s)
                 }
@@ -1155,11 +1196,35 @@ impl Evaluator {
     }
 
     fn interpolate(&mut self, parts: &[Part], env: &Rc<Env>) -> EvalResult<Value> {
-        let mut out = NixString::default();
+        // `"${s}"` is `s` itself when `s` is a string: the same text and
+        // context, so no copy.
+        if let [Part::Expr(e, span)] = parts {
+            return match self.eval(e, env)? {
+                v @ Value::String(_) => Ok(v),
+                v => Ok(Value::String(
+                    self.coerce_to_string_rc(&v, false, true)
+                        .map_err(|e| e.at(*span))?,
+                )),
+            };
+        }
+        // Room for the literal text and a short value in each hole (most
+        // holes are names and numbers): one allocation for most strings.
+        let room = parts
+            .iter()
+            .map(|p| match p {
+                Part::Lit(s) => s.len(),
+                Part::Expr(..) => 16,
+            })
+            .sum();
+        let mut out = NixString::with_capacity(room);
         for p in parts {
             match p {
                 Part::Lit(s) => out.push_str(s),
                 Part::Expr(e, span) => {
+                    if let Some(i) = int_to_string_call(e, env, self) {
+                        out.push_int(i);
+                        continue;
+                    }
                     let v = self.eval(e, env)?;
                     if let Value::String(s) = &v {
                         // No copy of the string before appending it.
@@ -1167,7 +1232,7 @@ impl Evaluator {
                         continue;
                     }
                     let s = self
-                        .coerce_to_string(&v, false, true)
+                        .coerce_to_string_rc(&v, false, true)
                         .map_err(|e| e.at(*span))?;
                     out.push_nix(&s);
                 }
@@ -1201,6 +1266,29 @@ impl Evaluator {
     /// Nix's `coerceToString`: `more` also accepts numbers, Booleans, null
     /// and lists (as `toString` does); `copy` copies paths to the store.
     pub fn coerce_to_string(&mut self, v: &Value, more: bool, copy: bool) -> EvalResult<NixString> {
+        self.coerce_to_string_rc(v, more, copy)
+            .map(Rc::unwrap_or_clone)
+    }
+
+    /// [`Evaluator::coerce_to_string`] sharing the string: a string value
+    /// comes back as itself (no copy of its text), which is what readers
+    /// such as `stringLength` or `substring` want.
+    #[inline]
+    pub(crate) fn coerce_to_string_rc(
+        &mut self,
+        v: &Value,
+        more: bool,
+        copy: bool,
+    ) -> EvalResult<Rc<NixString>> {
+        match v {
+            Value::String(s) => return Ok(s.clone()),
+            Value::Thunk(t) => {
+                if let ThunkState::Done(Value::String(s)) = &*t.0.borrow() {
+                    return Ok(s.clone());
+                }
+            }
+            _ => {}
+        }
         self.enter()?;
         let r = with_stack(|| self.coerce_to_string_inner(v, more, copy));
         self.depth -= 1;
@@ -1212,10 +1300,10 @@ impl Evaluator {
         v: &Value,
         more: bool,
         copy: bool,
-    ) -> EvalResult<NixString> {
+    ) -> EvalResult<Rc<NixString>> {
         let v = self.force(v)?;
-        Ok(match &v {
-            Value::String(s) => NixString::clone(s),
+        Ok(Rc::new(match &v {
+            Value::String(s) => return Ok(s.clone()),
             Value::Path(p) => {
                 if copy {
                     if !self.io.path_exists(p).unwrap_or(false) {
@@ -1234,22 +1322,22 @@ impl Evaluator {
                 if let Some(f) = a.get("__toString") {
                     let f = f.clone();
                     let r = self.apply(f, v.clone(), None)?;
-                    return self.coerce_to_string(&r, more, copy);
+                    return self.coerce_to_string_rc(&r, more, copy);
                 }
                 if let Some(o) = a.get("outPath") {
                     let o = o.clone();
-                    return self.coerce_to_string(&o, more, copy);
+                    return self.coerce_to_string_rc(&o, more, copy);
                 }
                 return Err(other("cannot coerce a set to a string"));
             }
-            Value::Int(i) if more => NixString::new(i.to_string()),
+            Value::Int(i) if more => NixString::new(int_text(*i)),
             Value::Float(f) if more => NixString::new(format!("{f:.6}")),
             Value::Bool(b) if more => NixString::new(if *b { "1" } else { "" }),
             Value::Null if more => NixString::new(""),
             Value::List(l) if more => {
                 let mut out = NixString::default();
                 for (i, item) in l.iter().enumerate() {
-                    let s = self.coerce_to_string(item, more, copy)?;
+                    let s = self.coerce_to_string_rc(item, more, copy)?;
                     out.push_nix(&s);
                     if i + 1 < l.len() {
                         let item = self.force(item)?;
@@ -1266,7 +1354,7 @@ impl Evaluator {
                     other.show_type()
                 ))));
             }
-        })
+        }))
     }
 
     /// Nix's `==`. `top` is false inside lists and sets, where two
@@ -1463,6 +1551,40 @@ impl Evaluator {
             Value::String(s) => Ok(s),
             other => Err(type_error(&other, "a string")),
         }
+    }
+}
+
+/// The decimal text of an integer (what `toString` gives).
+pub(crate) fn int_text(i: i64) -> String {
+    let mut out = String::with_capacity(20);
+    crate::value::push_int(&mut out, i);
+    out
+}
+
+/// `toString n` (as `builtins.toString n` too) with `n` an integer
+/// already known: `n`. The interpolation `"${toString n}"` then writes
+/// its digits directly, without the call and the string it would make.
+#[inline]
+fn int_to_string_call(e: &Expr, env: &Rc<Env>, ev: &Evaluator) -> Option<i64> {
+    let Expr::Apply { func, args, .. } = e else {
+        return None;
+    };
+    let (Expr::Lit(Value::PrimOp(p)) | Expr::Selected(Value::PrimOp(p))) = &**func else {
+        return None;
+    };
+    let [arg] = &args[..] else {
+        return None;
+    };
+    if !p.args.is_empty() || p.op.name != "toString" {
+        return None;
+    }
+    match ev.delay_strict_arg(arg, env) {
+        Value::Int(i) => Some(i),
+        Value::Thunk(t) => match &*t.0.borrow() {
+            ThunkState::Done(Value::Int(i)) => Some(*i),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
@@ -1749,6 +1871,26 @@ mod tests {
         match ev.eval_source("«string»", src, "/dir") {
             Ok(v) => ev.print_strict(&v).unwrap_or_else(|e| e.to_string()),
             Err(e) => e.to_string().lines().next().unwrap_or_default().to_string(),
+        }
+    }
+
+    #[test]
+    fn int_text_is_decimal() {
+        for i in [
+            0,
+            7,
+            -7,
+            10,
+            99,
+            100,
+            -101,
+            12345,
+            1_000_000,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            assert_eq!(super::int_text(i), i.to_string());
         }
     }
 

@@ -76,12 +76,18 @@ impl NixString {
     }
 
     /// Adds every element of `other`'s context to this one's.
+    #[inline]
     pub(crate) fn merge_context_from(&mut self, other: &NixString) {
         if let Some(c) = &other.context {
-            self.context
-                .get_or_insert_with(Default::default)
-                .extend(c.iter().cloned());
+            self.merge_context(c);
         }
+    }
+
+    #[inline(never)]
+    fn merge_context(&mut self, other: &Context) {
+        self.context
+            .get_or_insert_with(Default::default)
+            .extend(other.iter().cloned());
     }
 
     /// Adds context elements.
@@ -95,12 +101,19 @@ impl NixString {
     }
 
     /// Appends text (and the context of `other`).
+    #[inline]
     pub(crate) fn push_nix(&mut self, other: &NixString) {
         self.text.push_str(&other.text);
         self.merge_context_from(other);
     }
 
+    /// Appends the decimal text of an integer.
+    pub(crate) fn push_int(&mut self, i: i64) {
+        push_int(&mut self.text, i);
+    }
+
     /// Appends plain text.
+    #[inline]
     pub(crate) fn push_str(&mut self, s: &str) {
         self.text.push_str(s);
     }
@@ -108,6 +121,38 @@ impl NixString {
     /// Splits into text and context.
     pub(crate) fn into_parts(self) -> (String, Context) {
         (self.text, self.context.map(|c| *c).unwrap_or_default())
+    }
+}
+
+/// Appends the decimal text of an integer (what `toString` gives), two
+/// digits at a time from a table of the hundred pairs, without the
+/// formatting machinery of `i64::to_string`.
+pub(crate) fn push_int(out: &mut String, i: i64) {
+    const PAIRS: &str = "0001020304050607080910111213141516171819\
+                         2021222324252627282930313233343536373839\
+                         4041424344454647484950515253545556575859\
+                         6061626364656667686970717273747576777879\
+                         8081828384858687888990919293949596979899";
+    // Base-100 digits, least significant first (ten cover every i64).
+    let mut pairs = [0usize; 10];
+    let mut n = i.unsigned_abs();
+    let mut k = 0;
+    loop {
+        pairs[k] = (n % 100) as usize;
+        n /= 100;
+        k += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reserve(2 * k + 1);
+    if i < 0 {
+        out.push('-');
+    }
+    let top = pairs[k - 1];
+    out.push_str(&PAIRS[2 * top + usize::from(top < 10)..2 * top + 2]);
+    for &p in pairs[..k - 1].iter().rev() {
+        out.push_str(&PAIRS[2 * p..2 * p + 2]);
     }
 }
 

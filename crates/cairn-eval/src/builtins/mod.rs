@@ -214,7 +214,7 @@ static BUILTINS: &[Builtin] = &[
     b("toJSON", 1, json::to_json),
     b("toPath", 1, to_path),
     g("toString", 1, |ev, a| {
-        Ok(Value::nix_string(ev.coerce_to_string(&a[0], true, false)?))
+        Ok(Value::String(ev.coerce_to_string_rc(&a[0], true, false)?))
     }),
     b("toXML", 1, xml::to_xml),
     b("trace", 2, trace),

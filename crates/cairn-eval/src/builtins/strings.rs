@@ -11,7 +11,7 @@ use crate::error::{EvalResult, other};
 use crate::value::{Attrs, Context, NixString, Value};
 
 pub(super) fn string_length(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let s = ev.coerce_to_string(&a[0], false, true)?;
+    let s = ev.coerce_to_string_rc(&a[0], false, true)?;
     Ok(Value::Int(
         i64::try_from(s.as_str().len()).unwrap_or(i64::MAX),
     ))
@@ -20,7 +20,7 @@ pub(super) fn string_length(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value
 pub(super) fn substring(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let start = ev.expect_int(&a[0])?;
     let len = ev.expect_int(&a[1])?;
-    let s = ev.coerce_to_string(&a[2], false, true)?;
+    let s = ev.coerce_to_string_rc(&a[2], false, true)?;
     let start =
         usize::try_from(start).map_err(|_| other("negative start position in 'substring'"))?;
     let bytes = s.as_str().as_bytes();
@@ -29,26 +29,40 @@ pub(super) fn substring(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
         Ok(l) => from.saturating_add(l).min(bytes.len()),
         Err(_) => bytes.len(),
     };
-    let mut out = NixString::new(String::from_utf8_lossy(&bytes[from..to]).into_owned());
+    if from == 0 && to == bytes.len() {
+        // The whole string: the same text and context.
+        return Ok(Value::String(s));
+    }
+    // Byte offsets: a cut inside a character becomes U+FFFD (the text
+    // stays UTF-8), checked without rescanning the slice when both ends
+    // are character boundaries.
+    let text = match s.as_str().get(from..to) {
+        Some(t) => t.to_owned(),
+        None => String::from_utf8_lossy(&bytes[from..to]).into_owned(),
+    };
+    let mut out = NixString::new(text);
     out.merge_context_from(&s);
     Ok(Value::nix_string(out))
 }
 
 pub(super) fn concat_strings_sep(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let sep = ev.coerce_to_string(&a[0], false, true)?;
+    let sep = ev.coerce_to_string_rc(&a[0], false, true)?;
     let l = ev.expect_list(&a[1])?;
-    let mut out = NixString::default();
-    for (i, x) in l.iter().enumerate() {
+    // The elements first (in order, as they are appended), then the
+    // result in one allocation of its exact size.
+    let mut parts = Vec::with_capacity(l.len());
+    let mut len = sep.as_str().len() * l.len().saturating_sub(1);
+    for x in l.iter() {
+        let s = ev.coerce_to_string_rc(x, false, true)?;
+        len += s.as_str().len();
+        parts.push(s);
+    }
+    let mut out = NixString::with_capacity(len);
+    for (i, s) in parts.iter().enumerate() {
         if i > 0 {
             out.push_nix(&sep);
         }
-        let x = ev.force(x)?;
-        if let Value::String(s) = &x {
-            out.push_nix(s);
-            continue;
-        }
-        let s = ev.coerce_to_string(&x, false, true)?;
-        out.push_nix(&s);
+        out.push_nix(s);
     }
     Ok(Value::nix_string(out))
 }
@@ -61,31 +75,56 @@ pub(super) fn replace_strings(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Val
             "'from' and 'to' arguments to 'replaceStrings' have different lengths",
         ));
     }
-    let s = ev.coerce_to_string(&a[2], false, true)?;
-    let mut pats = Vec::with_capacity(from.len());
+    let s = ev.coerce_to_string_rc(&a[2], false, true)?;
+    let mut pat_strings = Vec::with_capacity(from.len());
     for f in from.iter() {
-        pats.push(ev.coerce_to_string(f, false, true)?);
+        pat_strings.push(ev.coerce_to_string_rc(f, false, true)?);
     }
-    let mut replacements: Vec<Option<NixString>> = vec![None; to.len()];
-    let mut out = NixString::default();
+    // A replacement is coerced when first used (as in Nix: an unused one
+    // that fails to coerce is no error).
+    let mut replacements: Vec<Option<Rc<NixString>>> = vec![None; to.len()];
+    let mut out = NixString::with_capacity(s.as_str().len());
     out.merge_context_from(&s);
     let text = s.as_str();
     let bytes = text.as_bytes();
+    let pats: Vec<&[u8]> = pat_strings.iter().map(|p| p.as_str().as_bytes()).collect();
+    if pats.iter().all(|p| !p.is_empty()) {
+        // Without an empty pattern only a byte that starts some pattern
+        // can start a match, and (patterns and text being UTF-8) every
+        // match starts and ends on a character boundary.
+        let mut starts = [false; 256];
+        for pat in &pats {
+            starts[usize::from(pat[0])] = true;
+        }
+        let mut p = 0;
+        let mut plain_start = 0;
+        while let Some(off) = bytes[p..].iter().position(|b| starts[usize::from(*b)]) {
+            p += off;
+            let rest = &bytes[p..];
+            match pats.iter().position(|pat| rest.starts_with(pat)) {
+                Some(i) => {
+                    out.push_str(&text[plain_start..p]);
+                    out.push_nix(replacement(ev, &mut replacements, &to, i)?);
+                    p += pats[i].len();
+                    plain_start = p;
+                }
+                None => p += 1,
+            }
+        }
+        out.push_str(&text[plain_start..]);
+        return Ok(Value::nix_string(out));
+    }
+    // An empty pattern matches between any two characters (and at both
+    // ends): step a character at a time.
     let mut p = 0;
     let mut plain_start = 0;
     while p <= bytes.len() {
         let mut found = false;
-        for (i, pat) in pats.iter().enumerate() {
-            let pat_bytes = pat.as_str().as_bytes();
+        for (i, &pat_bytes) in pats.iter().enumerate() {
             if bytes[p..].starts_with(pat_bytes) {
                 found = true;
-                out.push_str(&String::from_utf8_lossy(&bytes[plain_start..p]));
-                if replacements[i].is_none() {
-                    replacements[i] = Some(ev.coerce_to_string(&to[i], false, true)?);
-                }
-                if let Some(r) = &replacements[i] {
-                    out.push_nix(r);
-                }
+                out.push_str(&text[plain_start..p]);
+                out.push_nix(replacement(ev, &mut replacements, &to, i)?);
                 if pat_bytes.is_empty() {
                     // Keep the next character whole.
                     let step = text[p..].chars().next().map_or(1, char::len_utf8);
@@ -110,13 +149,28 @@ pub(super) fn replace_strings(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Val
         }
     }
     if plain_start < bytes.len() {
-        out.push_str(&String::from_utf8_lossy(&bytes[plain_start..]));
+        out.push_str(&text[plain_start..]);
     }
     Ok(Value::nix_string(out))
 }
 
+/// The `i`th replacement of `replaceStrings`, coerced on first use.
+fn replacement<'r>(
+    ev: &mut Evaluator,
+    replacements: &'r mut [Option<Rc<NixString>>],
+    to: &[Value],
+    i: usize,
+) -> EvalResult<&'r NixString> {
+    if replacements[i].is_none() {
+        replacements[i] = Some(ev.coerce_to_string_rc(&to[i], false, true)?);
+    }
+    Ok(replacements[i]
+        .as_deref()
+        .unwrap_or_else(|| unreachable!("set above")))
+}
+
 pub(super) fn base_name_of(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let s = ev.coerce_to_string(&a[0], false, false)?;
+    let s = ev.coerce_to_string_rc(&a[0], false, false)?;
     let t = s.as_str();
     let t = t.strip_suffix('/').unwrap_or(t);
     let base = match t.rfind('/') {
@@ -130,7 +184,7 @@ pub(super) fn base_name_of(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value>
 
 pub(super) fn dir_of(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let v = ev.force(&a[0])?;
-    let s = ev.coerce_to_string(&v, false, false)?;
+    let s = ev.coerce_to_string_rc(&v, false, false)?;
     let t = s.as_str();
     let dir = match t.rfind('/') {
         Some(0) => "/",
@@ -331,7 +385,7 @@ pub(super) fn split_version(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value
 }
 
 pub(super) fn parse_drv_name(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let s = ev.coerce_to_string(&a[0], false, true)?;
+    let s = ev.coerce_to_string_rc(&a[0], false, true)?;
     let t = s.as_str();
     let b = t.as_bytes();
     let mut name = t;
@@ -360,7 +414,7 @@ fn hash_algo(name: &str) -> EvalResult<cairn_hash::HashAlgo> {
 pub(super) fn hash_string(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
     let algo = ev.expect_string(&a[0])?;
     let algo = hash_algo(algo.as_str())?;
-    let s = ev.coerce_to_string(&a[1], false, true)?;
+    let s = ev.coerce_to_string_rc(&a[1], false, true)?;
     Ok(Value::string(
         cairn_hash::Hash::digest(algo, s.as_str().as_bytes()).to_base16(),
     ))
@@ -424,7 +478,7 @@ pub(super) fn has_context(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> 
 }
 
 pub(super) fn discard_context(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let s = ev.coerce_to_string(&a[0], false, true)?;
+    let s = ev.coerce_to_string_rc(&a[0], false, true)?;
     Ok(Value::string(s.as_str()))
 }
 
@@ -439,7 +493,7 @@ pub(super) fn discard_output_dependency(ev: &mut Evaluator, a: &[Value]) -> Eval
 }
 
 pub(super) fn get_context(ev: &mut Evaluator, a: &[Value]) -> EvalResult<Value> {
-    let s = ev.coerce_to_string(&a[0], false, true)?;
+    let s = ev.coerce_to_string_rc(&a[0], false, true)?;
     let mut map: std::collections::BTreeMap<String, (bool, bool, Vec<String>)> =
         std::collections::BTreeMap::new();
     for c in s.context() {
