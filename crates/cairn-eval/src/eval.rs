@@ -1665,6 +1665,21 @@ fn walk_arithmetic(
     force: &mut impl FnMut(&Thunk, Span) -> EvalResult<Arith>,
 ) -> EvalResult<Arith> {
     let Expr::BinOp { op, lhs, rhs, .. } = e else {
+        if let Expr::If {
+            cond,
+            then,
+            otherwise,
+            ..
+        } = e
+        {
+            // The condition first, then the branch it picks (a condition
+            // that is no Boolean is the ordinary path's error to report).
+            return match walk_arithmetic(cond, args, env, force)? {
+                Arith::Bool(true) => walk_arithmetic(then, args, env, force),
+                Arith::Bool(false) => walk_arithmetic(otherwise, args, env, force),
+                _ => Ok(Arith::Stop),
+            };
+        }
         return walk_operand(e, args, env, force);
     };
     // Leaves are read here, without a call each.
@@ -1968,6 +1983,26 @@ mod tests {
             "error: q"
         );
         assert_eq!(eval("(x: 1 + x) (throw \"r\")"), "error: r");
+        // `if` on comparisons: the condition, then only the branch taken.
+        let min = "let min = a: b: if a < b then a else b; in";
+        assert_eq!(
+            eval(&format!(
+                "{min} builtins.foldl' (p: d: min p (d * 2)) 99 [ 7 3 9 ]"
+            )),
+            "6"
+        );
+        assert_eq!(eval(&format!("{min} min 1 (throw \"b\")")), "error: b");
+        assert_eq!(eval(&format!("{min} min 2.5 1")), "1");
+        assert_eq!(eval(&format!("{min} min \"b\" \"a\"")), "\"a\"");
+        assert_eq!(
+            eval("(x: y: if x > 0 then y else 0) 1 (throw \"y\")"),
+            "error: y"
+        );
+        assert_eq!(eval("(x: y: if x > 0 then y else 0) 0 (throw \"y\")"), "0");
+        assert_eq!(
+            eval("(x: if x then 1 else 2) 5"),
+            "error: value is an integer while a Boolean was expected"
+        );
         // … and so are later operands, once those before are integers
         // and the operations on them succeed.
         assert_eq!(

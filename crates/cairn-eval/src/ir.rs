@@ -181,8 +181,8 @@ impl LambdaDef {
     }
 }
 
-/// Whether `e` is built only of variables, integer literals and the
-/// integer operators (`+ - * /` and comparisons): such an expression has
+/// Whether `e` is built only of variables, integer literals, the integer
+/// operators (`+ - * /` and comparisons) and `if … then … else …`: such an expression has
 /// no effects, creates no closures and, on integers, cannot fail other
 /// than by overflow or division by zero.
 pub(crate) fn is_arithmetic(e: &Expr) -> bool {
@@ -195,6 +195,13 @@ pub(crate) fn is_arithmetic(e: &Expr) -> bool {
             ) && is_arithmetic(lhs)
                 && is_arithmetic(rhs)
         }
+        // `a: b: if a < b then a else b`.
+        Expr::If {
+            cond,
+            then,
+            otherwise,
+            ..
+        } => is_arithmetic(cond) && is_arithmetic(then) && is_arithmetic(otherwise),
         _ => false,
     }
 }
