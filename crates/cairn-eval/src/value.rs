@@ -492,6 +492,17 @@ impl Drop for Attrs {
 
 impl Drop for Env {
     fn drop(&mut self) {
+        // Most frames die holding a scalar or a string (a call's computed
+        // argument) below a parent that lives on: dropping them cannot
+        // recurse, so the fields go as they are, without the stack check.
+        let leaf_slots = match self.slots.get() {
+            None => true,
+            Some(Slots::One(v)) => v.is_leaf(),
+            Some(Slots::Many(v)) => v.iter().all(Value::is_leaf),
+        };
+        if leaf_slots && self.parent.as_ref().is_none_or(|p| Rc::strong_count(p) > 1) {
+            return;
+        }
         let slots = self.slots.take();
         let parent = self.parent.take();
         crate::eval::with_stack(|| drop((slots, parent)));
@@ -777,6 +788,21 @@ impl Value {
     }
 
     /// Whether the value is callable (lambda, primop or set with `__functor`).
+    /// Whether dropping this value can drop no other value (it holds
+    /// none: a scalar, a string or a path).
+    #[inline]
+    pub(crate) fn is_leaf(&self) -> bool {
+        matches!(
+            self,
+            Value::Null
+                | Value::Bool(_)
+                | Value::Int(_)
+                | Value::Float(_)
+                | Value::String(_)
+                | Value::Path(_)
+        )
+    }
+
     pub(crate) fn is_function(&self) -> bool {
         matches!(self, Value::Lambda(_) | Value::PrimOp(_))
     }
