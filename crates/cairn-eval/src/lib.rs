@@ -23,7 +23,8 @@
 //! | `lower` | rnix tree → IR; scopes: one frame per `let`/`rec`/lambda/`with`; globals become constants |
 //! | `ir` | the IR: `Var { depth, slot }`, `WithVar` (dynamic fallback), attrsets with merged attrpaths |
 //! | `eval` | the interpreter: thunks, application, operators, `==`/`<`, coercion, depth limit |
-//! | `value` | `Value` (16 bytes: every variant a thin pointer or a scalar), sorted `Attrs` with positions, `NixString` with context, `Env` frames |
+//! | `value` | `Value` (16 bytes: every variant a thin pointer or a scalar), sorted `Attrs` with positions and lookup-site inline caches (`Hint`), `NixString` with context, `Env` frames |
+//! | `symbol` | interned attribute names (`Symbol`: a `Copy` reference to one shared, never-freed copy per name) |
 //! | `builtins` | the builtins table of Nix 2.8 (+ a few newer ones), JSON/TOML, XML, strings, regexes |
 //! | `print`, `show` | `nix-instantiate --eval` printing; Nix 2.8's expression printer for messages |
 //! | `error` | positions, snippets with a caret, catchable vs fatal errors, trace frames |
