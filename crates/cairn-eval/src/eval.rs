@@ -909,11 +909,7 @@ impl Evaluator {
         let r = walk_arithmetic(&def.body, args, env, &mut |t, span| {
             self.force_operand(t, span)
         })?;
-        Ok(match r {
-            Arith::Int(i) => Some(Value::Int(i)),
-            Arith::Bool(b) => Some(Value::Bool(b)),
-            Arith::Stop => None,
-        })
+        Ok(r.value())
     }
 
     /// Forces an argument of an arithmetic lambda (see [`call_arithmetic`])
@@ -1221,7 +1217,7 @@ impl Evaluator {
             match p {
                 Part::Lit(s) => out.push_str(s),
                 Part::Expr(e, span) => {
-                    if let Some(i) = int_to_string_call(e, env, self) {
+                    if let Some(i) = int_to_string_call(e, env) {
                         out.push_int(i);
                         continue;
                     }
@@ -1372,15 +1368,10 @@ impl Evaluator {
         }
         let a = self.force(a)?;
         let b = self.force(b)?;
+        if let Some(r) = equal_scalars(&a, &b) {
+            return Ok(r);
+        }
         Ok(match (&a, &b) {
-            (Value::Null, Value::Null) => true,
-            (Value::Bool(x), Value::Bool(y)) => x == y,
-            (Value::Int(x), Value::Int(y)) => x == y,
-            (Value::Int(_) | Value::Float(_), Value::Int(_) | Value::Float(_)) => {
-                as_float(&a) == as_float(&b)
-            }
-            (Value::String(x), Value::String(y)) => x.as_str() == y.as_str(),
-            (Value::Path(x), Value::Path(y)) => x == y,
             (Value::List(x), Value::List(y)) => {
                 if Rc::ptr_eq(x, y) {
                     return Ok(true);
@@ -1565,7 +1556,7 @@ pub(crate) fn int_text(i: i64) -> String {
 /// already known: `n`. The interpolation `"${toString n}"` then writes
 /// its digits directly, without the call and the string it would make.
 #[inline]
-fn int_to_string_call(e: &Expr, env: &Rc<Env>, ev: &Evaluator) -> Option<i64> {
+fn int_to_string_call(e: &Expr, env: &Rc<Env>) -> Option<i64> {
     let Expr::Apply { func, args, .. } = e else {
         return None;
     };
@@ -1578,14 +1569,7 @@ fn int_to_string_call(e: &Expr, env: &Rc<Env>, ev: &Evaluator) -> Option<i64> {
     if !p.args.is_empty() || p.op.name != "toString" {
         return None;
     }
-    match ev.delay_strict_arg(arg, env) {
-        Value::Int(i) => Some(i),
-        Value::Thunk(t) => match &*t.0.borrow() {
-            ThunkState::Done(Value::Int(i)) => Some(*i),
-            _ => None,
-        },
-        _ => None,
-    }
+    known_int(arg, env)
 }
 
 /// The value itself for a thunk already evaluated (a copy otherwise):
@@ -1632,11 +1616,9 @@ fn known_int_op(op: BinOp, lhs: &Expr, rhs: &Expr, env: &Rc<Env>) -> Option<i64>
 /// `None` means "make the frames and evaluate": nothing was forced, so
 /// that path sees (and reports) everything as if this one never ran.
 pub(crate) fn arithmetic(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<Value> {
-    match walk_arithmetic(e, args, env, &mut |_, _| Ok(Arith::Stop)) {
-        Ok(Arith::Int(i)) => Some(Value::Int(i)),
-        Ok(Arith::Bool(b)) => Some(Value::Bool(b)),
-        Ok(Arith::Stop) | Err(_) => None,
-    }
+    walk_arithmetic(e, args, env, &mut |_, _| Ok(Arith::Stop))
+        .ok()
+        .and_then(Arith::value)
 }
 
 /// The value of an arithmetic body, as far as [`walk_arithmetic`] knows it.
@@ -1650,6 +1632,17 @@ enum Arith {
     /// an operation that would fail, a variable of the closure not
     /// evaluated yet), which then sees and reports everything.
     Stop,
+}
+
+impl Arith {
+    /// The value computed, if any.
+    fn value(self) -> Option<Value> {
+        match self {
+            Arith::Int(i) => Some(Value::Int(i)),
+            Arith::Bool(b) => Some(Value::Bool(b)),
+            Arith::Stop => None,
+        }
+    }
 }
 
 /// Computes an arithmetic body (see [`arithmetic`]) as evaluating it
@@ -1684,15 +1677,15 @@ fn walk_arithmetic(
     };
     // Leaves are read here, without a call each.
     let a = match leaf(lhs, args, env) {
-        Leaf::Int(a) => a,
-        _ => match walk_operand(lhs, args, env, force)? {
+        Some(a) => a,
+        None => match walk_operand(lhs, args, env, force)? {
             Arith::Int(a) => a,
             _ => return Ok(Arith::Stop),
         },
     };
     let b = match leaf(rhs, args, env) {
-        Leaf::Int(b) => b,
-        _ => match walk_operand(rhs, args, env, force)? {
+        Some(b) => b,
+        None => match walk_operand(rhs, args, env, force)? {
             Arith::Int(b) => b,
             _ => return Ok(Arith::Stop),
         },
@@ -1734,32 +1727,17 @@ fn walk_operand(
                 // Not borrowed any more: forcing it takes it.
                 force(t, *span)
             }
-            _ => match leaf(e, args, env) {
-                Leaf::Int(i) => Ok(Arith::Int(i)),
-                Leaf::Other => Ok(Arith::Stop),
-            },
+            _ => Ok(leaf(e, args, env).map_or(Arith::Stop, Arith::Int)),
         },
-        _ => match leaf(e, args, env) {
-            Leaf::Int(i) => Ok(Arith::Int(i)),
-            Leaf::Other => Ok(Arith::Stop),
-        },
+        _ => Ok(leaf(e, args, env).map_or(Arith::Stop, Arith::Int)),
     }
-}
-
-/// An operand of an arithmetic body as far as it is known without
-/// evaluating anything.
-enum Leaf {
-    /// An integer.
-    Int(i64),
-    /// Anything else: an operation, a thunk, another type.
-    Other,
 }
 
 /// The integer an operand of an arithmetic body is already: an integer
 /// literal, or a variable holding one (or a thunk evaluated to one).
 #[inline(always)]
-fn leaf(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Leaf {
-    let i = match e {
+fn leaf(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Option<i64> {
+    match e {
         Expr::Lit(Value::Int(i)) => Some(*i),
         Expr::Var { depth, slot, .. } => match args.get(*depth as usize) {
             Some(Value::Int(i)) => Some(*i),
@@ -1773,8 +1751,7 @@ fn leaf(e: &Expr, args: &[&Value], env: &Rc<Env>) -> Leaf {
                 .and_then(|d| env.up(d).peek_int(*slot)),
         },
         _ => None,
-    };
-    i.map_or(Leaf::Other, Leaf::Int)
+    }
 }
 
 /// A thunk state that evaluates to `v` (sharing it if it is a thunk): the

@@ -182,9 +182,9 @@ impl LambdaDef {
 }
 
 /// Whether `e` is built only of variables, integer literals, the integer
-/// operators (`+ - * /` and comparisons) and `if … then … else …`: such an expression has
-/// no effects, creates no closures and, on integers, cannot fail other
-/// than by overflow or division by zero.
+/// operators (`+ - * /` and comparisons) and `if … then … else …`: such
+/// an expression has no effects, creates no closures and, on integers,
+/// cannot fail other than by overflow or division by zero.
 pub(crate) fn is_arithmetic(e: &Expr) -> bool {
     match e {
         Expr::Lit(Value::Int(_)) | Expr::Var { .. } => true,

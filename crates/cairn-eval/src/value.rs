@@ -787,7 +787,6 @@ impl Value {
         }
     }
 
-    /// Whether the value is callable (lambda, primop or set with `__functor`).
     /// Whether dropping this value can drop no other value (it holds
     /// none: a scalar, a string or a path).
     #[inline]
@@ -803,6 +802,7 @@ impl Value {
         )
     }
 
+    /// Whether the value is callable (lambda, primop or set with `__functor`).
     pub(crate) fn is_function(&self) -> bool {
         matches!(self, Value::Lambda(_) | Value::PrimOp(_))
     }
